@@ -1,0 +1,1 @@
+"""Community emergency service bot: application core."""

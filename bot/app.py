@@ -1,0 +1,94 @@
+"""The one factory that builds Bot and Dispatcher, in production and in tests."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
+from bot.fsm_storage import SQLStorage
+from bot.i18n import get_i18n
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.dedup import DbLedger, DedupMiddleware, RedisLedger
+from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.person import PersonMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware, make_limits_storage
+from bot.scheduling.clock import Clock
+from handlers import all_routers
+from handlers.errors import on_error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker
+    clock: Clock
+    redis: Redis | None = None
+    extras: dict = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def build_bot(settings: Settings) -> Bot:
+    token = settings.require_token()
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    else:
+        session = AiohttpSession()
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=None))
+
+
+def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock: Clock,
+                     redis: Redis | None) -> Dispatcher:
+    storage: BaseStorage
+    if redis is not None:
+        storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm",
+                                                                     with_destiny=True))
+        ledger = RedisLedger(redis, settings.redis_prefix)
+    else:
+        storage = SQLStorage(sessionmaker, clock)
+        ledger = DbLedger(sessionmaker, clock)
+    dp = Dispatcher(storage=storage, settings=settings, clock=clock, sessionmaker=sessionmaker)
+    # Order matters: flood control -> de-dup -> db session -> person/roles -> locale.
+    dp.update.outer_middleware(ThrottlingMiddleware(
+        make_limits_storage(settings.redis_url, settings.redis_prefix), settings.flood_limit,
+        settings.flood_window_seconds, settings.default_locale))
+    dp.update.outer_middleware(DedupMiddleware(ledger))
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(PersonMiddleware(set(settings.admin_ids)))
+    LocaleMiddleware(get_i18n(settings.default_locale), settings.default_locale).setup(dp)
+    dp.errors.register(on_error)
+    dp.include_routers(*all_routers())
+    return dp
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None,
+              bot: Bot | None = None) -> App:
+    clock = clock or Clock()
+    engine = engine or make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bot = bot or build_bot(settings)
+    dp = build_dispatcher(settings, sessionmaker, clock, redis)
+    return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
+               clock=clock, redis=redis)

@@ -1,0 +1,121 @@
+"""Settings from the environment or a `.env` file (pydantic-settings).
+
+Every setting has an upper-case environment name (``BOT_TOKEN``, ``DATABASE_URL`` ...).
+Start-up turns a validation error into one clear line naming the setting (see ``bot.__main__``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
+LocaleCode = Literal["zh_Hans", "zh_Hant", "en"]
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+BOTFATHER_HELP = (
+    "BOT_TOKEN is not set. Create a bot: open Telegram, talk to @BotFather, send /newbot and follow "
+    "the steps; it answers with a token like 123456789:AAE... . Put it in a file named .env next to "
+    "the Makefile (BOT_TOKEN=123456789:AAE...) or export BOT_TOKEN in your shell, then run `make run` again."
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///data/bot.db"
+    redis_url: str | None = None
+    redis_prefix: str = "cbot"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"
+    webhook_secret: SecretStr | None = None
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    default_locale: LocaleCode = "zh_Hans"
+    # Flood control: at most this many updates per user in the window, then one polite warning.
+    flood_limit: int = Field(default=20, ge=1)
+    flood_window_seconds: int = Field(default=10, ge=1)
+    polling_timeout: int = Field(default=25, ge=0, le=50)
+    log_level: str = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not _TOKEN_RE.match(v.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token (expected digits:letters, as BotFather gives)")
+        return v
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+            for p in parts:
+                if not p.lstrip("-").isdigit():
+                    raise ValueError(f"'{p}' is not a numeric Telegram user id")
+            return [int(p) for p in parts]
+        if isinstance(v, int):
+            return [v]
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone '{v}' (use a name like Asia/Shanghai)") from e
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        if not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v.rstrip("/")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise MissingToken(BOTFATHER_HELP)
+        return self.bot_token.get_secret_value().strip()
+
+
+class MissingToken(Exception):
+    pass
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line naming the first bad setting by its environment name."""
+    first = err.errors()[0]
+    name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
+    msg = first.get("msg", "invalid").removeprefix("Value error, ")
+    return f"Configuration error: {name}: {msg}"

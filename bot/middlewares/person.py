@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from bot.services.invitations import load_actor
+from bot.services.registration import person_by_tg
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Loads the person behind the update, with their roles, once per update."""
+
+    def __init__(self, superadmin_ids: set[int]) -> None:
+        self.superadmin_ids = superadmin_ids
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        session = data["session"]
+        user: User | None = data.get("event_from_user")
+        person = None
+        if user is not None and not user.is_bot:
+            person = await person_by_tg(session, user.id)
+            if person is not None and person.unreachable_since is not None:
+                person.unreachable_since = None  # they wrote to us: reachable again
+                await session.commit()
+        data["person"] = person
+        data["actor"] = await load_actor(session, person, self.superadmin_ids)
+        return await handler(event, data)

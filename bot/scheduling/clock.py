@@ -1,0 +1,25 @@
+"""One source of time for the whole bot; tests use a controllable clock instead of sleeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FakeClock(Clock):
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self._now += timedelta(**kwargs)
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when

@@ -1,0 +1,79 @@
+"""Shared user-visible texts: labels for codes, and the translated message for each DomainError code."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, _
+
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+
+def care_need_label(code: str) -> str:
+    return {
+        "elderly_alone": _("Living alone, aged 70+"),
+        "disability": _("Disability"),
+        "pregnancy": _("Pregnancy"),
+        "infant": _("Infant (under 3)"),
+        "chronic": _("Chronic illness"),
+    }.get(code, code)
+
+
+def role_label(role: str) -> str:
+    return {
+        "resident": _("resident"),
+        "volunteer": _("volunteer"),
+        "staff": _("community worker"),
+        "doctor": _("community doctor"),
+        "counsellor": _("counsellor"),
+        "admin": _("administrator"),
+    }.get(role, role)
+
+
+def error_text(code: str, **params: object) -> str:
+    table = {
+        "forbidden": _("Sorry, you don't have permission to do that."),
+        "not_found": _("Sorry, that no longer exists."),
+        "already_done": _("This has already been handled."),
+        "unit_empty": _("Please type your unit and room, for example 2-502."),
+        "unit_too_long": _("That is too long. Please type just the unit and room, for example 2-502 "
+                           "(at most {max} characters)."),
+        "unit_invalid": _("I couldn't read that as a unit and room. Please type it like 2-502 "
+                          "(unit 2, room 502) or just 502."),
+        "size_not_number": _("Please send a whole number, for example 3."),
+        "size_range": _("Please send a number from 1 to {max}."),
+        "name_empty": _("Please type the person's name."),
+        "name_too_long": _("That name is too long (at most {max} characters). Please type a shorter name."),
+        "name_invalid": _("Please type a name, not a command."),
+        "member_exists": _("A member with this name is already in your household."),
+        "household_full": _("A household can have at most {max} members."),
+        "not_registered": _("Please register your address first: press /start."),
+        "building_gone": _("That building is no longer in the list. Please choose again."),
+        "bad_care_need": _("This button is no longer active."),
+        "invite_invalid": _("This invitation link is not valid. Please ask the person who sent it for a new one."),
+        "invite_used": _("This invitation link has already been used. Please ask for a new one."),
+        "invite_expired": _("This invitation link has expired. Please ask for a new one."),
+        "invite_revoked": _("This invitation link has been withdrawn. Please ask for a new one."),
+        "bad_uses": _("Sorry, that is not a valid choice."),
+        "bad_ttl": _("Sorry, that is not a valid choice."),
+        "bad_code": _("A building code may only use letters, digits, '-' and '_' (at most 40). Please try again."),
+        "bad_name": _("Please type a name of at most 120 characters."),
+        "code_taken": _("That building code is already used. Please choose another."),
+    }
+    text = table.get(code) or _("Sorry, something is not right. Please try again.")
+    return text.format(**params) if params else text
+
+
+# Reply-keyboard buttons: key -> msgid. Matched in any locale by bot.filters.MenuText.
+MENU_BUTTONS: dict[str, str] = {
+    "health": N_("🌡 Health report"),
+    "supplies": N_("🛒 Request supplies"),
+    "hazard": N_("⚠️ Report a hazard"),
+    "notices": N_("📢 Notices"),
+    "rumour": N_("❓ Is it true?"),
+    "support": N_("💬 Someone to talk to"),
+    "household": N_("🏠 My household"),
+    "help": N_("ℹ️ Help"),
+    "staff": N_("🧰 Staff tools"),
+    "register": N_("📝 Register my address"),
+    "skip": N_("Skip"),
+    "cancel": N_("✖️ Cancel"),
+}

@@ -1,0 +1,25 @@
+"""One aiogram Router per capability. `all_routers()` gives them in priority order."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def all_routers() -> list[Router]:
+    from handlers import (
+        common,
+        fallback,
+        groups,
+        household,
+        invitations,
+        menu,
+        privacy,
+        registration,
+        roles,
+        structure,
+    )
+
+    # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
+    templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
+                 roles.router, structure.router, household.router, menu.router, fallback.router]
+    return [t.build() for t in templates]

@@ -1,0 +1,64 @@
+"""Commands that work everywhere in a private chat: /help, /menu, /cancel."""
+
+from __future__ import annotations
+
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.filters import ButtonText, Private
+from bot.i18n import _
+from bot.routing import RouterTemplate
+from bot.services.permissions import Actor
+from handlers.ui import show_menu
+from models import Person
+
+router = RouterTemplate("common")
+router.message.filter(Private())
+
+
+def help_text(actor: Actor) -> str:
+    text = _(
+        "How to use this bot:\n"
+        "• Press the buttons at the bottom of the screen.\n"
+        "• /menu shows the buttons again.\n"
+        "• /cancel stops what you are doing.\n"
+        "• /language changes the language.\n"
+        "• /mydata shows what we store about you; /deleteme erases it.\n"
+        "In an emergency, call 120 first."
+    )
+    if actor.is_staff_like():
+        text += "\n\n" + _(
+            "Staff commands:\n"
+            "• /invite creates an invitation link for volunteers or staff.\n"
+            "• /invites lists your open invitation links.\n"
+            "• /roles lists and revokes roles (administrators).\n"
+            "• /addbuilding adds a building (administrators)."
+        )
+    return text
+
+
+@router.message(Command("help"))
+@router.message(ButtonText("help"))
+async def cmd_help(message: Message, actor: Actor) -> None:
+    await message.answer(help_text(actor))
+
+
+@router.message(Command("menu"))
+async def cmd_menu(message: Message, person: Person | None, actor: Actor) -> None:
+    if person is None or person.consent_at is None:
+        await message.answer(_("Please press /start to begin."))
+        return
+    await show_menu(message, person, actor)
+
+
+@router.message(Command("cancel"))
+@router.message(ButtonText("cancel"))
+async def cmd_cancel(message: Message, state: FSMContext, person: Person | None, actor: Actor) -> None:
+    current = await state.get_state()
+    await state.clear()
+    if person is None or person.consent_at is None:
+        await message.answer(_("Stopped. Press /start whenever you are ready."))
+        return
+    text = _("Stopped. Nothing was changed.") if current else _("There is nothing to stop.")
+    await show_menu(message, person, actor, text)

@@ -1,0 +1,27 @@
+"""Last resort: stale buttons and messages nothing else understood."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+
+from bot.filters import Private
+from bot.i18n import _
+from bot.routing import RouterTemplate
+from bot.services.permissions import Actor
+from handlers.ui import show_menu
+from models import Person
+
+router = RouterTemplate("fallback")
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active. Please use the menu or type /menu."), show_alert=True)
+
+
+@router.message(Private())
+async def not_understood(message: Message, person: Person | None, actor: Actor) -> None:
+    if person is None or person.consent_at is None:
+        await message.answer(_("Hello! Press /start to begin."))
+        return
+    await show_menu(message, person, actor, _("Sorry, I didn't understand that. Please use the buttons below."))

@@ -1,0 +1,255 @@
+"""/invite: role -> scope -> uses -> validity -> link. /invites: list and withdraw open links.
+
+```mermaid
+stateDiagram-v2
+    [*] --> role: /invite (staff, admins)
+    role --> scope
+    scope --> uses
+    uses --> ttl
+    ttl --> [*]: link shown once
+```
+The service re-checks the whole choice when the link is created; buttons prove nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.filters import ButtonText, Private, StaffLike
+from bot.i18n import _, get_i18n
+from bot.keyboards.callbacks import InviteCB, RevokeCB, StaffCB
+from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
+from bot.services import invitations as inv_svc
+from bot.services import structure
+from bot.services.errors import DomainError
+from bot.services.permissions import Actor, Role, Scope, can_grant, roles_actor_may_grant
+from bot.texts import role_label
+from handlers.ui import deep_link, edit_text, refusal
+from models import Community, Grid, Person
+
+router = RouterTemplate("invitations")
+router.message.filter(Private())
+
+USES = {"1": 1, "10": 10, "50": 50, "inf": None}
+TTLS = {"1": 1, "7": 7, "30": 30}
+
+
+class Inv(StatesGroup):
+    role = State()
+    scope = State()
+    uses = State()
+    ttl = State()
+
+
+def staff_tools_kb(actor: Actor) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text=_("➕ Invite a volunteer or staff member"),
+                                  callback_data=StaffCB(action="invite").pack())],
+            [InlineKeyboardButton(text=_("🔗 My open invitation links"),
+                                  callback_data=StaffCB(action="invites").pack())]]
+    if actor.superadmin or actor.has_role(Role.ADMIN):
+        rows.append([InlineKeyboardButton(text=_("👥 Roles"), callback_data=StaffCB(action="roles").pack())])
+        rows.append([InlineKeyboardButton(text=_("🏢 Add a building"),
+                                          callback_data=StaffCB(action="addbuilding").pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@router.message(ButtonText("staff"), StaffLike())
+async def on_staff_tools(message: Message, actor: Actor) -> None:
+    await message.answer(_("Staff tools:"), reply_markup=staff_tools_kb(actor))
+
+
+@router.callback_query(StaffCB.filter())
+async def on_staff_cb(query: CallbackQuery, callback_data: StaffCB, state: FSMContext, session: AsyncSession,
+                      actor: Actor, clock: Clock, bot: Bot) -> None:
+    if not actor.is_staff_like():
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    await query.answer()
+    chat = query.from_user.id
+    if callback_data.action == "invite":
+        await start_invite(bot, chat, state, actor)
+    elif callback_data.action == "invites":
+        await show_invites(bot, chat, session, actor, clock)
+    elif callback_data.action == "roles":
+        from handlers.roles import show_roles
+
+        await show_roles(bot, chat, session, actor, clock)
+    elif callback_data.action == "addbuilding":
+        from handlers.structure import start_add_building
+
+        await start_add_building(bot, chat, state, session, actor)
+
+
+@router.message(Command("invite"))
+async def cmd_invite(message: Message, state: FSMContext, actor: Actor) -> None:
+    await start_invite(message.bot, message.chat.id, state, actor)
+
+
+async def start_invite(bot: Bot, chat_id: int, state: FSMContext, actor: Actor) -> None:
+    roles = roles_actor_may_grant(actor)
+    if not roles:
+        await bot.send_message(chat_id, refusal("forbidden"))
+        return
+    await state.set_state(Inv.role)
+    await state.set_data({})
+    b = InlineKeyboardBuilder()
+    for r in roles:
+        b.button(text=role_label(r.value), callback_data=InviteCB(step="role", value=r.value))
+    b.button(text=_("✖️ Cancel"), callback_data=InviteCB(step="cancel", value="-"))
+    b.adjust(1)
+    await bot.send_message(chat_id, _("Whom do you want to invite? Choose the role:"), reply_markup=b.as_markup())
+
+
+async def _scopes(session: AsyncSession, actor: Actor, role: Role) -> list[tuple[str, str]]:
+    """(value, label) of every scope where the actor may grant this role."""
+    out: list[tuple[str, str]] = []
+    loc = get_i18n().current_locale
+    for comm in await structure.list_communities(session):
+        if can_grant(actor, role, Scope(comm.id)):
+            out.append((f"c{comm.id}", _("All of {name}").format(name=comm.label(loc))))
+        if role is Role.ADMIN:
+            continue
+        for g in await structure.list_grids(session, comm.id):
+            if can_grant(actor, role, Scope(comm.id, g.id)):
+                out.append((f"g{g.id}", f"{comm.label(loc)} · {g.label(loc)}"))
+    return out
+
+
+async def _parse_scope(session: AsyncSession, value: str) -> Scope | None:
+    if value.startswith("c") and value[1:].isdigit():
+        return Scope(int(value[1:])) if await session.get(Community, int(value[1:])) else None
+    if value.startswith("g") and value[1:].isdigit():
+        grid = await session.get(Grid, int(value[1:]))
+        return Scope(grid.community_id, grid.id) if grid else None
+    return None
+
+
+@router.callback_query(InviteCB.filter())
+async def on_invite_step(query: CallbackQuery, callback_data: InviteCB, state: FSMContext, session: AsyncSession,
+                         person: Person | None, actor: Actor, clock: Clock, bot: Bot) -> None:
+    step, value = callback_data.step, callback_data.value
+    current = await state.get_state()
+    msg = query.message
+    if step == "cancel":
+        await query.answer()
+        if current in (Inv.role.state, Inv.scope.state, Inv.uses.state, Inv.ttl.state):
+            await state.clear()
+        await edit_text(msg, _("Cancelled. No link was created."))
+        return
+    expected = {"role": Inv.role.state, "scope": Inv.scope.state, "uses": Inv.uses.state, "ttl": Inv.ttl.state}
+    if expected.get(step) != current:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    if not actor.is_staff_like():
+        await state.clear()
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    cancel = InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=InviteCB(step="cancel", value="-").pack())
+    if step == "role":
+        try:
+            role = Role(value)
+        except ValueError:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        scopes = await _scopes(session, actor, role)
+        if not scopes:
+            await query.answer(refusal("forbidden"), show_alert=True)
+            return
+        await query.answer()
+        await state.update_data(role=role.value)
+        await state.set_state(Inv.scope)
+        b = InlineKeyboardBuilder()
+        for v, label in scopes:
+            b.button(text=label, callback_data=InviteCB(step="scope", value=v))
+        b.adjust(1)
+        b.row(cancel)
+        await edit_text(msg, _("Where will the new {role} work?").format(role=role_label(role.value)), b.as_markup())
+    elif step == "scope":
+        scope = await _parse_scope(session, value)
+        data = await state.get_data()
+        if scope is None or not can_grant(actor, Role(data["role"]), scope):
+            await query.answer(refusal("forbidden"), show_alert=True)
+            return
+        await query.answer()
+        await state.update_data(community_id=scope.community_id, grid_id=scope.grid_id)
+        await state.set_state(Inv.uses)
+        b = InlineKeyboardBuilder()
+        b.button(text=_("One person"), callback_data=InviteCB(step="uses", value="1"))
+        b.button(text=_("Up to 10 people"), callback_data=InviteCB(step="uses", value="10"))
+        b.button(text=_("Up to 50 people"), callback_data=InviteCB(step="uses", value="50"))
+        b.button(text=_("Anyone with the link"), callback_data=InviteCB(step="uses", value="inf"))
+        b.adjust(2)
+        b.row(cancel)
+        await edit_text(msg, _("How many people may use this link?"), b.as_markup())
+    elif step == "uses":
+        if value not in USES:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        await query.answer()
+        await state.update_data(uses=value)
+        await state.set_state(Inv.ttl)
+        b = InlineKeyboardBuilder()
+        b.button(text=_("1 day"), callback_data=InviteCB(step="ttl", value="1"))
+        b.button(text=_("7 days"), callback_data=InviteCB(step="ttl", value="7"))
+        b.button(text=_("30 days"), callback_data=InviteCB(step="ttl", value="30"))
+        b.adjust(3)
+        b.row(cancel)
+        await edit_text(msg, _("How long should the link work?"), b.as_markup())
+    elif step == "ttl":
+        if value not in TTLS:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        data = await state.get_data()
+        try:
+            created = await inv_svc.create_invitation(
+                session, actor, role=Role(data["role"]), scope=Scope(data["community_id"], data.get("grid_id")),
+                max_uses=USES[data["uses"]], ttl=timedelta(days=TTLS[value]), now=clock.now())
+        except DomainError as e:
+            await state.clear()
+            await query.answer(refusal(e.code, **e.params), show_alert=True)
+            return
+        await state.clear()
+        await query.answer()
+        link = await deep_link(bot, created.payload)
+        await edit_text(msg, _(
+            "Invitation link for a {role} (valid for {days} days):\n{link}\n\nSend it only to the person(s) "
+            "you mean to invite. You can withdraw it with /invites.").format(
+                role=role_label(data["role"]), days=TTLS[value], link=link))
+
+
+@router.message(StateFilter(Inv.role, Inv.scope, Inv.uses, Inv.ttl))
+async def invite_press_button(message: Message) -> None:
+    await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
+
+
+@router.message(Command("invites"))
+async def cmd_invites(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    await show_invites(message.bot, message.chat.id, session, actor, clock)
+
+
+async def show_invites(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    if not actor.is_staff_like():
+        await bot.send_message(chat_id, refusal("forbidden"))
+        return
+    invites = await inv_svc.list_invitations(session, actor, clock.now())
+    if not invites:
+        await bot.send_message(chat_id, _("There are no open invitation links."))
+        return
+    rows = []
+    lines = [_("Open invitation links:")]
+    for i in invites:
+        uses = f"{i.uses}/{i.max_uses}" if i.max_uses else f"{i.uses}/∞"
+        lines.append(_("#{id} {role}: used {uses}, expires {date}").format(
+            id=i.id, role=role_label(i.role), uses=uses, date=i.expires_at.strftime("%Y-%m-%d")))
+        rows.append([InlineKeyboardButton(text=_("Withdraw #{id}").format(id=i.id),
+                                          callback_data=RevokeCB(kind="invite", id=i.id).pack())])
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))

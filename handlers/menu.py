@@ -1,0 +1,23 @@
+"""Main-menu buttons whose capabilities land in later issues: a plain 'coming soon' for now."""
+
+from __future__ import annotations
+
+from aiogram.types import Message
+
+from bot.filters import ButtonText, Private
+from bot.i18n import _
+from bot.routing import RouterTemplate
+from handlers.ui import refusal
+from models import Person
+
+router = RouterTemplate("menu")
+router.message.filter(Private())
+
+
+@router.message(ButtonText("health", "supplies", "hazard", "notices", "rumour", "support"))
+async def coming_soon(message: Message, person: Person | None) -> None:
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    await message.answer(_("This service is coming soon. Until then, please call your neighbourhood committee. "
+                           "In an emergency, call 120."))

@@ -1,0 +1,65 @@
+"""Small presentation helpers shared by handlers."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import _
+from bot.keyboards.builders import main_menu
+from bot.services.permissions import Actor
+from bot.texts import error_text
+from models import Building, Household, Person
+
+
+async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None) -> None:
+    if text is None:
+        if person is not None and person.household_id is not None:
+            text = _("Main menu. Choose what you need below.")
+        else:
+            text = _("Main menu. To use the resident services, first register your address.")
+    await message.answer(text, reply_markup=main_menu(person, actor))
+
+
+async def address_label(session: AsyncSession, household_id: int | None, locale: str) -> str:
+    if household_id is None:
+        return ""
+    hh = await session.get(Household, household_id)
+    if hh is None:
+        return ""
+    b = await session.get(Building, hh.building_id)
+    return _("{building}, unit/room {unit}").format(building=b.label(locale) if b else "?", unit=hh.unit)
+
+
+async def deep_link(bot: Bot, payload: str) -> str:
+    me = await bot.me()
+    base = f"https://t.me/{me.username}"
+    return f"{base}?start={payload}" if payload else base
+
+
+def refusal(code: str, **params: object) -> str:
+    return error_text(code, **params)
+
+
+async def edit_markup(message: object, markup: object) -> None:
+    """Change a message's inline keyboard; 'message is not modified' and vanished messages are not errors."""
+    from aiogram.exceptions import TelegramBadRequest
+
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest:
+        pass
+
+
+async def edit_text(message: object, text: str, markup: object = None) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest:
+        await message.answer(text, reply_markup=markup)

@@ -1,0 +1,43 @@
+"""Households and people. A person may or may not have a Telegram account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class Household(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("building_id", "unit", name="uq_household_building_unit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int = Field(foreign_key="building.id", index=True)
+    unit: str = Field(max_length=32)  # normalised, e.g. "2-502"
+    size: int = Field(default=1)
+    care_needs: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # None for a household member without Telegram, and after erasure.
+    tg_user_id: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True, index=True)
+    full_name: str | None = Field(default=None, max_length=128)
+    locale: str = Field(default="zh_Hans", max_length=8)
+    phone: str | None = Field(default=None, max_length=32)
+    household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
+    # Set when a resident registered this member for someone without Telegram.
+    added_by_id: int | None = Field(default=None, foreign_key="person.id")
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when Telegram answered 403 (blocked the bot); cleared when they write again.
+    unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_telegram(self) -> bool:
+        return self.tg_user_id is not None

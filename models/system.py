@@ -1,0 +1,23 @@
+"""Plumbing tables: update de-duplication and conversation state when Redis is not configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    update_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(default="processing", max_length=12)  # processing | done
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class FsmRecord(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=200)
+    state: str | None = Field(default=None, max_length=200)
+    data: dict = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
