@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	touch $(VENV)/.installed $@
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(PYBABEL) compile -q -d locales -D messages -l $*
+	$(PYBABEL) -q compile -d locales -D messages -l $*
 
 i18n-compile: $(VENV)/.installed $(MO)
 
@@ -43,14 +43,14 @@ lint: $(VENV)/.installed-dev
 
 # Extract messages from the code, merge them into every catalogue, fill zh_Hant gaps from zh_Hans, compile.
 i18n: $(VENV)/.installed-dev
-	$(PYBABEL) extract -q -F babel.cfg -k _ -k __ -k N_ -o locales/messages.pot --no-location --sort-output --project community-bot .
+	$(PYBABEL) -q extract -F babel.cfg -k _ -k __ -k N_ -o locales/messages.pot --no-location --sort-output --project community-bot .
 	for l in $(LOCALES); do \
 	  if [ -f locales/$$l/LC_MESSAGES/messages.po ]; then \
-	    $(PYBABEL) update -q -i locales/messages.pot -d locales -D messages -l $$l --no-fuzzy-matching --ignore-obsolete; \
-	  else $(PYBABEL) init -q -i locales/messages.pot -d locales -D messages -l $$l; fi; \
+	    $(PYBABEL) -q update -i locales/messages.pot -d locales -D messages -l $$l --no-fuzzy-matching --ignore-obsolete; \
+	  else $(PYBABEL) -q init -i locales/messages.pot -d locales -D messages -l $$l; fi; \
 	done
 	$(PY) -m tools.i18n_fill
-	$(PYBABEL) compile -q -d locales -D messages
+	$(PYBABEL) -q compile -d locales -D messages
 
 bench: $(VENV)/.installed-dev
 	@echo "benchmarks land with the delivery backbone (issue 3)"

@@ -1,0 +1,158 @@
+"""Command line: python -m bot {run,webhook,db,structure} ..."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import MissingToken, Settings, describe_validation_error
+from bot.logging_setup import setup_logging
+
+log = logging.getLogger("bot")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        print(describe_validation_error(e), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def migrate(settings: Settings) -> None:
+    from bot.migrations import upgrade_head
+
+    upgrade_head(settings.database_url)
+
+
+async def _startup(app) -> None:  # noqa: ANN001
+    from bot.i18n import get_i18n
+    from handlers.commands import set_default_commands
+
+    get_i18n()
+    me = await app.bot.me()
+    log.info("bot @%s (id %s) starting", me.username, me.id)
+    await set_default_commands(app.bot, app.settings.default_locale)
+
+
+async def run_polling(settings: Settings) -> None:
+    from bot.app import build_app
+
+    app = build_app(settings)
+    try:
+        await _startup(app)
+        # A webhook left behind would make getUpdates fail; pending updates are kept (never dropped).
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        # Sequential handling: an update is confirmed to Telegram (next getUpdates offset) only after
+        # it has been handled, so a crash never loses one. aiogram stops gracefully on SIGINT/SIGTERM,
+        # letting the update in hand finish.
+        await app.dispatcher.start_polling(app.bot, handle_as_tasks=False, polling_timeout=settings.polling_timeout,
+                                           handle_signals=True, close_bot_session=False)
+    finally:
+        await app.close()
+
+
+async def run_webhook(settings: Settings, host: str, port: int) -> None:
+    from aiohttp import web
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    from bot.app import build_app
+
+    if settings.webhook_secret is None:
+        print("Configuration error: WEBHOOK_SECRET: required in webhook mode (Telegram sends it back in "
+              "X-Telegram-Bot-Api-Secret-Token)", file=sys.stderr)
+        raise SystemExit(2)
+    app = build_app(settings)
+    await _startup(app)
+    secret = settings.webhook_secret.get_secret_value()
+    if settings.webhook_url:
+        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path, secret_token=secret,
+                                  drop_pending_updates=False)
+    web_app = web.Application()
+    # handle_in_background=False: Telegram gets 200 only after the update has been handled.
+    SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret, handle_in_background=False).register(
+        web_app, path=settings.webhook_path)
+    setup_application(web_app, app.dispatcher, bot=app.bot)
+    runner = web.AppRunner(web_app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("webhook listening on %s:%s%s", host, port, settings.webhook_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down: finishing updates in hand")
+    await runner.cleanup()  # stops accepting, waits for in-flight requests
+    await app.close()
+
+
+async def structure_import(settings: Settings, path: Path) -> int:
+    from bot.db import make_engine, make_sessionmaker
+    from bot.services.structure import StructureFileError, import_structure_file
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            try:
+                report = await import_structure_file(session, path)
+            except StructureFileError as e:
+                print(f"{path}: {e}", file=sys.stderr)
+                return 1
+        print(f"imported {path}: {report.summary()}")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Community emergency service bot")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_run = sub.add_parser("run", help="apply migrations, then run the bot with long polling")
+    p_run.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
+    p_wh = sub.add_parser("webhook", help="apply migrations, then serve Telegram's webhook (aiohttp)")
+    p_wh.add_argument("--host", default="0.0.0.0")
+    p_wh.add_argument("--port", type=int, default=8080)
+    p_wh.add_argument("--no-migrate", action="store_true")
+    p_db = sub.add_parser("db", help="database maintenance")
+    p_db.add_argument("action", choices=["upgrade"], help="upgrade: apply all migrations")
+    p_st = sub.add_parser("structure", help="community structure")
+    st_sub = p_st.add_subparsers(dest="action", required=True)
+    p_imp = st_sub.add_parser("import", help="create or update communities, grids and buildings from YAML")
+    p_imp.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    setup_logging(settings)
+    if args.cmd in ("run", "webhook"):
+        try:
+            settings.require_token()
+        except MissingToken as e:
+            print(e, file=sys.stderr)
+            return 2
+        if not args.no_migrate:
+            migrate(settings)
+        if args.cmd == "run":
+            asyncio.run(run_polling(settings))
+        else:
+            asyncio.run(run_webhook(settings, args.host, args.port))
+        return 0
+    if args.cmd == "db":
+        migrate(settings)
+        print("database is up to date")
+        return 0
+    if args.cmd == "structure":
+        migrate(settings)
+        return asyncio.run(structure_import(settings, args.file))
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""Fixtures: a database per backend, a fake Telegram server, and the real bot polling it.
+
+The suite runs on SQLite (FSM and de-dup in the database). When TEST_DATABASE_URL and TEST_REDIS_URL
+are set (CI sets them to the local PostgreSQL and Redis), every bot-level test runs a second time on
+PostgreSQL with Redis for FSM state, de-duplication and flood control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
+from bot.scheduling.clock import FakeClock
+from bot.services.structure import import_structure_file
+from tests.fakes.people import TgUser
+from tests.fakes.telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:TEST-token-for-the-fake-bot-api-server"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+_pg_ready = False
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"backends: {', '.join(BACKENDS)}; redis: {'yes' if REDIS_URL else 'no'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def engine(backend: str, tmp_path: Path):  # noqa: ANN201
+    global _pg_ready
+    if backend == "sqlite":
+        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        async with eng.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+    else:
+        eng = make_engine(PG_URL)
+        async with eng.begin() as conn:
+            if not _pg_ready:
+                await conn.run_sync(SQLModel.metadata.drop_all)
+                await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                await conn.run_sync(SQLModel.metadata.create_all)
+                _pg_ready = True
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine):  # noqa: ANN001, ANN201
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessionmaker):  # noqa: ANN001, ANN201
+    async with sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def redis_prefix(backend: str) -> AsyncIterator[str | None]:
+    if backend != "postgres" or not REDIS_URL:
+        yield None
+        return
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    r = Redis.from_url(REDIS_URL)
+    keys = [k async for k in r.scan_iter(f"{prefix}:*")]
+    if keys:
+        await r.delete(*keys)
+    await r.aclose()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def structure(sessionmaker) -> None:  # noqa: ANN001
+    async with sessionmaker() as s:
+        await import_structure_file(s, ROOT / "examples" / "community.yaml")
+
+
+def make_settings(tg: FakeTelegram, db_url: str, redis_prefix: str | None, **overrides: object) -> Settings:
+    values: dict = {"bot_token": TOKEN, "telegram_api_url": tg.base_url, "database_url": db_url,
+                    "redis_url": REDIS_URL if redis_prefix else None, "redis_prefix": redis_prefix or "cbot",
+                    "default_locale": "zh_Hans", "polling_timeout": 1, "admin_ids": "42"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+class Running:
+    """The real bot (same factory as production) long-polling the fake server."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.task: asyncio.Task | None = None
+
+    async def start(self) -> Running:
+        self.task = asyncio.create_task(self.app.dispatcher.start_polling(
+            self.app.bot, handle_as_tasks=False, polling_timeout=self.app.settings.polling_timeout,
+            handle_signals=False, close_bot_session=False))
+        await asyncio.sleep(0)
+        return self
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            with contextlib.suppress(RuntimeError):
+                await self.app.dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self.task, 5)
+        await self.app.close()
+
+
+@pytest.fixture
+async def start_bot(tg: FakeTelegram, engine, clock: FakeClock,  # noqa: ANN001
+                    redis_prefix: str | None) -> AsyncIterator[Callable]:
+    running: list[Running] = []
+    db_url = engine.url.render_as_string(hide_password=False)
+
+    async def _start(**overrides: object) -> Running:
+        settings = make_settings(tg, db_url, redis_prefix, **overrides)
+        app = build_app(settings, clock=clock, engine=make_engine(db_url))
+        r = await Running(app).start()
+        running.append(r)
+        return r
+
+    yield _start
+    for r in running:
+        await r.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: Callable, structure: None) -> Running:  # noqa: ARG001
+    return await start_bot()
+
+
+@pytest.fixture
+def user_factory(tg: FakeTelegram) -> Callable[..., TgUser]:
+    ids = iter(range(5001, 6000))
+
+    def _make(**kw: object) -> TgUser:
+        return TgUser(tg, kw.pop("user_id", None) or next(ids), **kw)  # type: ignore[arg-type]
+
+    return _make

@@ -1,0 +1,280 @@
+"""A fake Telegram Bot API server over real HTTP on 127.0.0.1.
+
+It implements the methods the bot uses, keeps a queue of updates for getUpdates (long polling),
+records every call, and can be told to fail a method (429 with retry_after, 403, 400, 5xx, or a
+delay for timeouts). Tests inject updates as a person would produce them and read what the bot did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Community Bot", "username": "community_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
+               "reply_parameters", "caption_entities", "media"}
+
+
+class BadRequest(Exception):
+    pass
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    result: Any = None
+
+    @property
+    def chat_id(self) -> int | None:
+        v = self.params.get("chat_id")
+        return int(v) if v is not None and str(v).lstrip("-").isdigit() else None
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text") or self.params.get("caption") or ""
+
+    @property
+    def markup(self) -> dict | None:
+        return self.params.get("reply_markup")
+
+    def inline_buttons(self) -> list[dict]:
+        m = self.markup or {}
+        return [b for row in m.get("inline_keyboard", []) for b in row]
+
+    def reply_buttons(self) -> list[str]:
+        m = self.markup or {}
+        return [b["text"] if isinstance(b, dict) else b for row in m.get("keyboard", []) for b in row]
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
+    times: int = 1
+    chat_id: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class FakeTelegram:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)
+    confirmed: int = 0
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    # What each chat shows now: (chat_id, message_id) -> {"text", "markup"}; edits update it.
+    screens: dict[tuple[int, int], dict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._closing = False
+
+    # ---- server ------------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+            return params
+        form = await request.post()
+        for k, v in form.items():
+            if isinstance(v, web.FileField):
+                data = v.file.read()
+                self.files[v.filename or k] = data
+                params[k] = {"filename": v.filename, "size": len(data)}
+            elif k in JSON_FIELDS:
+                try:
+                    params[k] = json.loads(v)
+                except ValueError:
+                    params[k] = v
+            else:
+                params[k] = v
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method.lower() != "getupdates":
+            failure = self._take_failure(method, params)
+            if failure is not None:
+                self.calls.append(Call(method, params, time.monotonic(), result="failed"))
+                if failure.delay:
+                    await asyncio.sleep(failure.delay)
+                body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                        "description": failure.description}
+                extra: dict[str, Any] = {}
+                if failure.retry_after is not None:
+                    extra["retry_after"] = failure.retry_after
+                if failure.migrate_to_chat_id is not None:
+                    extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
+                if extra:
+                    body["parameters"] = extra
+                return web.json_response(body, status=failure.status)
+        handler = getattr(self, "m_" + method.lower(), None)
+        try:
+            result: Any = True if handler is None else await handler(params)
+        except BadRequest as e:
+            self.calls.append(Call(method, params, time.monotonic(), result="failed"))
+            return web.json_response({"ok": False, "error_code": 400, "description": str(e)}, status=400)
+        if method.lower() != "getupdates":
+            call = Call(method, params, time.monotonic(), result)
+            self.calls.append(call)
+            async with self._changed:
+                self._changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_failure(self, method: str, params: dict) -> Failure | None:
+        queue = self.failures.get(method.lower())
+        if not queue:
+            return None
+        f = queue[0]
+        if f.chat_id is not None and str(params.get("chat_id")) != str(f.chat_id):
+            return None
+        f.times -= 1
+        if f.times <= 0:
+            queue.pop(0)
+        return f
+
+    def fail(self, method: str, status: int, description: str, *, times: int = 1, retry_after: int | None = None,
+             migrate_to_chat_id: int | None = None, chat_id: int | None = None, delay: float = 0.0) -> None:
+        self.failures.setdefault(method.lower(), []).append(
+            Failure(status, description, retry_after, migrate_to_chat_id, times, chat_id, delay))
+
+    # ---- Bot API methods ---------------------------------------------------------------------
+    async def m_getme(self, params: dict) -> dict:
+        return BOT_USER
+
+    async def m_getupdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if offset - 1 > self.confirmed:
+                self.confirmed = offset - 1
+                async with self._changed:
+                    self._changed.notify_all()
+        deadline = time.monotonic() + timeout
+        while not self.updates and not self._closing:
+            self._new_update.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            except TimeoutError:
+                break
+        limit = int(params.get("limit") or 100)
+        return self.updates[:limit]
+
+    def _message(self, params: dict, **extra: Any) -> dict:
+        chat_id = int(params["chat_id"])
+        msg = {"message_id": next(self._message_ids), "date": int(time.time()),
+               "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+               "from": BOT_USER}
+        msg.update(extra)
+        if "reply_markup" in params and isinstance(params["reply_markup"], dict) \
+                and "inline_keyboard" in params["reply_markup"]:
+            msg["reply_markup"] = params["reply_markup"]
+        return msg
+
+    def _show(self, msg: dict, params: dict, *, edit: bool) -> dict:
+        key = (msg["chat"]["id"], msg["message_id"])
+        screen = self.screens.setdefault(key, {"text": "", "markup": None})
+        if "text" in params or not edit:
+            screen["text"] = params.get("text") or params.get("caption") or screen["text"]
+        markup = params.get("reply_markup")
+        screen["markup"] = markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+        return msg
+
+    async def m_sendmessage(self, params: dict) -> dict:
+        return self._show(self._message(params, text=params.get("text", "")), params, edit=False)
+
+    async def m_sendphoto(self, params: dict) -> dict:
+        return self._message(params, photo=[{"file_id": "p1", "file_unique_id": "p1", "width": 1, "height": 1}],
+                             caption=params.get("caption"))
+
+    async def m_senddocument(self, params: dict) -> dict:
+        return self._message(params, document={"file_id": "d1", "file_unique_id": "d1"},
+                             caption=params.get("caption"))
+
+    async def _edit(self, params: dict) -> dict | web.Response:
+        key = (int(params["chat_id"]), int(params.get("message_id", 0)))
+        if key not in self.screens:
+            raise BadRequest("Bad Request: message to edit not found")
+        screen = self.screens[key]
+        new_markup = params.get("reply_markup") if isinstance(params.get("reply_markup"), dict) else None
+        if params.get("text", screen["text"]) == screen["text"] and new_markup == screen["markup"]:
+            raise BadRequest("Bad Request: message is not modified")
+        msg = self._message(params, text=params.get("text", screen["text"]), message_id=key[1])
+        return self._show(msg, params, edit=True)
+
+    async def m_editmessagetext(self, params: dict) -> dict:
+        return await self._edit(params)
+
+    async def m_editmessagereplymarkup(self, params: dict) -> dict:
+        return await self._edit(params)
+
+    # ---- injecting updates -------------------------------------------------------------------
+    def push(self, payload: dict) -> int:
+        update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, **payload})
+        self._new_update.set()
+        return update_id
+
+    def redeliver(self, update_id: int, payload: dict) -> None:
+        """Deliver an update again with the same id, as Telegram does after a lost confirmation."""
+        self.updates.append({"update_id": update_id, **payload})
+        self._new_update.set()
+
+    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """The bot asks for updates after `update_id` only once it has handled it (sequential polling)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.confirmed >= update_id), timeout)
+
+    async def wait_for(self, predicate, timeout: float = 5.0) -> None:  # noqa: ANN001
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    def calls_to(self, chat_id: int, since: int = 0) -> list[Call]:
+        return [c for c in self.calls[since:] if c.chat_id == chat_id]
+
+    def method_calls(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method.lower() == method.lower()]
