@@ -5,19 +5,20 @@ from __future__ import annotations
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.filters import ButtonText, Private
 from bot.i18n import _
 from bot.routing import RouterTemplate
 from bot.services.permissions import Actor
-from handlers.ui import show_menu
+from handlers.ui import emergency_number, show_menu
 from models import Person
 
 router = RouterTemplate("common")
 router.message.filter(Private())
 
 
-def help_text(actor: Actor) -> str:
+def help_text(actor: Actor, emergency_number: str) -> str:
     text = _(
         "How to use this bot:\n"
         "• Press the buttons at the bottom of the screen.\n"
@@ -25,8 +26,8 @@ def help_text(actor: Actor) -> str:
         "• /cancel stops what you are doing.\n"
         "• /language changes the language.\n"
         "• /mydata shows what we store about you; /deleteme erases it.\n"
-        "In an emergency, call 120 first."
-    )
+        "In an emergency, call {number} first."
+    ).format(number=emergency_number)
     if actor.is_staff_like():
         text += "\n\n" + _(
             "Staff commands:\n"
@@ -40,8 +41,8 @@ def help_text(actor: Actor) -> str:
 
 @router.message(Command("help"))
 @router.message(ButtonText("help"))
-async def cmd_help(message: Message, actor: Actor) -> None:
-    await message.answer(help_text(actor))
+async def cmd_help(message: Message, actor: Actor, session: AsyncSession, person: Person | None) -> None:
+    await message.answer(help_text(actor, await emergency_number(session, person)))
 
 
 @router.message(Command("menu"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.filters import ButtonText, Private
 from bot.i18n import _
 from bot.routing import RouterTemplate
-from handlers.ui import refusal
+from handlers.ui import emergency_number, refusal
 from models import Person
 
 router = RouterTemplate("menu")
@@ -15,9 +16,9 @@ router.message.filter(Private())
 
 
 @router.message(ButtonText("health", "supplies", "hazard", "notices", "rumour", "support"))
-async def coming_soon(message: Message, person: Person | None) -> None:
+async def coming_soon(message: Message, person: Person | None, session: AsyncSession) -> None:
     if person is None or person.household_id is None:
         await message.answer(refusal("not_registered"))
         return
     await message.answer(_("This service is coming soon. Until then, please call your neighbourhood committee. "
-                           "In an emergency, call 120."))
+                           "In an emergency, call {number}.").format(number=await emergency_number(session, person)))

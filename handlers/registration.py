@@ -127,19 +127,21 @@ async def on_language(query: CallbackQuery, callback_data: LangCB, state: FSMCon
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
     user = query.from_user
+    previous = person.locale if person is not None else None
     person = await reg.ensure_person(session, user.id, user.full_name, code)
+    current = await state.get_state()
     i18n = get_i18n()
     with i18n.use_locale(code):
         await query.answer()
+        if previous == code and current == Reg.consent.state:
+            return  # the same button pressed twice: the privacy notice is already on screen
         await set_chat_commands(bot, user.id, code, actor)
-        if query.message:
-            await edit_markup(query.message, language_kb(code))
-        if await state.get_state() == Reg.language.state or person.consent_at is None:
+        await edit_markup(query.message, language_kb(code))
+        if current in (Reg.language.state, Reg.consent.state) or person.consent_at is None:
             await state.set_state(Reg.consent)
             await bot.send_message(user.id, privacy_text(), reply_markup=consent_kb())
             return
-        await bot.send_message(user.id, _("Language changed to English.") if code == "en" else
-                               _("The language has been changed."),
+        await bot.send_message(user.id, _("The language has been changed."),
                                reply_markup=main_menu(person, actor))
         if await state.get_state() is not None:
             await bot.send_message(user.id, _("You can carry on where you were."))

@@ -10,7 +10,7 @@ from bot.i18n import _
 from bot.keyboards.builders import main_menu
 from bot.services.permissions import Actor
 from bot.texts import error_text
-from models import Building, Household, Person
+from models import Building, Community, Household, Person
 
 
 async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None) -> None:
@@ -63,3 +63,14 @@ async def edit_text(message: object, text: str, markup: object = None) -> None:
         await message.edit_text(text, reply_markup=markup)
     except TelegramBadRequest:
         await message.answer(text, reply_markup=markup)
+
+
+async def emergency_number(session: AsyncSession, person: Person | None) -> str:
+    """The emergency number of the person's community (configurable per community), else 120."""
+    if person is not None and person.household_id is not None:
+        hh = await session.get(Household, person.household_id)
+        b = await session.get(Building, hh.building_id) if hh else None
+        c = await session.get(Community, b.community_id) if b else None
+        if c is not None and c.emergency_number:
+            return c.emergency_number
+    return "120"

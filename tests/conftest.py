@@ -112,7 +112,8 @@ async def structure(sessionmaker) -> None:  # noqa: ANN001
 def make_settings(tg: FakeTelegram, db_url: str, redis_prefix: str | None, **overrides: object) -> Settings:
     values: dict = {"bot_token": TOKEN, "telegram_api_url": tg.base_url, "database_url": db_url,
                     "redis_url": REDIS_URL if redis_prefix else None, "redis_prefix": redis_prefix or "cbot",
-                    "default_locale": "zh_Hans", "polling_timeout": 1, "admin_ids": "42"}
+                    "default_locale": "zh_Hans", "polling_timeout": 1, "admin_ids": "42",
+                    "flood_limit": 1000}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

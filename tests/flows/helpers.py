@@ -1,0 +1,41 @@
+"""Conversation shortcuts shared by flow tests."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models import Household, Person
+from tests.fakes.people import TgUser
+
+
+async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Building 1", unit: str = "2-502",
+                   size: str | None = "3", care: tuple[str, ...] = (), language: str = "English") -> None:
+    """Register a resident in English through the real conversation."""
+    await user.send("/start")
+    await user.press(language)
+    r = await user.press("I agree")
+    if grid:
+        assert "Which area" in r.text, r.text
+        await user.press(grid)
+        await user.press(building)
+    r = await user.send(unit)
+    if size is not None:
+        assert "How many people" in r.text, r.text
+        await user.send(size)
+        for c in care:
+            await user.press(c)
+        await user.press("Done")
+    r = await user.send("Skip")
+    assert "You are registered" in r.text, r.text
+
+
+async def person_of(session, user: TgUser) -> Person | None:  # noqa: ANN001
+    session.expire_all()
+    return (await session.exec(select(Person).where(Person.tg_user_id == user.id))).first()
+
+
+async def household_of(session, user: TgUser) -> Household | None:  # noqa: ANN001
+    p = await person_of(session, user)
+    if p is None or p.household_id is None:
+        return None
+    return await session.get(Household, p.household_id)
