@@ -31,7 +31,7 @@ def migrate(settings: Settings) -> None:
     upgrade_head(settings.database_url)
 
 
-async def _startup(app) -> None:  # noqa: ANN001
+async def _startup(app) -> None:
     from bot.i18n import get_i18n
     from handlers.commands import set_default_commands
 
@@ -59,8 +59,8 @@ async def run_polling(settings: Settings) -> None:
 
 
 async def run_webhook(settings: Settings, host: str, port: int) -> None:
-    from aiohttp import web
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
 
     from bot.app import build_app
 

@@ -20,6 +20,7 @@ from bot.fsm_storage import SQLStorage
 from bot.i18n import get_i18n
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.dedup import DbLedger, DedupMiddleware, RedisLedger
+from bot.middlewares.fsm_journal import FsmJournalMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.person import PersonMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware, make_limits_storage
@@ -74,6 +75,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
         make_limits_storage(settings.redis_url, settings.redis_prefix), settings.flood_limit,
         settings.flood_window_seconds, settings.default_locale))
     dp.update.outer_middleware(DedupMiddleware(ledger))
+    dp.update.outer_middleware(FsmJournalMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(PersonMiddleware(set(settings.admin_ids)))
     LocaleMiddleware(get_i18n(settings.default_locale), settings.default_locale).setup(dp)

@@ -49,3 +49,10 @@ class StaffLike(BaseFilter):
 class Private(BaseFilter):
     async def __call__(self, event: object, event_chat: Any = None) -> bool:
         return event_chat is not None and event_chat.type == "private"
+
+
+class NotCommand(BaseFilter):
+    """For free-text steps: a /command typed mid-conversation goes to its own handler instead."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")

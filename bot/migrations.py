@@ -6,8 +6,9 @@ import asyncio
 import threading
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
+
+from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ def upgrade_head(url: str) -> None:
     def target() -> None:
         try:
             command.upgrade(cfg, "head")
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     t = threading.Thread(target=target)

@@ -24,4 +24,7 @@ async def not_understood(message: Message, person: Person | None, actor: Actor) 
     if person is None or person.consent_at is None:
         await message.answer(_("Hello! Press /start to begin."))
         return
+    if (message.text or "").startswith("/"):
+        await message.answer(_("I don't know that command. Type /help to see what I can do."))
+        return
     await show_menu(message, person, actor, _("Sorry, I didn't understand that. Please use the buttons below."))

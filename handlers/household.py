@@ -18,7 +18,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import ButtonText, Private
+from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _
 from bot.keyboards.builders import care_kb
 from bot.keyboards.callbacks import CareCB, HouseholdCB
@@ -105,7 +105,7 @@ async def on_household_action(query: CallbackQuery, callback_data: HouseholdCB, 
         await query.answer(_("This button is no longer active."), show_alert=True)
 
 
-@router.message(StateFilter(HH.member_name))
+@router.message(StateFilter(HH.member_name), NotCommand())
 async def on_member_name(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                          clock: Clock) -> None:
     try:

@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import ButtonText, Private, StaffLike
+from bot.filters import ButtonText, NotCommand, Private, StaffLike
 from bot.i18n import _, get_i18n
 from bot.keyboards.callbacks import InviteCB, RevokeCB, StaffCB
 from bot.routing import RouterTemplate
@@ -226,7 +226,7 @@ async def on_invite_step(query: CallbackQuery, callback_data: InviteCB, state: F
                 role=role_label(data["role"]), days=TTLS[value], link=link))
 
 
-@router.message(StateFilter(Inv.role, Inv.scope, Inv.uses, Inv.ttl))
+@router.message(StateFilter(Inv.role, Inv.scope, Inv.uses, Inv.ttl), NotCommand())
 async def invite_press_button(message: Message) -> None:
     await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
 

@@ -33,7 +33,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.filters import ButtonText, Private
+from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _, get_i18n
 from bot.keyboards.builders import care_kb, consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
 from bot.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
@@ -317,14 +317,14 @@ async def on_pick(query: CallbackQuery, callback_data: PickCB, state: FSMContext
         await _ask_unit(bot, query.from_user.id, state, building, locale)
 
 
-@router.message(StateFilter(Reg.language, Reg.consent, Reg.community, Reg.grid, Reg.building))
+@router.message(StateFilter(Reg.language, Reg.consent, Reg.community, Reg.grid, Reg.building), NotCommand())
 async def press_a_button(message: Message) -> None:
     await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
 
 
 # ---- unit, household, phone ------------------------------------------------------------------
 
-@router.message(StateFilter(Reg.unit))
+@router.message(StateFilter(Reg.unit), NotCommand())
 async def on_unit(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                   bot: Bot) -> None:
     try:
@@ -356,7 +356,7 @@ async def on_size_button(query: CallbackQuery, callback_data: SizeCB, state: FSM
     await _after_size(query.message, state, callback_data.n)
 
 
-@router.message(StateFilter(Reg.size))
+@router.message(StateFilter(Reg.size), NotCommand())
 async def on_size_text(message: Message, state: FSMContext) -> None:
     try:
         n = reg.parse_household_size(message.text)
@@ -397,7 +397,7 @@ async def on_care(query: CallbackQuery, callback_data: CareCB, state: FSMContext
         await edit_markup(query.message, care_kb(selected))
 
 
-@router.message(StateFilter(Reg.care))
+@router.message(StateFilter(Reg.care), NotCommand())
 async def care_needs_buttons(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     await message.answer(_("Please use the buttons: tap each that applies, then press Done."),
@@ -428,7 +428,7 @@ async def on_skip_phone(message: Message, state: FSMContext, session: AsyncSessi
     await _finish(message, state, session, person, actor, clock, None)
 
 
-@router.message(StateFilter(Reg.phone))
+@router.message(StateFilter(Reg.phone), NotCommand())
 async def phone_buttons(message: Message) -> None:
     await message.answer(_("Please press “Share my phone number” or “Skip” below."), reply_markup=phone_kb())
 

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import Private
+from bot.filters import NotCommand, Private
 from bot.i18n import _, get_i18n
 from bot.keyboards.callbacks import GridPickCB
 from bot.routing import RouterTemplate
@@ -70,7 +70,7 @@ async def on_grid(query: CallbackQuery, callback_data: GridPickCB, state: FSMCon
         "so use only letters, digits, '-' and '_'."))
 
 
-@router.message(StateFilter(AddBuilding.code))
+@router.message(StateFilter(AddBuilding.code), NotCommand())
 async def on_code(message: Message, state: FSMContext, session: AsyncSession) -> None:
     code = (message.text or "").strip()
     if not structure.CODE_RE.match(code):
@@ -84,7 +84,7 @@ async def on_code(message: Message, state: FSMContext, session: AsyncSession) ->
     await message.answer(_("Now type the building's name as residents know it, for example 11号楼."))
 
 
-@router.message(StateFilter(AddBuilding.name))
+@router.message(StateFilter(AddBuilding.name), NotCommand())
 async def on_name(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, bot: Bot) -> None:
     data = await state.get_data()
     grid = await session.get(Grid, data.get("grid_id", 0))
@@ -111,6 +111,6 @@ async def stale_grid(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."), show_alert=True)
 
 
-@router.message(StateFilter(AddBuilding.grid))
+@router.message(StateFilter(AddBuilding.grid), NotCommand())
 async def grid_press_button(message: Message) -> None:
     await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))

@@ -45,7 +45,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def engine(backend: str, tmp_path: Path):  # noqa: ANN201
+async def engine(backend: str, tmp_path: Path):
     global _pg_ready
     if backend == "sqlite":
         eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
@@ -66,12 +66,12 @@ async def engine(backend: str, tmp_path: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def sessionmaker(engine):  # noqa: ANN001, ANN201
+def sessionmaker(engine):
     return make_sessionmaker(engine)
 
 
 @pytest.fixture
-async def session(sessionmaker):  # noqa: ANN001, ANN201
+async def session(sessionmaker):
     async with sessionmaker() as s:
         yield s
 
@@ -104,7 +104,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def structure(sessionmaker) -> None:  # noqa: ANN001
+async def structure(sessionmaker) -> None:
     async with sessionmaker() as s:
         await import_structure_file(s, ROOT / "examples" / "community.yaml")
 
@@ -142,7 +142,7 @@ class Running:
 
 
 @pytest.fixture
-async def start_bot(tg: FakeTelegram, engine, clock: FakeClock,  # noqa: ANN001
+async def start_bot(tg: FakeTelegram, engine, clock: FakeClock,
                     redis_prefix: str | None) -> AsyncIterator[Callable]:
     running: list[Running] = []
     db_url = engine.url.render_as_string(hide_password=False)
@@ -160,7 +160,7 @@ async def start_bot(tg: FakeTelegram, engine, clock: FakeClock,  # noqa: ANN001
 
 
 @pytest.fixture
-async def bot(start_bot: Callable, structure: None) -> Running:  # noqa: ARG001
+async def bot(start_bot: Callable, structure: None) -> Running:
     return await start_bot()
 
 

@@ -16,9 +16,9 @@ class LocaleMiddleware(I18nMiddleware):
         self.default = default_locale
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        person = data.get("person")
-        if person is not None:
-            return normalize_locale(person.locale, self.default)
+        stored = data.get("person_locale")
+        if stored is not None:
+            return normalize_locale(stored, self.default)
         user: User | None = data.get("event_from_user")
         locale = locale_from_language_code(user.language_code if user else None, self.default)
         data["detected_locale"] = locale

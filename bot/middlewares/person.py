@@ -27,5 +27,7 @@ class PersonMiddleware(BaseMiddleware):
                 person.unreachable_since = None  # they wrote to us: reachable again
                 await session.commit()
         data["person"] = person
+        # A plain copy: the error handler runs after the session is gone, and must not touch ORM objects.
+        data["person_locale"] = person.locale if person is not None else None
         data["actor"] = await load_actor(session, person, self.superadmin_ids)
         return await handler(event, data)

@@ -44,8 +44,9 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
             b = await session.get(Building, hh.building_id)
             g = await session.get(Grid, b.grid_id) if b else None
             data["household"] = {
-                "building": b.name if b else None, "building_code": b.code if b else None,
-                "grid": g.name if g else None, "unit": hh.unit, "size": hh.size, "care_needs": hh.care_needs,
+                "building": b.label(person.locale) if b else None, "building_code": b.code if b else None,
+                "grid": g.label(person.locale) if g else None, "unit": hh.unit, "size": hh.size,
+                "care_needs": hh.care_needs,
             }
     added = (await session.exec(select(Person).where(
         Person.added_by_id == person.id, Person.deleted_at.is_(None)))).all()

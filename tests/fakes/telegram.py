@@ -125,6 +125,9 @@ class FakeTelegram:
                     params[k] = v
             else:
                 params[k] = v
+        for k, v in list(params.items()):  # aiogram sends files as attach://<field>
+            if isinstance(v, str) and v.startswith("attach://") and v[9:] in params:
+                params[k] = params.pop(v[9:])
         return params
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -269,7 +272,7 @@ class FakeTelegram:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.confirmed >= update_id), timeout)
 
-    async def wait_for(self, predicate, timeout: float = 5.0) -> None:  # noqa: ANN001
+    async def wait_for(self, predicate, timeout: float = 5.0) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 

@@ -29,12 +29,12 @@ async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Build
     assert "You are registered" in r.text, r.text
 
 
-async def person_of(session, user: TgUser) -> Person | None:  # noqa: ANN001
+async def person_of(session, user: TgUser) -> Person | None:
     session.expire_all()
     return (await session.exec(select(Person).where(Person.tg_user_id == user.id))).first()
 
 
-async def household_of(session, user: TgUser) -> Household | None:  # noqa: ANN001
+async def household_of(session, user: TgUser) -> Household | None:
     p = await person_of(session, user)
     if p is None or p.household_id is None:
         return None

@@ -101,7 +101,7 @@ async def test_bad_input_at_every_step_reasks_and_keeps_progress(bot, user_facto
     await mei.press("Building 2")
 
     for bad, expected in [("abc", "couldn't read that"), ("x" * 5000, "too long"), ("   ", "type your unit"),
-                          ("/", "unit and room")]:
+                          ("/foo", "don't know that command"), ("/help", "How to use this bot")]:
         r = await mei.send(bad)
         assert expected in r.text, (bad[:10], r.text)
     r = await mei.send_sticker()
@@ -190,7 +190,7 @@ async def test_pressing_a_button_twice_is_harmless(bot, user_factory, session):
     assert hh_count == 1
 
 
-async def register_after_consent(user):  # noqa: ANN001, ANN201
+async def register_after_consent(user):
     await user.press("I agree")
     await user.press("Grid 1")
     await user.press("Building 1")

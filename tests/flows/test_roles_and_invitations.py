@@ -1,0 +1,146 @@
+"""Invitations, roles and scope, as the admin, staff and invitees experience them."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models import AuditEntry, Invitation, RoleGrant
+from tests.flows.helpers import person_of, register
+
+ADMIN_ID = 42  # ADMIN_IDS in the test settings
+
+
+async def make_invite(user, role: str, scope: str, uses: str = "One person", days: str = "7 days") -> str:
+    await user.send("/invite")
+    await user.press(role)
+    await user.press(scope)
+    await user.press(uses)
+    r = await user.press(days)
+    link = next(w for w in r.text.split() if "start=inv_" in w)
+    return link.split("start=")[1]
+
+
+async def consent(user, payload: str):
+    await user.send(f"/start {payload}")
+    await user.press("English")
+    return await user.press("I agree")
+
+
+async def test_admin_invites_a_volunteer_who_joins(bot, user_factory, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    r = await admin.send("🧰 Staff tools")
+    assert "Invite a volunteer" in " ".join(admin.buttons_on_screen())
+    payload = await make_invite(admin, "volunteer", "Grid 2")
+    assert len(payload) <= 64
+
+    vol = user_factory(first_name="Wei")
+    r = await consent(vol, payload)
+    assert "You are now a volunteer for Yangguang Community · Grid 2 (Bldg 5-8)" in r.text
+    assert "Register my address" in r.text
+    grant = (await session.exec(select(RoleGrant))).one()
+    assert grant.role == "volunteer" and grant.grid_id is not None
+    inv = (await session.exec(select(Invitation))).one()
+    assert inv.uses == 1 and payload[4:] not in inv.token_hash  # only the hash is stored
+
+    other = user_factory()
+    r = await consent(other, payload)
+    assert "already been used" in r.text
+    assert len((await session.exec(select(RoleGrant))).all()) == 1
+
+
+async def test_expired_forged_and_withdrawn_links_are_refused(bot, user_factory, clock, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    expiring = await make_invite(admin, "community worker", "All of Yangguang", days="1 day")
+    withdrawn = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
+
+    r = await admin.send("/invites")
+    assert "#2 volunteer: used 0/10" in r.text
+    await admin.press("Withdraw #2")
+    r = await admin.press("Yes")
+    assert "#2 revoked" in r.text
+
+    clock.advance(days=2)
+    a, b, c = user_factory(), user_factory(), user_factory()
+    assert "has expired" in (await consent(a, expiring)).text
+    assert "withdrawn" in (await consent(b, withdrawn)).text
+    assert "not valid" in (await consent(c, "inv_AAAAAAAAAAAAAAAAAAAAAAAA")).text
+    assert (await session.exec(select(RoleGrant))).all() == []
+
+
+async def test_staff_can_only_invite_inside_their_grid(bot, user_factory, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    staff_link = await make_invite(admin, "community worker", "Grid 1")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, staff_link)
+
+    await lin.send("/invite")
+    labels = lin.buttons_on_screen()
+    assert "volunteer" in labels and "administrator" not in labels and "community doctor" not in labels
+    r = await lin.press("volunteer")
+    scopes = lin.buttons_on_screen()
+    assert any("Grid 1" in s for s in scopes) and not any("Grid 2" in s for s in scopes)
+    # A forged scope for another grid is refused by the service, whatever the button said.
+    grid2 = "inv:scope:g2"
+    r = await lin.press_data(grid2)
+    assert "don't have permission" in r.alert
+    r = await lin.send("/roles")
+    assert "don't have permission" in r.text
+
+
+async def test_residents_cannot_use_staff_commands(bot, user_factory):
+    mei = user_factory()
+    await register(mei)
+    assert "don't have permission" in (await mei.send("/invite")).text
+    assert "don't have permission" in (await mei.send("/roles")).text
+    assert "don't have permission" in (await mei.send("/addbuilding")).text
+    r = await mei.press_data("rv:grant:1:1")
+    assert "no longer exists" in r.alert or "permission" in r.alert
+    r = await mei.press_data("staff:roles")
+    assert "permission" in r.alert
+    assert "🧰 Staff tools" not in (await mei.send("/menu")).reply_buttons()
+
+
+async def test_admin_lists_and_revokes_a_role(bot, user_factory, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    payload = await make_invite(admin, "volunteer", "Grid 1")
+    vol = user_factory(first_name="Wei", last_name="Zhang")
+    await consent(vol, payload)
+
+    r = await admin.send("/roles")
+    assert "Wei Zhang — volunteer" in r.text
+    await admin.press("Revoke #1")
+    r = await admin.press("Yes")
+    assert "#1 revoked" in r.text
+    grant = (await session.exec(select(RoleGrant))).one()
+    assert grant.revoked_at is not None
+    r = await admin.press_data("rv:grant:1:1")  # pressed again
+    assert "already been handled" in r.alert
+    actions = [e.action for e in (await session.exec(select(AuditEntry))).all()]
+    assert {"invitation_created", "role_granted", "roles_listed", "role_revoked"} <= set(actions)
+    # The revoked volunteer's own link does not restore the role.
+    assert "already been used" in (await vol.send(f"/start {payload}")).text
+
+
+async def test_admin_adds_a_building_from_the_chat(bot, user_factory, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    await admin.send("/addbuilding")
+    await admin.press("Grid 3")
+    r = await admin.send("bad code!")
+    assert "letters, digits" in r.text
+    r = await admin.send("YG-01")
+    assert "already used" in r.text
+    r = await admin.send("YG-11")
+    assert "building's name" in r.text
+    r = await admin.send("11号楼")
+    assert "start=b_YG-11" in r.text
+    mei = user_factory()
+    await mei.send("/start b_YG-11")
+    await mei.press("English")
+    r = await mei.press("I agree")
+    assert "Your building: 11号楼" in r.text
+    assert (await person_of(session, mei)) is not None
