@@ -85,6 +85,7 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
                 o.phone = None
                 o.household_id = None
                 o.deleted_at = now
+                audit(session, actor_id=None, action="person_erased", at=now, subject_id=o.id, cascade_of=pid)
             await session.flush()
             hh = await session.get(Household, household_id)
             if hh is not None:  # nobody lives there as far as we know: forget the household too
