@@ -59,10 +59,10 @@ async def run_polling(settings: Settings) -> None:
 
 
 async def run_webhook(settings: Settings, host: str, port: int) -> None:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.webhook import make_web_app
 
     if settings.webhook_secret is None:
         print("Configuration error: WEBHOOK_SECRET: required in webhook mode (Telegram sends it back in "
@@ -74,11 +74,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     if settings.webhook_url:
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path, secret_token=secret,
                                   drop_pending_updates=False)
-    web_app = web.Application()
-    # handle_in_background=False: Telegram gets 200 only after the update has been handled.
-    SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret, handle_in_background=False).register(
-        web_app, path=settings.webhook_path)
-    setup_application(web_app, app.dispatcher, bot=app.bot)
+    web_app = make_web_app(app, secret)
     runner = web.AppRunner(web_app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

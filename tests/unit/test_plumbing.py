@@ -54,7 +54,7 @@ async def test_db_update_ledger(sessionmaker):
     assert await ledger.begin(8) is True
 
 
-def _assert_no_diff(sync_conn) -> None:  # noqa: ANN001
+def _assert_no_diff(sync_conn) -> None:
     diff = compare_metadata(MigrationContext.configure(sync_conn), SQLModel.metadata)
     assert diff == [], diff
 

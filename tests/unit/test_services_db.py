@@ -54,7 +54,7 @@ def test_structure_file_errors_are_clear(text: str, needle: str) -> None:
     assert needle in str(e.value)
 
 
-async def _setup(session) -> tuple[Community, Grid, Person, Actor]:  # noqa: ANN001
+async def _setup(session) -> tuple[Community, Grid, Person, Actor]:
     await import_structure(session, parse_structure(YAML))
     comm = (await session.exec(select(Community))).one()
     grid = (await session.exec(select(Grid))).one()
@@ -80,7 +80,7 @@ async def test_single_use_invitation_race_has_one_winner(sessionmaker, session):
                 return "ok"
             except DomainError as e:
                 return e.code
-            except Exception as e:  # noqa: BLE001  (SQLite may report a lock; that is a refusal too)
+            except Exception as e:
                 return type(e).__name__
 
     results = await asyncio.gather(*(redeem(p) for p in people))
