@@ -1,0 +1,46 @@
+"""The production entry point as a real process: migrate, poll, answer, stop gracefully on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, TOKEN
+from tests.fakes.people import TgUser
+from tests.fakes.telegram import FakeTelegram
+
+
+async def test_python_m_bot_run_end_to_end(tg: FakeTelegram, tmp_path: Path):
+    db = tmp_path / "proc.db"
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": tg.base_url,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "REDIS_URL": "", "POLLING_TIMEOUT": "1",
+           "PYTHONPATH": str(ROOT), "DEFAULT_LOCALE": "en"}
+    imp = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "structure", "import", str(ROOT / "examples/community.yaml"), env=env,
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await imp.communicate()
+    assert imp.returncode == 0, err.decode()
+
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await tg.wait_for(lambda: any(c.method == "deleteWebhook" for c in tg.calls), timeout=30)
+        mei = TgUser(tg, 4242, language_code=None)
+        r = await mei.send("/start")
+        assert "✅ English" in r.inline_buttons()  # DEFAULT_LOCALE=en when Telegram gives no language
+        r = await mei.press("English")
+        assert "Do you agree?" in r.text
+        langs = {c.params.get("language_code") for c in tg.method_calls("setMyCommands")}
+        assert {"en", "zh"} <= langs
+        delete = [c for c in tg.calls if c.method == "deleteWebhook"][0]
+        assert delete.params.get("drop_pending_updates") in (None, "false", "False", False)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    log = err.decode()
+    assert proc.returncode == 0, log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "Traceback" not in log
