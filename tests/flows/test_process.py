@@ -21,7 +21,7 @@ async def test_python_m_bot_run_end_to_end(tg: FakeTelegram, tmp_path: Path):
     imp = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "structure", "import", str(ROOT / "examples/community.yaml"), env=env,
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await imp.communicate()
+    _out, err = await imp.communicate()
     assert imp.returncode == 0, err.decode()
 
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
@@ -35,11 +35,11 @@ async def test_python_m_bot_run_end_to_end(tg: FakeTelegram, tmp_path: Path):
         assert "Do you agree?" in r.text
         langs = {c.params.get("language_code") for c in tg.method_calls("setMyCommands")}
         assert {"en", "zh"} <= langs
-        delete = [c for c in tg.calls if c.method == "deleteWebhook"][0]
+        delete = next(c for c in tg.calls if c.method == "deleteWebhook")
         assert delete.params.get("drop_pending_updates") in (None, "false", "False", False)
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
     log = err.decode()
     assert proc.returncode == 0, log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
