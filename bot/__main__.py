@@ -43,17 +43,18 @@ async def _startup(app) -> None:
 
 async def run_polling(settings: Settings) -> None:
     from bot.app import build_app
+    from bot.polling import poll
 
     app = build_app(settings)
     try:
         await _startup(app)
         # A webhook left behind would make getUpdates fail; pending updates are kept (never dropped).
         await app.bot.delete_webhook(drop_pending_updates=False)
-        # Sequential handling: an update is confirmed to Telegram (next getUpdates offset) only after
-        # it has been handled, so a crash never loses one. aiogram stops gracefully on SIGINT/SIGTERM,
-        # letting the update in hand finish.
-        await app.dispatcher.start_polling(app.bot, handle_as_tasks=False, polling_timeout=settings.polling_timeout,
-                                           handle_signals=True, close_bot_session=False)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await poll(app.dispatcher, app.bot, stop, timeout=settings.polling_timeout)
     finally:
         await app.close()
 

@@ -8,7 +8,6 @@ PostgreSQL with Redis for FSM state, de-duplication and flood control.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +21,7 @@ from sqlmodel import SQLModel
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
+from bot.polling import poll
 from bot.scheduling.clock import FakeClock
 from bot.services.structure import import_structure_file
 from tests.fakes.people import TgUser
@@ -123,21 +123,19 @@ class Running:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.stop_event = asyncio.Event()
         self.task: asyncio.Task | None = None
 
     async def start(self) -> Running:
-        self.task = asyncio.create_task(self.app.dispatcher.start_polling(
-            self.app.bot, handle_as_tasks=False, polling_timeout=self.app.settings.polling_timeout,
-            handle_signals=False, close_bot_session=False))
+        self.task = asyncio.create_task(poll(self.app.dispatcher, self.app.bot, self.stop_event,
+                                             timeout=self.app.settings.polling_timeout))
         await asyncio.sleep(0)
         return self
 
     async def stop(self) -> None:
         if self.task is not None and not self.task.done():
-            with contextlib.suppress(RuntimeError):
-                await self.app.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self.task, 5)
+            self.stop_event.set()
+            await asyncio.wait_for(self.task, 10)
         await self.app.close()
 
 

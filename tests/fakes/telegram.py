@@ -76,6 +76,8 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)
     # What each chat shows now: (chat_id, message_id) -> {"text", "markup"}; edits update it.
     screens: dict[tuple[int, int], dict] = field(default_factory=dict)
+    # Seconds to wait before answering a method successfully (a slow Telegram).
+    delays: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1000)
@@ -151,6 +153,8 @@ class FakeTelegram:
                 if extra:
                     body["parameters"] = extra
                 return web.json_response(body, status=failure.status)
+        if self.delays.get(method.lower()):
+            await asyncio.sleep(self.delays[method.lower()])
         handler = getattr(self, "m_" + method.lower(), None)
         try:
             result: Any = True if handler is None else await handler(params)
