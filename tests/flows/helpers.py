@@ -8,12 +8,17 @@ from models import Household, Person
 from tests.fakes.people import TgUser
 
 
+async def consent(user: TgUser, payload: str = "", language: str = "English"):
+    """/start (with an optional deep-link payload), choose the language, agree to the privacy notice."""
+    await user.send(f"/start {payload}".strip())
+    await user.press(language)
+    return await user.press("I agree")
+
+
 async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Building 1", unit: str = "2-502",
                    size: str | None = "3", care: tuple[str, ...] = (), language: str = "English") -> None:
     """Register a resident in English through the real conversation."""
-    await user.send("/start")
-    await user.press(language)
-    r = await user.press("I agree")
+    r = await consent(user, language=language)
     if grid:
         assert "Which area" in r.text, r.text
         await user.press(grid)

@@ -7,7 +7,7 @@ import json
 from sqlmodel import select
 
 from models import Household, Person
-from tests.flows.helpers import household_of, person_of, register
+from tests.flows.helpers import consent, household_of, person_of, register
 
 
 async def test_mydata_sends_a_readable_message_and_a_json_file(bot, user_factory, tg):
@@ -125,9 +125,7 @@ async def test_flood_control_warns_once_and_drops(start_bot, structure, user_fac
 
 async def test_an_error_is_reported_with_an_id_and_the_conversation_kept(bot, user_factory, tg):
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    await mei.press("I agree")
+    await consent(mei)
     await mei.press("Grid 1")
     await mei.press("Building 1")
     tg.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=mei.id)

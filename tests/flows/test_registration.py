@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import Household, Person
-from tests.flows.helpers import household_of, person_of, register
+from tests.flows.helpers import consent, household_of, person_of, register
 
 
 async def test_full_registration_in_english(bot, user_factory, session):
@@ -47,9 +47,7 @@ async def test_full_registration_in_english(bot, user_factory, session):
 async def test_second_member_is_linked_not_asked_again(bot, user_factory, session):
     mei, jun = user_factory(), user_factory(first_name="Jun")
     await register(mei, unit="2-502", size="4")
-    await jun.send("/start")
-    await jun.press("English")
-    await jun.press("I agree")
+    await consent(jun)
     await jun.press("Grid 1")
     await jun.press("Building 1")
     r = await jun.send("2 - 502")
@@ -64,9 +62,7 @@ async def test_second_member_is_linked_not_asked_again(bot, user_factory, sessio
 
 async def test_qr_deep_link_prefills_the_building(bot, user_factory, session):
     mei = user_factory()
-    await mei.send("/start b_YG-03")
-    await mei.press("English")
-    r = await mei.press("I agree")
+    r = await consent(mei, "b_YG-03")
     assert "Your building: Building 3" in r.text
     assert "Which area" not in r.text
     await mei.send("502")
@@ -143,9 +139,7 @@ async def test_declining_consent_keeps_nothing(bot, user_factory, session):
 
 async def test_cancel_mid_flow_leaves_cleanly(bot, user_factory, session):
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    await mei.press("I agree")
+    await consent(mei)
     await mei.press("Grid 1")
     r = await mei.send("/cancel")
     assert "Stopped" in r.text
@@ -160,9 +154,7 @@ async def test_cancel_mid_flow_leaves_cleanly(bot, user_factory, session):
 
 async def test_forged_and_stale_buttons_are_refused(bot, user_factory, session):
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    await mei.press("I agree")
+    await consent(mei)
     r = await mei.press_data("pick:b:3")  # a building button while choosing the grid
     assert "no longer active" in r.alert
     await mei.press("Grid 1")
@@ -216,9 +208,7 @@ async def test_redelivered_update_is_handled_once(bot, user_factory, tg):
 async def test_conversation_survives_a_restart(start_bot, structure, user_factory, session):
     first = await start_bot()
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    await mei.press("I agree")
+    await consent(mei)
     await mei.press("Grid 1")
     await mei.press("Building 4")
     await first.stop()
@@ -243,9 +233,7 @@ async def test_start_again_when_registered_says_welcome_back(bot, user_factory):
 async def test_no_structure_yet_is_explained(start_bot, user_factory):
     await start_bot()
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    r = await mei.press("I agree")
+    r = await consent(mei)
     assert "not been set up" in r.text
 
 
@@ -278,9 +266,7 @@ community:
         - {code: HX-01, name: 1栋, names: {en: Block 1}}
 """))
     mei = user_factory()
-    await mei.send("/start")
-    await mei.press("English")
-    r = await mei.press("I agree")
+    r = await consent(mei)
     assert "Which community" in r.text
     await mei.press("Hexie Community")
     r = await mei.press("Back")

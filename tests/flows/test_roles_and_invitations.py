@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import AuditEntry, Invitation, RoleGrant
-from tests.flows.helpers import person_of, register
+from tests.flows.helpers import consent, person_of, register
 
 ADMIN_ID = 42  # ADMIN_IDS in the test settings
 
@@ -18,12 +18,6 @@ async def make_invite(user, role: str, scope: str, uses: str = "One person", day
     r = await user.press(days)
     link = next(w for w in r.text.split() if "start=inv_" in w)
     return link.split("start=")[1]
-
-
-async def consent(user, payload: str):
-    await user.send(f"/start {payload}")
-    await user.press("English")
-    return await user.press("I agree")
 
 
 async def test_admin_invites_a_volunteer_who_joins(bot, user_factory, session):
@@ -139,8 +133,6 @@ async def test_admin_adds_a_building_from_the_chat(bot, user_factory, session):
     r = await admin.send("11号楼")
     assert "start=b_YG-11" in r.text
     mei = user_factory()
-    await mei.send("/start b_YG-11")
-    await mei.press("English")
-    r = await mei.press("I agree")
+    r = await consent(mei, "b_YG-11")
     assert "Your building: 11号楼" in r.text
     assert (await person_of(session, mei)) is not None
