@@ -76,6 +76,19 @@ async def session(sessionmaker):
         yield s
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request: pytest.FixtureRequest):  # noqa: ANN201
+    """Fail any conversation test in which the bot's error handler had to apologise, unless the test
+    is about that (marked `expect_bot_error`)."""
+    watch = "tg" in request.fixturenames and not request.node.get_closest_marker("expect_bot_error")
+    fake: FakeTelegram | None = request.getfixturevalue("tg") if watch else None
+    yield
+    if fake is not None:
+        apologies = [str(c.params.get("text")) for c in fake.calls
+                     if any(m in str(c.params.get("text")) for m in ("went wrong on our side", "错误编号", "錯誤編號"))]
+        assert apologies == [], f"the bot hit an unexpected error: {apologies}"
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

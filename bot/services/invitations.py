@@ -109,7 +109,9 @@ async def redeem_invitation(session: AsyncSession, token: str, person: Person, n
             or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses),
         ).values(uses=Invitation.uses + 1))
     if res.rowcount != 1:
-        await session.rollback()
+        # Nothing was written, but the statement opened a write transaction (SQLite locks the file):
+        # end it. Commit, not rollback: a rollback would expire the caller's loaded objects.
+        await session.commit()
         raise DomainError("invite_used")
     session.add(InvitationUse(invitation_id=inv.id, person_id=person.id, used_at=now))
     grant = RoleGrant(person_id=person.id, role=inv.role, community_id=inv.community_id, grid_id=inv.grid_id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sqlmodel import select
 
 from models import Household, Person
@@ -123,6 +125,7 @@ async def test_flood_control_warns_once_and_drops(start_bot, structure, user_fac
     assert texts[4] == "" and texts[5] == ""
 
 
+@pytest.mark.expect_bot_error
 async def test_an_error_is_reported_with_an_id_and_the_conversation_kept(bot, user_factory, tg):
     mei = user_factory()
     await consent(mei)
