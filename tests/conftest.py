@@ -77,7 +77,7 @@ async def session(sessionmaker):
 
 
 @pytest.fixture(autouse=True)
-def no_unexpected_errors(request: pytest.FixtureRequest):  # noqa: ANN201
+def no_unexpected_errors(request: pytest.FixtureRequest):
     """Fail any conversation test in which the bot's error handler had to apologise, unless the test
     is about that (marked `expect_bot_error`)."""
     watch = "tg" in request.fixturenames and not request.node.get_closest_marker("expect_bot_error")
