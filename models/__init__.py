@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.community import Building, Community, Grid
+from models.delivery import DueWork, OutboxMessage, RunnerLease
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.system import FsmRecord, ProcessedUpdate
@@ -11,14 +12,17 @@ __all__ = [
     "AuditEntry",
     "Building",
     "Community",
+    "DueWork",
     "FsmRecord",
     "Grid",
     "Household",
     "Invitation",
     "InvitationUse",
+    "OutboxMessage",
     "Person",
     "ProcessedUpdate",
     "RoleGrant",
+    "RunnerLease",
     "UTCDateTime",
     "utcnow",
 ]

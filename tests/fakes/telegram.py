@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +69,19 @@ class Failure:
 
 
 @dataclass
+class Limits:
+    """Telegram's flood limits, scaled down in tests for speed: a send over them gets 429."""
+
+    per_second: float = 30.0  # whole bot, counted over a sliding second
+    private_interval: float = 1.0  # seconds between two messages to one private chat
+    group_count: int = 20  # per group ...
+    group_window: float = 60.0  # ... per this many seconds
+
+
+SEND_METHODS = {"sendmessage", "sendphoto", "senddocument"}
+
+
+@dataclass
 class FakeTelegram:
     token: str
     calls: list[Call] = field(default_factory=list)
@@ -78,6 +93,10 @@ class FakeTelegram:
     screens: dict[tuple[int, int], dict] = field(default_factory=dict)
     # Seconds to wait before answering a method successfully (a slow Telegram).
     delays: dict[str, float] = field(default_factory=dict)
+    limits: Limits | None = None  # None: no flood control (conversation tests)
+    r429: int = 0
+    # chat_id -> ids of messages that reached it ("delivered"), for duplicate/loss counting
+    delivered: dict[int, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1000)
@@ -87,6 +106,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._closing = False
+        self._send_times: deque[float] = deque()
+        self._chat_times: dict[int, deque[float]] = {}
 
     # ---- server ------------------------------------------------------------------------------
     async def start(self) -> str:
@@ -153,6 +174,14 @@ class FakeTelegram:
                 if extra:
                     body["parameters"] = extra
                 return web.json_response(body, status=failure.status)
+        if self.limits is not None and method.lower() in SEND_METHODS:
+            wait = self._over_limit(int(params["chat_id"]))
+            if wait > 0:
+                self.r429 += 1
+                self.calls.append(Call(method, params, time.monotonic(), result="429"))
+                return web.json_response({"ok": False, "error_code": 429,
+                                          "description": f"Too Many Requests: retry after {math.ceil(wait)}",
+                                          "parameters": {"retry_after": math.ceil(wait)}}, status=429)
         if self.delays.get(method.lower()):
             await asyncio.sleep(self.delays[method.lower()])
         handler = getattr(self, "m_" + method.lower(), None)
@@ -167,6 +196,32 @@ class FakeTelegram:
             async with self._changed:
                 self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
+
+    def _over_limit(self, chat_id: int) -> float:
+        """Seconds until this send would be allowed; 0 records it as allowed."""
+        lim = self.limits
+        assert lim is not None
+        now = time.monotonic()
+        sends = self._send_times
+        while sends and sends[0] <= now - 1.0:
+            sends.popleft()
+        waits = []
+        if len(sends) >= lim.per_second:
+            waits.append(sends[0] + 1.0 - now)
+        chat = self._chat_times.setdefault(chat_id, deque())
+        if chat_id > 0:
+            if chat and now - chat[-1] < lim.private_interval:
+                waits.append(chat[-1] + lim.private_interval - now)
+        else:
+            while chat and chat[0] <= now - lim.group_window:
+                chat.popleft()
+            if len(chat) >= lim.group_count:
+                waits.append(chat[0] + lim.group_window - now)
+        if waits:
+            return max(max(waits), 0.001)
+        sends.append(now)
+        chat.append(now)
+        return 0.0
 
     def _take_failure(self, method: str, params: dict) -> Failure | None:
         queue = self.failures.get(method.lower())
@@ -232,6 +287,7 @@ class FakeTelegram:
         return msg
 
     async def m_sendmessage(self, params: dict) -> dict:
+        self.delivered.setdefault(int(params["chat_id"]), []).append(params.get("text", ""))
         return self._show(self._message(params, text=params.get("text", "")), params, edit=False)
 
     async def m_sendphoto(self, params: dict) -> dict:

@@ -1,0 +1,1 @@
+"""The outbox and the rate-limited sender: every push in the bot goes through here."""

@@ -1,0 +1,65 @@
+"""Writing to the outbox (in the caller's transaction) and reading progress. Telegram-free."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.delivery import ROUTINE, OutboxMessage
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    person_id: int | None = None
+
+
+def enqueue(session: AsyncSession, recipients: Iterable[Recipient], text: str, *, now: datetime,
+            cause: str = "", priority: int = ROUTINE, reply_markup: dict | None = None,
+            method: str = "text", media: str | None = None, valid_until: datetime | None = None,
+            not_before: datetime | None = None) -> list[OutboxMessage]:
+    """Add one row per recipient to the caller's transaction: the push exists iff the change commits."""
+    limit = MAX_TEXT if method == "text" else MAX_CAPTION
+    if len(text) > limit:
+        raise ValueError(f"message text longer than {limit} characters")
+    if method not in ("text", "photo", "document"):
+        raise ValueError(f"unknown method {method!r}")
+    rows = [OutboxMessage(chat_id=r.chat_id, person_id=r.person_id, text=text, reply_markup=reply_markup,
+                          method=method, media=media, priority=priority, cause=cause, valid_until=valid_until,
+                          not_before=not_before or now, created_at=now) for r in recipients]
+    session.add_all(rows)
+    return rows
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    failed: int  # failed + blocked + expired + unknown
+    pending: int  # not yet final
+    by_status: dict[str, int]
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+FINAL_FAILED = ("failed", "blocked", "expired", "unknown")
+
+
+async def progress(session: AsyncSession, cause: str) -> Progress:
+    rows = (await session.exec(select(OutboxMessage.status, func.count()).where(OutboxMessage.cause == cause)
+                               .group_by(OutboxMessage.status))).all()
+    by = {s: n for s, n in rows}
+    sent = by.get("sent", 0)
+    failed = sum(by.get(s, 0) for s in FINAL_FAILED)
+    total = sum(by.values())
+    return Progress(total=total, sent=sent, failed=failed, pending=total - sent - failed, by_status=by)

@@ -1,0 +1,315 @@
+"""The one sender: drains the outbox within Telegram's limits, fastest and most urgent first.
+
+Limits (all configurable): the whole bot at most `rate` messages/s (default 28 of Telegram's 30,
+because a provoked 429 costs more than it saves), one message per second per private chat, 20 per
+minute per group. Sends are paced evenly (aiolimiter with a bucket of one: one send every 1/rate s),
+never in bursts; during a 429 `retry_after` pause the sender waits *before* the limiter, so the pause
+does not end in a burst either.
+
+Row life: pending -> claimed (in memory) -> sending (request under way) -> sent | failed | blocked |
+expired | unknown. A restart puts claimed rows back to pending. A row left in `sending` by a crash may or
+may not have reached Telegram (the window is one request: between the request leaving and its answer
+being recorded, at most `workers` rows per crash): urgent rows are sent again (a duplicate alert beats
+a missed one), other rows are marked `unknown` and counted as not delivered by the progress API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiolimiter import AsyncLimiter
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+
+from bot.scheduling.clock import Clock
+from models import Person
+from models.delivery import URGENT, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SenderConfig:
+    rate: float = 28.0  # messages per second, whole bot
+    private_interval: float = 1.0  # seconds between two messages to one private chat
+    group_interval: float = 3.0  # 20 per minute per group
+    workers: int = 8  # requests under way at once (Telegram answers in ~100-300 ms)
+    max_attempts: int = 5
+    retry_base: float = 2.0  # seconds; doubled at every failed attempt, at most a minute
+    buffer: int = 64  # rows claimed into memory (about two seconds of sending)
+    idle_poll: float = 0.5  # how often to look for new (and more urgent) rows
+    request_timeout: float = 20.0
+
+
+MigrateHook = Callable[[int, int], Awaitable[None]]
+
+
+class Sender:
+    def __init__(self, bot: Bot, sessionmaker: async_sessionmaker, clock: Clock,
+                 config: SenderConfig | None = None, on_migrate: MigrateHook | None = None) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.config = config or SenderConfig()
+        self.on_migrate = on_migrate
+        self.limiter = AsyncLimiter(1, 1 / self.config.rate)
+        self.chat_ready: dict[int, float] = {}
+        self.paused_until = 0.0
+        self.buffer: list[OutboxMessage] = []
+        self.inflight: set[asyncio.Task] = set()
+        self.slots = asyncio.Semaphore(self.config.workers)
+        self.token = secrets.token_hex(8)
+        self.stats: Counter[str] = Counter()
+        self._recovered = False
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was just enqueued: look now instead of at the next poll."""
+        self._wake.set()
+
+    # ---- database steps ----------------------------------------------------------------------
+    async def recover(self) -> None:
+        """On start, as the only runner: nothing is in our memory, so nothing is claimed or in flight."""
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(OutboxMessage.status == "claimed")
+                            .values(status="pending", claim=None))
+            await s.exec(update(OutboxMessage).where(OutboxMessage.status == "sending",
+                                                        OutboxMessage.priority <= URGENT)
+                            .values(status="pending", claim=None, last_error="resent after restart"))
+            res = await s.exec(update(OutboxMessage).where(OutboxMessage.status == "sending")
+                                  .values(status="unknown", last_error="interrupted by a restart"))
+            await s.commit()
+        if res.rowcount:
+            log.warning("%d messages were being sent when the sender stopped; marked unknown", res.rowcount)
+        self._recovered = True
+
+    async def refill(self) -> int:
+        now = self.clock.now()
+        worst = max((r.priority for r in self.buffer), default=None)
+        room = self.config.buffer - len(self.buffer)
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(
+                OutboxMessage.status == "pending", OutboxMessage.valid_until.is_not(None),
+                OutboxMessage.valid_until <= now).values(status="expired"))
+            unreachable = select(Person.id).where(Person.unreachable_since.is_not(None))
+            await s.exec(update(OutboxMessage).where(
+                OutboxMessage.status == "pending", OutboxMessage.person_id.in_(unreachable))
+                .values(status="blocked", last_error="recipient unreachable"))
+            await s.commit()
+            q = select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
+            if room <= 0:
+                if worst is None or worst <= URGENT:
+                    return 0
+                q = q.where(OutboxMessage.priority < worst)  # only what overtakes the buffer
+                room = self.config.buffer // 4
+            q = q.order_by(OutboxMessage.priority, OutboxMessage.id).limit(room)
+            if s.bind.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            ids = list((await s.exec(q)).all())
+            if not ids:
+                await s.commit()
+                return 0
+            await s.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+                            .values(status="claimed", claim=self.token))
+            rows = list((await s.exec(select(OutboxMessage).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.status == "claimed",
+                OutboxMessage.claim == self.token))).all())
+            await s.commit()
+        self.buffer.extend(rows)
+        self.buffer.sort(key=lambda r: (r.priority, r.id))
+        return len(rows)
+
+    async def _finish(self, row: OutboxMessage, **values: object) -> None:
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(claim=None, **values))
+            await s.commit()
+
+    async def _drop_chat(self, chat_id: int, reason: str) -> None:
+        """The chat refused us: rows for it already claimed into memory are not sent either."""
+        ids = [r.id for r in self.buffer if r.chat_id == chat_id]
+        if not ids:
+            return
+        self.buffer = [r for r in self.buffer if r.chat_id != chat_id]
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "claimed")
+                         .values(status="blocked", claim=None, last_error=reason))
+            await s.commit()
+
+    async def release_buffer(self) -> None:
+        """Stopping: rows claimed but not started go back to the queue."""
+        if not self.buffer:
+            return
+        ids = [r.id for r in self.buffer]
+        self.buffer.clear()
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "claimed")
+                            .values(status="pending", claim=None))
+            await s.commit()
+
+    # ---- pacing ------------------------------------------------------------------------------
+    def _interval(self, chat_id: int) -> float:
+        return self.config.private_interval if chat_id > 0 else self.config.group_interval
+
+    def _next_ready(self) -> tuple[OutboxMessage | None, float]:
+        """The most urgent buffered row whose chat may receive now, else how long until one may."""
+        now = time.monotonic()
+        soonest = float("inf")
+        for row in self.buffer:
+            ready = self.chat_ready.get(row.chat_id, 0.0)
+            if ready <= now:
+                return row, 0.0
+            soonest = min(soonest, ready - now)
+        return None, soonest
+
+    # ---- sending -----------------------------------------------------------------------------
+    async def _call(self, row: OutboxMessage) -> int:
+        markup = None
+        if row.reply_markup:
+            markup = (InlineKeyboardMarkup.model_validate(row.reply_markup) if "inline_keyboard" in row.reply_markup
+                      else ReplyKeyboardMarkup.model_validate(row.reply_markup))
+        t = self.config.request_timeout
+        if row.method == "photo":
+            msg = await self.bot.send_photo(row.chat_id, row.media, caption=row.text or None, reply_markup=markup,
+                                            request_timeout=t)
+        elif row.method == "document":
+            msg = await self.bot.send_document(row.chat_id, row.media, caption=row.text or None,
+                                               reply_markup=markup, request_timeout=t)
+        else:
+            msg = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup, request_timeout=t)
+        return msg.message_id
+
+    async def _send(self, row: OutboxMessage) -> None:
+        try:
+            async with self.sessionmaker() as s:  # in flight, recorded before the request leaves
+                res = await s.exec(update(OutboxMessage).where(
+                    OutboxMessage.id == row.id, OutboxMessage.status == "claimed", OutboxMessage.claim == self.token)
+                    .values(status="sending", attempts=OutboxMessage.attempts + 1))
+                await s.commit()
+            if res.rowcount != 1:
+                return
+            attempts = row.attempts + 1
+            now = self.clock.now()
+            try:
+                message_id = await self._call(row)
+            except TelegramRetryAfter as e:
+                self.stats["r429"] += 1
+                self.paused_until = max(self.paused_until, time.monotonic() + e.retry_after)
+                log.warning("429 from Telegram: pausing all sends for %ss", e.retry_after)
+                await self._finish(row, status="pending", attempts=attempts - 1, last_error="429",
+                                   not_before=now + timedelta(seconds=e.retry_after))
+            except TelegramMigrateToChat as e:
+                self.stats["migrated"] += 1
+                await self._finish(row, status="pending", chat_id=e.migrate_to_chat_id, attempts=attempts - 1)
+                async with self.sessionmaker() as s:  # later rows for the old group follow it too
+                    await s.exec(update(OutboxMessage).where(
+                        OutboxMessage.chat_id == row.chat_id, OutboxMessage.status.in_(("pending", "claimed")))
+                        .values(chat_id=e.migrate_to_chat_id))
+                    await s.commit()
+                for other in self.buffer:
+                    if other.chat_id == row.chat_id:
+                        other.chat_id = e.migrate_to_chat_id
+                if self.on_migrate is not None:
+                    await self.on_migrate(row.chat_id, e.migrate_to_chat_id)
+            except TelegramForbiddenError as e:
+                self.stats["blocked"] += 1
+                await self._finish(row, status="blocked", last_error=str(e.message)[:200])
+                await self._drop_chat(row.chat_id, "recipient unreachable")
+                if row.person_id is not None:
+                    async with self.sessionmaker() as s:
+                        await s.exec(update(Person).where(Person.id == row.person_id,
+                                                             Person.unreachable_since.is_(None))
+                                        .values(unreachable_since=now))
+                        await s.commit()
+            except TelegramBadRequest as e:
+                self.stats["failed"] += 1
+                await self._finish(row, status="failed", last_error=str(e.message)[:200])
+            except (TelegramServerError, TelegramNetworkError, TelegramAPIError, TimeoutError, OSError) as e:
+                self.stats["retried"] += 1
+                if attempts >= self.config.max_attempts:
+                    await self._finish(row, status="failed", last_error=f"{type(e).__name__} x{attempts}")
+                else:
+                    delay = min(60.0, self.config.retry_base * 2 ** (attempts - 1))
+                    await self._finish(row, status="pending", last_error=type(e).__name__[:200],
+                                       not_before=now + timedelta(seconds=delay))
+            else:
+                self.stats["sent"] += 1
+                await self._finish(row, status="sent", tg_message_id=message_id, sent_at=self.clock.now())
+        except Exception:
+            log.exception("sender: outbox row %s could not be processed", row.id)
+        finally:
+            self.slots.release()
+
+    # ---- the loop ----------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, *, is_leader: Callable[[], bool] = lambda: True,
+                  until_idle: bool = False) -> None:
+        if not self._recovered:
+            await self.recover()
+        last_refill = 0.0
+        try:
+            while not stop.is_set():
+                if not is_leader():
+                    await self._sleep(stop, 1.0)
+                    continue
+                mono = time.monotonic()
+                if len(self.buffer) < self.config.buffer // 2 or mono - last_refill >= self.config.idle_poll \
+                        or self._wake.is_set():
+                    self._wake.clear()
+                    await self.refill()
+                    last_refill = mono
+                row, wait = self._next_ready()
+                if row is None:
+                    if until_idle and not self.buffer and not self.inflight and await self._nothing_due():
+                        break
+                    await self._sleep(stop, min(wait, self.config.idle_poll))
+                    continue
+                pause = self.paused_until - time.monotonic()
+                if pause > 0:  # wait outside the limiter, so the pause does not end in a burst
+                    await self._sleep(stop, pause)
+                    continue
+                await self.slots.acquire()
+                await self.limiter.acquire()
+                self.buffer.remove(row)
+                self.chat_ready[row.chat_id] = time.monotonic() + self._interval(row.chat_id)
+                task = asyncio.create_task(self._send(row))
+                self.inflight.add(task)
+                task.add_done_callback(self.inflight.discard)
+        finally:
+            if self.inflight:
+                await asyncio.gather(*self.inflight, return_exceptions=True)
+            await self.release_buffer()
+
+    async def _nothing_due(self) -> bool:
+        """For `until_idle` (tests, benchmarks, one-off drains): no row is waiting for a final state."""
+        async with self.sessionmaker() as s:
+            n = (await s.exec(select(OutboxMessage.id).where(
+                OutboxMessage.status.in_(("pending", "claimed", "sending"))).limit(1))).first()
+        return n is None
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()
