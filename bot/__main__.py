@@ -44,6 +44,7 @@ async def _startup(app) -> None:
 async def run_polling(settings: Settings) -> None:
     from bot.app import build_app
     from bot.polling import poll
+    from bot.scheduling.background import Background
 
     app = build_app(settings)
     try:
@@ -54,7 +55,12 @@ async def run_polling(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await poll(app.dispatcher, app.bot, stop, timeout=settings.polling_timeout)
+        background = Background(app)
+        await background.start()
+        try:
+            await poll(app.dispatcher, app.bot, stop, timeout=settings.polling_timeout)
+        finally:
+            await background.stop()  # the sender finishes the requests under way
     finally:
         await app.close()
 
@@ -63,6 +69,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.scheduling.background import Background
     from bot.webhook import make_web_app
 
     if settings.webhook_secret is None:
@@ -75,6 +82,8 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     if settings.webhook_url:
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path, secret_token=secret,
                                   drop_pending_updates=False)
+    background = Background(app)
+    await background.start()
     web_app = make_web_app(app, secret)
     runner = web.AppRunner(web_app, handle_signals=False)
     await runner.setup()
@@ -87,7 +96,8 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down: finishing updates in hand")
-    await runner.cleanup()  # stops accepting, waits for in-flight requests
+    await background.stop()  # pushes still queued stay in the outbox for the next runner
+    await runner.cleanup()  # stops accepting, waits for the updates in hand
     await app.close()
 
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Flood control: at most this many updates per user in the window, then one polite warning.
     flood_limit: int = Field(default=20, ge=1)
     flood_window_seconds: int = Field(default=10, ge=1)
+    # Outgoing pushes per second for the whole bot (Telegram allows about 30; headroom avoids 429s).
+    send_rate: float = Field(default=28.0, gt=0, le=30)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 

@@ -183,3 +183,16 @@ def user_factory(tg: FakeTelegram) -> Callable[..., TgUser]:
         return TgUser(tg, kw.pop("user_id", None) or next(ids), **kw)  # type: ignore[arg-type]
 
     return _make
+
+
+@pytest.fixture
+async def redis_prefix_any() -> AsyncIterator[str]:
+    """A throwaway Redis key prefix for tests of Redis-only code (skipped without TEST_REDIS_URL)."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    if REDIS_URL:
+        r = Redis.from_url(REDIS_URL)
+        keys = [k async for k in r.scan_iter(f"{prefix}:*")]
+        if keys:
+            await r.delete(*keys)
+        await r.aclose()

@@ -1,0 +1,76 @@
+"""The background side of a bot process: the lease, the sender and the due-work sweep.
+
+Every process runs this; only the one holding the lease sends and sweeps. APScheduler runs two fixed
+interval jobs registered at start with explicit ids (`lease`, `sweep-due`); the sender is a long-lived
+task that idles while this process is not the runner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+from bot.delivery.sender import Sender, SenderConfig
+from bot.scheduling.due import DueWorkRunner, Handler
+from bot.scheduling.lease import DbLease, Leadership, RedisLease
+from bot.scheduling.registry import HANDLERS
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, app: App, *, handlers: dict[str, Handler] | None = None,
+                 sender_config: SenderConfig | None = None, lease_ttl: timedelta = timedelta(seconds=15),
+                 tick_seconds: float = 5.0, sweep_seconds: float = 5.0, holder: str | None = None) -> None:
+        self.app = app
+        lease = (RedisLease(app.redis, app.settings.redis_prefix, ttl=lease_ttl, holder=holder)
+                 if app.redis is not None else DbLease(app.sessionmaker, app.clock, ttl=lease_ttl, holder=holder))
+        self.leadership = Leadership(lease)
+        self.sender = Sender(app.bot, app.sessionmaker, app.clock, sender_config or SenderConfig(
+            rate=app.settings.send_rate))
+        self.runner = DueWorkRunner(app.sessionmaker, app.clock, handlers if handlers is not None else HANDLERS,
+                                    admin_chat_ids=list(app.settings.admin_ids), locale=app.settings.default_locale)
+        self.tick_seconds = tick_seconds
+        self.sweep_seconds = sweep_seconds
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._stop = asyncio.Event()
+        self._sender_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self.leadership.tick()
+        self.scheduler.add_job(self.leadership.tick, "interval", seconds=self.tick_seconds, id="lease",
+                               max_instances=1, coalesce=True, replace_existing=True)
+        self.scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep-due",
+                               max_instances=1, coalesce=True, replace_existing=True,
+                               next_run_time=datetime.now(UTC))
+        self.scheduler.start()
+        self._sender_task = asyncio.create_task(self._run_sender())
+
+    async def _run_sender(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.sender.run(self._stop, is_leader=lambda: self.leadership.is_leader)
+            except Exception:  # never let the sender die silently: log, wait, start again
+                log.exception("sender crashed; restarting in 5 s")
+                try:
+                    await asyncio.wait_for(self._stop.wait(), 5)
+                except TimeoutError:
+                    pass
+
+    async def sweep(self) -> None:
+        if self.leadership.is_leader:
+            report = await self.runner.sweep()
+            if report.done or report.failed or report.retried or report.expired:
+                log.info("due work: %s", report)
+                self.sender.wake()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self.scheduler.shutdown(wait=False)
+        if self._sender_task is not None:
+            await self._sender_task
+        await self.leadership.resign()

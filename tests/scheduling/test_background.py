@@ -1,0 +1,61 @@
+"""Two bot processes on one database (and one Redis when configured): one runner, takeover on death."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.app import build_app
+from bot.db import make_engine
+from bot.delivery.outbox import Recipient, enqueue
+from bot.delivery.sender import SenderConfig
+from bot.scheduling.background import Background
+from bot.scheduling.clock import Clock
+from bot.scheduling.due import schedule
+from models import DueWork
+from tests.conftest import make_settings
+
+
+async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, redis_prefix):
+    db_url = engine.url.render_as_string(hide_password=False)
+    handled: list[str] = []
+
+    async def remind(session, work, now) -> None:
+        handled.append(work.ref)
+        enqueue(session, [Recipient(chat_id=7000 + int(work.ref))], f"reminder {work.ref}", now=now)
+
+    def process(name: str) -> Background:
+        app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
+        return Background(app, handlers={"remind": remind}, holder=name, lease_ttl=timedelta(seconds=0.6),
+                          tick_seconds=0.1, sweep_seconds=0.1,
+                          sender_config=SenderConfig(rate=50, idle_poll=0.05, private_interval=0.05))
+
+    a, b = process("a"), process("b")
+    await a.start()
+    await b.start()
+    assert a.leadership.is_leader and not b.leadership.is_leader
+    async with a.app.sessionmaker() as s:
+        for i in range(5):
+            schedule(s, "remind", Clock().now(), ref=str(i), now=Clock().now())
+        await s.commit()
+    await tg.wait_for(lambda: len(tg.delivered) == 5, timeout=10)
+    assert sorted(handled) == ["0", "1", "2", "3", "4"]
+
+    # The runner dies without resigning (no release): b takes over once the lease lapses.
+    a.scheduler.shutdown(wait=False)
+    a._stop.set()
+    await a._sender_task
+    await asyncio.sleep(0.8)
+    assert b.leadership.is_leader
+    async with b.app.sessionmaker() as s:
+        schedule(s, "remind", Clock().now(), ref="5", now=Clock().now())
+        await s.commit()
+    await tg.wait_for(lambda: 7005 in tg.delivered, timeout=10)
+    assert all(len(v) == 1 for v in tg.delivered.values())  # nobody got anything twice
+    async with b.app.sessionmaker() as s:
+        assert {w.status for w in (await s.exec(select(DueWork))).all()} == {"done"}
+    await b.stop()
+    await a.app.close()
+    await b.app.close()
