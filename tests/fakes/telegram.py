@@ -94,6 +94,7 @@ class FakeTelegram:
     # Seconds to wait before answering a method successfully (a slow Telegram).
     delays: dict[str, float] = field(default_factory=dict)
     limits: Limits | None = None  # None: no flood control (conversation tests)
+    forbidden: set[int] = field(default_factory=set)  # chats that blocked the bot: always 403
     r429: int = 0
     # chat_id -> ids of messages that reached it ("delivered"), for duplicate/loss counting
     delivered: dict[int, list[str]] = field(default_factory=dict)
@@ -174,6 +175,11 @@ class FakeTelegram:
                 if extra:
                     body["parameters"] = extra
                 return web.json_response(body, status=failure.status)
+        if method.lower() in SEND_METHODS and params.get("chat_id") is not None \
+                and int(params["chat_id"]) in self.forbidden:
+            self.calls.append(Call(method, params, time.monotonic(), result="failed"))
+            return web.json_response({"ok": False, "error_code": 403,
+                                      "description": "Forbidden: bot was blocked by the user"}, status=403)
         if self.limits is not None and method.lower() in SEND_METHODS:
             wait = self._over_limit(int(params["chat_id"]))
             if wait > 0:
