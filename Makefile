@@ -53,7 +53,8 @@ i18n: $(VENV)/.installed-dev
 	$(PYBABEL) -q compile -d locales -D messages
 
 bench: $(VENV)/.installed-dev
-	@echo "benchmarks land with the delivery backbone (issue 3)"
+	$(PY) bench/broadcast.py
+	$(PY) bench/broadcast.py --kill-at 0.5
 
 clean:
 	rm -rf $(VENV) .pytest_cache
