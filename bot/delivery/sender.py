@@ -80,7 +80,6 @@ class Sender:
         self.slots = asyncio.Semaphore(self.config.workers)
         self.token = secrets.token_hex(8)
         self.stats: Counter[str] = Counter()
-        self._recovered = False
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -101,7 +100,6 @@ class Sender:
             await s.commit()
         if res.rowcount:
             log.warning("%d messages were being sent when the sender stopped; marked unknown", res.rowcount)
-        self._recovered = True
 
     async def refill(self) -> int:
         now = self.clock.now()
@@ -262,14 +260,21 @@ class Sender:
     # ---- the loop ----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, *, is_leader: Callable[[], bool] = lambda: True,
                   until_idle: bool = False) -> None:
-        if not self._recovered:
-            await self.recover()
+        """Send until `stop`. Only while `is_leader()`: becoming the runner starts with `recover()` (the
+        previous runner's claimed and in-flight rows), losing it hands the claimed rows back."""
+        running = False
         last_refill = 0.0
         try:
             while not stop.is_set():
                 if not is_leader():
+                    if running:
+                        running = False
+                        await self._quiesce()
                     await self._sleep(stop, 1.0)
                     continue
+                if not running:
+                    await self.recover()
+                    running = True
                 mono = time.monotonic()
                 if len(self.buffer) < self.config.buffer // 2 or mono - last_refill >= self.config.idle_poll \
                         or self._wake.is_set():
@@ -294,9 +299,13 @@ class Sender:
                 self.inflight.add(task)
                 task.add_done_callback(self.inflight.discard)
         finally:
-            if self.inflight:
-                await asyncio.gather(*self.inflight, return_exceptions=True)
-            await self.release_buffer()
+            await self._quiesce()
+
+    async def _quiesce(self) -> None:
+        """Let the requests under way finish and give the claimed rows back."""
+        if self.inflight:
+            await asyncio.gather(*self.inflight, return_exceptions=True)
+        await self.release_buffer()
 
     async def _nothing_due(self) -> bool:
         """For `until_idle` (tests, benchmarks, one-off drains): no row is waiting for a final state."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
@@ -216,3 +216,39 @@ async def test_progress_counts_by_cause(sessionmaker):
 def test_enqueue_refuses_text_telegram_would_refuse() -> None:
     with pytest.raises(ValueError):
         enqueue(None, [Recipient(1)], "x" * 4097, now=Clock().now())  # type: ignore[arg-type]
+
+
+async def test_a_process_that_is_not_the_runner_leaves_the_runners_rows_alone(tg, bot, sessionmaker):
+    await add(sessionmaker, [51], text="claimed by the runner")
+    await add(sessionmaker, [52], text="being sent by the runner")
+    async with sessionmaker() as s:
+        rows = {r.chat_id: r for r in (await s.exec(select(OutboxMessage))).all()}
+        rows[51].status, rows[51].claim = "claimed", "runner"
+        rows[52].status = "sending"
+        await s.commit()
+    follower = Sender(bot, sessionmaker, Clock(), config())
+    stop = asyncio.Event()
+    task = asyncio.create_task(follower.run(stop, is_leader=lambda: False))
+    await asyncio.sleep(0.3)
+    stop.set()
+    await task
+    async with sessionmaker() as s:
+        after = {r.chat_id: r.status for r in (await s.exec(select(OutboxMessage))).all()}
+    assert after == {51: "claimed", 52: "sending"} and tg.delivered == {}
+
+
+async def test_losing_the_lease_hands_claimed_rows_back(tg, bot, sessionmaker):
+    await add(sessionmaker, range(60, 90), text="x")
+    leader = {"yes": True}
+    sender = Sender(bot, sessionmaker, Clock(), config(rate=20.0))
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop, is_leader=lambda: leader["yes"]))
+    await tg.wait_for(lambda: len(sends(tg)) >= 3)
+    leader["yes"] = False
+    await asyncio.sleep(1.2)
+    async with sessionmaker() as s:
+        statuses = Counter(r.status for r in (await s.exec(select(OutboxMessage))).all())
+    stop.set()
+    await task
+    assert set(statuses) == {"sent", "pending"}  # nothing left claimed or in flight
+    assert statuses["sent"] == len(sends(tg))
