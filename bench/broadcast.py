@@ -89,15 +89,13 @@ async def main(args: argparse.Namespace) -> None:
     proc = await spawn()
     downtime = 0.0
     if args.kill_at:
-        while delivered() < args.kill_at * expected and proc.returncode is None:
-            await asyncio.sleep(0.01)
+        await fake.wait_for(lambda: delivered() >= args.kill_at * expected, timeout=3600)
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
         killed_at, before = time.monotonic(), delivered()
         print(f"SIGKILL after {before} deliveries; restarting", flush=True)
         proc = await spawn()
-        while delivered() == before and proc.returncode is None:
-            await asyncio.sleep(0.01)
+        await fake.wait_for(lambda: delivered() > before, timeout=600)
         downtime = time.monotonic() - killed_at
     await proc.wait()
     elapsed = time.monotonic() - started
