@@ -95,7 +95,7 @@ async def test_retry_after_pauses_everything_then_resumes(tg, bot, sessionmaker)
     ok = sends(tg)
     assert sorted(c.chat_id for c in ok) == list(range(1, 11))  # all delivered, once
     # Requests already under way when the 429 came back may land; nothing new starts during the pause.
-    during = [c for c in ok if t429 + 0.1 < c.at < t429 + 0.95]
+    during = [c for c in ok if t429 + 0.3 < c.at < t429 + 0.95]
     assert during == []
     retried = next(c for c in ok if c.chat_id == 1)
     assert retried.at >= t429 + 0.95
