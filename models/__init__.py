@@ -7,6 +7,7 @@ from models.delivery import DueWork, OutboxMessage, RunnerLease
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.system import FsmRecord, ProcessedUpdate
+from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
 __all__ = [
     "AuditEntry",
@@ -23,6 +24,11 @@ __all__ = [
     "ProcessedUpdate",
     "RoleGrant",
     "RunnerLease",
+    "StockItem",
+    "SupplyRequest",
+    "Task",
+    "TaskOffer",
     "UTCDateTime",
+    "VolunteerProfile",
     "utcnow",
 ]

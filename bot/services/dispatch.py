@@ -1,0 +1,218 @@
+"""Volunteer tasks: who is offered a task, the atomic claim, the task's steps, release and cancel.
+
+One set of rules for every kind of task. Telegram-free: functions take a session and plain values and
+return what happened; the caller turns that into messages (bot/notify.py) before committing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services.errors import DomainError, PermissionDenied
+from bot.services.permissions import Actor, Role, can_view_person_in
+from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
+
+SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
+ACTIVE = ("claimed", "picked_up")
+URGENCY_BASE = {"urgent": 0, "today": 2, "normal": 4}
+REASON_MAX = 300
+
+
+def task_priority(urgency: str, care_needs: list[str]) -> int:
+    """Lower goes first. Households with care needs move up one step (urgent is already first)."""
+    if urgency not in URGENCY_BASE:
+        raise DomainError("bad_urgency")
+    base = URGENCY_BASE[urgency]
+    return max(0, base - 1) if care_needs and base > 0 else base
+
+
+def validate_reason(text: str | None) -> str:
+    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
+    if not s:
+        raise DomainError("reason_empty")
+    if len(s) > REASON_MAX:
+        raise DomainError("reason_too_long", max=REASON_MAX)
+    return s
+
+
+async def active_count(session: AsyncSession, volunteer_id: int) -> int:
+    return (await session.exec(select(func.count()).select_from(Task).where(
+        Task.claimed_by_id == volunteer_id, Task.status.in_(ACTIVE)))).one()
+
+
+async def _is_volunteer_for(session: AsyncSession, person_id: int, task: Task) -> bool:
+    grants = (await session.exec(select(RoleGrant).where(
+        RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None),
+        RoleGrant.role.in_((Role.VOLUNTEER.value, Role.STAFF.value)),
+        RoleGrant.community_id == task.community_id))).all()
+    return any(g.grid_id is None or g.grid_id == task.grid_id for g in grants)
+
+
+async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set[int] | None = None) -> list[Person]:
+    """On-duty volunteers of the task's grid with the needed skill and room for another task, fewest
+    active tasks first: work spreads out instead of piling on the same few people."""
+    rows = (await session.exec(select(VolunteerProfile, Person).join(Person, Person.id == VolunteerProfile.person_id)
+                               .where(VolunteerProfile.on_duty.is_(True), Person.tg_user_id.is_not(None),
+                                      Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all()
+    out: list[tuple[int, int, Person]] = []
+    for profile, person in rows:
+        if exclude and person.id in exclude:
+            continue
+        if task.grid_id not in profile.grid_ids or task.skill not in profile.skills:
+            continue
+        if not await _is_volunteer_for(session, person.id, task):
+            continue
+        load = await active_count(session, person.id)
+        if load >= profile.max_tasks:
+            continue
+        out.append((load, person.id, person))
+    return [p for _, _, p in sorted(out, key=lambda t: (t[0], t[1]))]
+
+
+@dataclass
+class ClaimResult:
+    task: Task
+    other_offers: list[TaskOffer] = field(default_factory=list)  # to be edited: "already taken"
+
+
+async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> ClaimResult:
+    """First claim wins, atomically (a conditional UPDATE), whatever the number of processes."""
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if not await _is_volunteer_for(session, volunteer.id, task):
+        raise PermissionDenied()
+    if task.status != "open":
+        raise DomainError("task_taken" if task.claimed_by_id != volunteer.id else "already_done")
+    profile = await session.get(VolunteerProfile, volunteer.id)
+    limit = profile.max_tasks if profile else 3
+    if await active_count(session, volunteer.id) >= limit:
+        raise DomainError("at_capacity", max=limit)
+    res = await session.exec(update(Task).where(Task.id == task_id, Task.status == "open")
+                             .values(status="claimed", claimed_by_id=volunteer.id, claimed_at=now))
+    if res.rowcount != 1:
+        await session.commit()  # end the (empty) write transaction without expiring the caller's objects
+        raise DomainError("task_taken")
+    offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
+                                                         TaskOffer.status == "offered"))).all()
+    others = []
+    for o in offers:
+        o.status = "claimed" if o.volunteer_id == volunteer.id else "taken"
+        if o.volunteer_id != volunteer.id:
+            others.append(o)
+    await session.refresh(task)
+    return ClaimResult(task=task, other_offers=others)
+
+
+async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expected: tuple[str, ...]) -> Task:
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if task.claimed_by_id != volunteer.id:
+        raise PermissionDenied()
+    if task.status not in expected:
+        raise DomainError("already_done")
+    return task
+
+
+async def picked_up(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
+    task = await _own_task(session, task_id, volunteer, ("claimed",))
+    task.status, task.picked_up_at = "picked_up", now
+    return task
+
+
+async def delivered(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
+    task = await _own_task(session, task_id, volunteer, ("claimed", "picked_up"))
+    task.status, task.delivered_at = "delivered", now
+    task.picked_up_at = task.picked_up_at or now
+    return task
+
+
+async def release(session: AsyncSession, task_id: int, volunteer: Person, reason: str, now: datetime) -> Task:
+    """Give a task back: it returns to the pool (and is offered again, not to this volunteer)."""
+    reason = validate_reason(reason)
+    task = await _own_task(session, task_id, volunteer, ACTIVE)
+    task.status, task.claimed_by_id, task.claimed_at, task.picked_up_at = "open", None, None, None
+    task.releases += 1
+    task.close_reason = reason
+    offer = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
+                                                        TaskOffer.volunteer_id == volunteer.id))).first()
+    if offer is not None:
+        offer.status = "withdrawn"
+    return task
+
+
+async def confirm_receipt(session: AsyncSession, task_id: int, person: Person | None, now: datetime,
+                          *, automatic: bool = False) -> Task:
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if not automatic and (person is None or task.household_id is None or person.household_id != task.household_id):
+        raise PermissionDenied()
+    if task.status != "delivered":
+        raise DomainError("already_done")
+    task.status, task.confirmed_at = "confirmed", now
+    return task
+
+
+async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | None = None,
+                 by_staff: Actor | None = None, reason: str | None = None, now: datetime) -> Task:
+    """A resident cancels their own request while nobody has picked it up; staff cancel with a reason."""
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if by_resident is not None:
+        if task.household_id is None or by_resident.household_id != task.household_id:
+            raise PermissionDenied()
+        if task.status not in ("open", "claimed"):
+            raise DomainError("too_late_to_cancel")
+    elif by_staff is not None:
+        if not by_staff.covering([Role.STAFF, Role.ADMIN], task.community_id, task.grid_id):
+            raise PermissionDenied()
+        if task.status in ("delivered", "confirmed", "cancelled"):
+            raise DomainError("already_done")
+        reason = validate_reason(reason)
+    else:
+        raise PermissionDenied()
+    task.status, task.cancelled_at, task.close_reason = "cancelled", now, reason
+    return task
+
+
+@dataclass(frozen=True)
+class ResidentDetails:
+    name: str | None
+    building: str
+    unit: str
+    phone: str | None
+
+
+async def resident_details(session: AsyncSession, task_id: int, viewer: Person, actor: Actor,
+                           locale: str) -> ResidentDetails:
+    """Name, address and phone: only the volunteer who holds the task, or staff of its scope."""
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    holder = task.claimed_by_id == viewer.id and task.status in (*ACTIVE, "delivered")
+    if not holder and not can_view_person_in(actor, task.community_id, task.grid_id):
+        raise PermissionDenied()
+    from models import SupplyRequest
+
+    req = (await session.exec(select(SupplyRequest).where(SupplyRequest.task_id == task_id))).first()
+    person = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
+    if req is not None:
+        building = await session.get(Building, req.deliver_building_id)
+        unit = req.deliver_unit
+    else:
+        hh = await session.get(Household, task.household_id) if task.household_id else None
+        building = await session.get(Building, hh.building_id) if hh else None
+        unit = hh.unit if hh else ""
+    return ResidentDetails(name=person.full_name if person else None,
+                           building=building.label(locale) if building else "?", unit=unit,
+                           phone=person.phone if person else None)

@@ -1,0 +1,104 @@
+"""Supply requests: what a resident may ask for, and turning a request into a task."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import dispatch
+from bot.services.errors import DomainError
+from bot.services.registration import normalize_unit
+from models import Building, Household, Person, SupplyRequest, Task
+
+CATEGORIES: tuple[str, ...] = ("groceries", "medicine", "infant", "masks", "disinfectant", "other")
+URGENCIES: tuple[str, ...] = ("normal", "today", "urgent")
+MAX_QTY = 99
+MAX_ITEMS = 10
+ITEM_MAX_LEN = 60
+NOTE_MAX_LEN = 500
+
+
+def skill_for(category: str) -> str:
+    if category not in CATEGORIES:
+        raise DomainError("bad_category")
+    return "medicine" if category == "medicine" else "delivery"
+
+
+def parse_quantity(text: str | None) -> int:
+    s = unicodedata.normalize("NFKC", text or "").strip().lower()
+    s = re.sub(r"^(x|×)\s*", "", s)
+    s = re.sub(r"\s*(个|個|袋|包|盒|瓶|箱|件|份|斤|pcs?|packs?|boxes|box|bottles?|bags?)$", "", s)
+    if not re.fullmatch(r"[+-]?\d{1,9}", s):
+        raise DomainError("qty_not_number")
+    n = int(s)
+    if n <= 0:
+        raise DomainError("qty_positive")
+    if n > MAX_QTY:
+        raise DomainError("qty_too_large", max=MAX_QTY)
+    return n
+
+
+def validate_item(text: str | None) -> str:
+    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
+    if not s:
+        raise DomainError("item_empty")
+    if len(s) > ITEM_MAX_LEN:
+        raise DomainError("item_too_long", max=ITEM_MAX_LEN)
+    if s.startswith("/"):
+        raise DomainError("item_invalid")
+    return s
+
+
+def validate_note(text: str | None) -> str | None:
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        return None
+    if len(s) > NOTE_MAX_LEN:
+        raise DomainError("note_too_long", max=NOTE_MAX_LEN)
+    return s
+
+
+@dataclass
+class NewRequest:
+    task: Task
+    request: SupplyRequest
+
+
+async def create_request(session: AsyncSession, requester: Person, *, category: str, items: list[dict],
+                         urgency: str, note: str | None, now: datetime, deliver_building_id: int | None = None,
+                         deliver_unit: str | None = None, from_stock: bool = False) -> NewRequest:
+    """Validate everything again (buttons prove nothing) and add the task and the request to the session.
+    The caller offers the task (bot/notify.py) and commits: nothing is pushed unless this is saved."""
+    if requester.household_id is None:
+        raise DomainError("not_registered")
+    household = await session.get(Household, requester.household_id)
+    home = await session.get(Building, household.building_id)
+    skill = skill_for(category)
+    if urgency not in URGENCIES:
+        raise DomainError("bad_urgency")
+    if not items:
+        raise DomainError("no_items")
+    if len(items) > MAX_ITEMS:
+        raise DomainError("too_many_items", max=MAX_ITEMS)
+    clean = [{"name": validate_item(i.get("name")), "qty": parse_quantity(str(i.get("qty")))} for i in items]
+    building, unit = home, household.unit
+    if (deliver_building_id is not None and deliver_building_id != home.id) or deliver_unit:
+        building = await session.get(Building, deliver_building_id or home.id)
+        if building is None or building.community_id != home.community_id:
+            raise DomainError("bad_address")
+        unit = normalize_unit(deliver_unit or household.unit)
+    task = Task(kind="supply", community_id=building.community_id, grid_id=building.grid_id,
+                household_id=household.id, subject_person_id=requester.id, skill=skill, urgency=urgency,
+                priority=dispatch.task_priority(urgency, household.care_needs), created_at=now)
+    session.add(task)
+    await session.flush()
+    req = SupplyRequest(task_id=task.id, person_id=requester.id, household_id=household.id, category=category,
+                        items=clean, deliver_building_id=building.id, deliver_unit=unit,
+                        note=validate_note(note), from_stock=from_stock, created_at=now)
+    session.add(req)
+    await session.flush()
+    return NewRequest(task=task, request=req)

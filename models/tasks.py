@@ -1,0 +1,86 @@
+"""Volunteer work. One task model for every kind (supply delivery now; follow-up calls, door-knocks and
+visits later): offering, claiming, releasing, escalation and "my tasks" are built once on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_task_open", "community_id", "status", "priority"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # supply | followup | doorknock | visit
+    community_id: int = Field(foreign_key="community.id", index=True)
+    grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    subject_person_id: int | None = Field(default=None, foreign_key="person.id")  # whom it is for
+    skill: str = Field(max_length=20)  # the volunteer skill it needs
+    urgency: str = Field(default="normal", max_length=10)  # normal | today | urgent
+    priority: int = Field(default=4)  # lower first (see services.dispatch.task_priority)
+    # open -> claimed -> picked_up -> delivered -> confirmed ; cancelled from open/claimed/picked_up
+    status: str = Field(default="open", max_length=12, index=True)
+    claimed_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    picked_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_reason: str | None = Field(default=None, max_length=300)
+    releases: int = Field(default=0)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def ref(self) -> str:
+        prefix = {"supply": "S", "followup": "F", "doorknock": "D", "visit": "V"}.get(self.kind, "T")
+        return f"{prefix}-{self.id:04d}"
+
+
+class SupplyRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", unique=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)  # who asked
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    category: str = Field(max_length=20)
+    items: list[dict] = Field(default_factory=list, sa_type=JSON)  # [{"name": "rice", "qty": 2}]
+    deliver_building_id: int = Field(foreign_key="building.id")
+    deliver_unit: str = Field(max_length=32)
+    note: str | None = Field(default=None, max_length=500)
+    from_stock: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VolunteerProfile(SQLModel, table=True):
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    grid_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    on_duty: bool = Field(default=False)
+    max_tasks: int = Field(default=3)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TaskOffer(SQLModel, table=True):
+    """A task pushed to one volunteer; kept so the offer can be withdrawn when someone else claims."""
+
+    __table_args__ = (sa.UniqueConstraint("task_id", "volunteer_id", name="uq_offer_task_volunteer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    volunteer_id: int = Field(foreign_key="person.id", index=True)
+    outbox_id: int | None = Field(default=None)  # the message carrying the Claim button
+    status: str = Field(default="offered", max_length=12)  # offered | claimed | taken | withdrawn
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StockItem(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("community_id", "name", name="uq_stock_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    name: str = Field(max_length=60)
+    quantity: int = Field(default=0)
+    low_threshold: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
