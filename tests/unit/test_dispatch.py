@@ -87,7 +87,7 @@ async def new_task(session, resident, category: str = "groceries", urgency: str 
 
 
 async def test_request_becomes_a_prioritised_task(session):
-    resident, b1, g1, _ = await world(session, care=["elderly_alone"])
+    resident, _b1, g1, _ = await world(session, care=["elderly_alone"])
     task = await new_task(session, resident, urgency="today")
     assert (task.kind, task.skill, task.grid_id, task.priority, task.status) == ("supply", "delivery", g1.id, 1, "open")
     assert task.ref == f"S-{task.id:04d}"
