@@ -22,7 +22,8 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=sa.BigInteger, index=True)
     person_id: int | None = Field(default=None, index=True)  # the recipient, when a person (for 403)
-    method: str = Field(default="text", max_length=10)  # text | photo | document
+    method: str = Field(default="text", max_length=10)  # text | photo | document | edit
+    edit_of: int | None = Field(default=None)  # for "edit": the outbox row whose message is edited
     text: str = Field(default="", sa_type=sa.Text)
     media: str | None = Field(default=None, max_length=300)  # file_id or URL for photo/document
     reply_markup: dict | None = Field(default=None, sa_type=JSON)

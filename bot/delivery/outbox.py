@@ -25,16 +25,16 @@ class Recipient:
 def enqueue(session: AsyncSession, recipients: Iterable[Recipient], text: str, *, now: datetime,
             cause: str = "", priority: int = ROUTINE, reply_markup: dict | None = None,
             method: str = "text", media: str | None = None, valid_until: datetime | None = None,
-            not_before: datetime | None = None) -> list[OutboxMessage]:
+            not_before: datetime | None = None, edit_of: int | None = None) -> list[OutboxMessage]:
     """Add one row per recipient to the caller's transaction: the push exists iff the change commits."""
     limit = MAX_TEXT if method == "text" else MAX_CAPTION
     if len(text) > limit:
         raise ValueError(f"message text longer than {limit} characters")
-    if method not in ("text", "photo", "document"):
+    if method not in ("text", "photo", "document", "edit"):
         raise ValueError(f"unknown method {method!r}")
     rows = [OutboxMessage(chat_id=r.chat_id, person_id=r.person_id, text=text, reply_markup=reply_markup,
                           method=method, media=media, priority=priority, cause=cause, valid_until=valid_until,
-                          not_before=not_before or now, created_at=now) for r in recipients]
+                          not_before=not_before or now, created_at=now, edit_of=edit_of) for r in recipients]
     session.add_all(rows)
     return rows
 
@@ -63,3 +63,11 @@ async def progress(session: AsyncSession, cause: str) -> Progress:
     failed = sum(by.get(s, 0) for s in FINAL_FAILED)
     total = sum(by.values())
     return Progress(total=total, sent=sent, failed=failed, pending=total - sent - failed, by_status=by)
+
+
+def enqueue_edit(session: AsyncSession, target: OutboxMessage, text: str, *, now: datetime, cause: str = "",
+                 priority: int = ROUTINE, reply_markup: dict | None = None) -> OutboxMessage:
+    """Replace the text (and buttons) of a message sent earlier through the outbox, e.g. a task offer that
+    someone else took. If the original has not gone out yet, it is dropped instead."""
+    return enqueue(session, [Recipient(chat_id=target.chat_id, person_id=target.person_id)], text, now=now,
+                   cause=cause, priority=priority, reply_markup=reply_markup, method="edit", edit_of=target.id)[0]

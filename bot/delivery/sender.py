@@ -135,7 +135,21 @@ class Sender:
             await s.commit()
         self.buffer.extend(rows)
         self.buffer.sort(key=lambda r: (r.priority, r.id))
+        await self._supersede()
         return len(rows)
+
+    async def _supersede(self) -> None:
+        """An edit and the message it edits in the same batch: the original is out of date, drop it and let
+        the edit (which then finds nothing on screen) do nothing."""
+        edited = {r.edit_of for r in self.buffer if r.method == "edit" and r.edit_of is not None}
+        stale = [r.id for r in self.buffer if r.id in edited]
+        if not stale:
+            return
+        self.buffer = [r for r in self.buffer if r.id not in edited]
+        async with self.sessionmaker() as s:
+            await s.exec(update(OutboxMessage).where(OutboxMessage.id.in_(stale), OutboxMessage.status == "claimed")
+                         .values(status="expired", claim=None, last_error="superseded before sending"))
+            await s.commit()
 
     async def _finish(self, row: OutboxMessage, **values: object) -> None:
         async with self.sessionmaker() as s:
@@ -186,6 +200,8 @@ class Sender:
             markup = (InlineKeyboardMarkup.model_validate(row.reply_markup) if "inline_keyboard" in row.reply_markup
                       else ReplyKeyboardMarkup.model_validate(row.reply_markup))
         t = self.config.request_timeout
+        if row.method == "edit":
+            return await self._edit(row, markup, t)
         if row.method == "photo":
             msg = await self.bot.send_photo(row.chat_id, row.media, caption=row.text or None, reply_markup=markup,
                                             request_timeout=t)
@@ -195,6 +211,30 @@ class Sender:
         else:
             msg = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup, request_timeout=t)
         return msg.message_id
+
+    async def _edit(self, row: OutboxMessage, markup: InlineKeyboardMarkup | None, timeout: float) -> int:
+        async with self.sessionmaker() as s:
+            target = await s.get(OutboxMessage, row.edit_of)
+            if target is not None and target.status in ("pending", "claimed"):
+                # Not out yet: never send what is already out of date. (A claimed row is in some sender's
+                # memory; marking it expired makes its "sending" step fail, so it is not sent.)
+                await s.exec(update(OutboxMessage).where(OutboxMessage.id == target.id,
+                                                         OutboxMessage.status.in_(("pending", "claimed")))
+                             .values(status="expired", last_error="superseded before sending"))
+                await s.commit()
+                return 0
+        if target is not None and target.status == "sending":
+            raise TimeoutError("the message to edit is still being sent")  # retried shortly
+        if target is None or target.tg_message_id is None:
+            return 0  # nothing on screen to change
+        try:
+            await self.bot.edit_message_text(text=row.text, chat_id=target.chat_id,
+                                             message_id=target.tg_message_id, reply_markup=markup,
+                                             request_timeout=timeout)
+        except TelegramBadRequest as e:
+            if "not modified" not in str(e.message) and "not found" not in str(e.message):
+                raise
+        return target.tg_message_id
 
     async def _send(self, row: OutboxMessage) -> None:
         try:

@@ -252,3 +252,29 @@ async def test_losing_the_lease_hands_claimed_rows_back(tg, bot, sessionmaker):
     await task
     assert set(statuses) == {"sent", "pending"}  # nothing left claimed or in flight
     assert statuses["sent"] == len(sends(tg))
+
+
+async def test_edits_change_a_sent_message_and_supersede_an_unsent_one(tg, bot, sessionmaker):
+    from bot.delivery.outbox import enqueue_edit
+
+    now = Clock().now()
+    async with sessionmaker() as s:
+        sent_first = enqueue(s, [Recipient(70)], "Task S-0001: Claim?", now=now,
+                             reply_markup={"inline_keyboard": [[{"text": "Claim", "callback_data": "t:1"}]]})[0]
+        await s.commit()
+    await drain(bot, sessionmaker)
+    async with sessionmaker() as s:
+        target = await s.get(OutboxMessage, sent_first.id)
+        enqueue_edit(s, target, "Task S-0001 was taken by another volunteer.", now=now)
+        never_sent = enqueue(s, [Recipient(71)], "Task S-0001: Claim?", now=now)[0]
+        await s.flush()
+        enqueue_edit(s, never_sent, "Task S-0001 was taken by another volunteer.", now=now)
+        await s.commit()
+        never_id = never_sent.id
+    await drain(bot, sessionmaker)
+    edits = tg.method_calls("editMessageText")
+    assert len(edits) == 1 and edits[0].params["chat_id"] == "70" and "taken" in edits[0].text
+    assert tg.screens[(70, int(edits[0].params["message_id"]))]["markup"] is None  # the Claim button is gone
+    assert 71 not in tg.delivered  # the out-of-date offer never went out
+    async with sessionmaker() as s:
+        assert (await s.get(OutboxMessage, never_id)).status == "expired"
