@@ -57,6 +57,24 @@ def error_text(code: str, **params: object) -> str:
         "bad_code": _("A building code may only use letters, digits, '-' and '_' (at most 40). Please try again."),
         "bad_name": _("Please type a name of at most 120 characters."),
         "code_taken": _("That building code is already used. Please choose another."),
+        "task_taken": _("Sorry, another volunteer has already taken this task."),
+        "at_capacity": _("You already have {max} open tasks. Please finish one before taking another."),
+        "too_late_to_cancel": _("A volunteer is already on the way, so it can no longer be cancelled here. "
+                                "Please call your neighbourhood committee."),
+        "reason_empty": _("Please write a short reason."),
+        "reason_too_long": _("Please keep the reason under {max} characters."),
+        "qty_not_number": _("Please send a whole number, for example 2."),
+        "qty_positive": _("The quantity must be at least 1."),
+        "qty_too_large": _("That is more than we can deliver at once (at most {max}). Please send a smaller number."),
+        "item_empty": _("Please type what you need."),
+        "item_too_long": _("Please describe the item in at most {max} characters."),
+        "item_invalid": _("Please type the item, not a command."),
+        "note_too_long": _("The note is too long (at most {max} characters). Please shorten it."),
+        "no_items": _("Please add at least one item."),
+        "too_many_items": _("A request can have at most {max} items. Please send the rest as a new request."),
+        "bad_category": _("Sorry, that is not a valid choice."),
+        "bad_urgency": _("Sorry, that is not a valid choice."),
+        "bad_address": _("That address is not in your community."),
     }
     text = table.get(code) or _("Sorry, something is not right. Please try again.")
     return text.format(**params) if params else text

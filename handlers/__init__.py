@@ -17,9 +17,12 @@ def all_routers() -> list[Router]:
         registration,
         roles,
         structure,
+        supplies,
+        volunteers,
     )
 
     # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
     templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
-                 roles.router, structure.router, household.router, menu.router, fallback.router]
+                 roles.router, structure.router, household.router, supplies.router, volunteers.router,
+                 menu.router, fallback.router]
     return [t.build() for t in templates]

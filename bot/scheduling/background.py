@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+import bot.escalation  # noqa: F401  (registers the task due-work handlers)
 from bot.app import App
 from bot.delivery.sender import Sender, SenderConfig
 from bot.scheduling.due import DueWorkRunner, Handler

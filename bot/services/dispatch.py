@@ -55,9 +55,28 @@ async def _is_volunteer_for(session: AsyncSession, person_id: int, task: Task) -
     return any(g.grid_id is None or g.grid_id == task.grid_id for g in grants)
 
 
-async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set[int] | None = None) -> list[Person]:
-    """On-duty volunteers of the task's grid with the needed skill and room for another task, fewest
-    active tasks first: work spreads out instead of piling on the same few people."""
+async def _is_volunteer_in_community(session: AsyncSession, person_id: int, community_id: int) -> bool:
+    return (await session.exec(select(RoleGrant.id).where(
+        RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
+        RoleGrant.role.in_((Role.VOLUNTEER.value, Role.STAFF.value))))).first() is not None
+
+
+async def staff_for(session: AsyncSession, task: Task) -> list[Person]:
+    """Staff and admins whose scope covers the task (grid staff, else community-wide ones)."""
+    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == task.community_id,
+        RoleGrant.role.in_((Role.STAFF.value, Role.ADMIN.value)), Person.tg_user_id.is_not(None)))).all()
+    seen: dict[int, Person] = {}
+    for grant, person in rows:
+        if grant.grid_id is None or grant.grid_id == task.grid_id:
+            seen[person.id] = person
+    return list(seen.values())
+
+
+async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set[int] | None = None,
+                              community_wide: bool = False) -> list[Person]:
+    """On-duty volunteers of the task's grid (or, escalated, of the whole community) with the needed skill
+    and room for another task, fewest active tasks first: work spreads out instead of piling up."""
     rows = (await session.exec(select(VolunteerProfile, Person).join(Person, Person.id == VolunteerProfile.person_id)
                                .where(VolunteerProfile.on_duty.is_(True), Person.tg_user_id.is_not(None),
                                       Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all()
@@ -65,9 +84,11 @@ async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set
     for profile, person in rows:
         if exclude and person.id in exclude:
             continue
-        if task.grid_id not in profile.grid_ids or task.skill not in profile.skills:
+        if task.skill not in profile.skills or (not community_wide and task.grid_id not in profile.grid_ids):
             continue
-        if not await _is_volunteer_for(session, person.id, task):
+        if not community_wide and not await _is_volunteer_for(session, person.id, task):
+            continue
+        if community_wide and not await _is_volunteer_in_community(session, person.id, task.community_id):
             continue
         load = await active_count(session, person.id)
         if load >= profile.max_tasks:

@@ -1,0 +1,220 @@
+"""“Request supplies”: category -> item -> quantity (repeat) -> urgency -> note -> confirm.
+
+```mermaid
+stateDiagram-v2
+    [*] --> category: "Request supplies"
+    category --> item
+    item --> qty
+    qty --> more
+    more --> item: Add another item
+    more --> urgency: That's all
+    urgency --> note
+    note --> confirm: text or "No note"
+    confirm --> [*]: Send (request S-0042 created and offered) / Cancel
+```
+Everything entered is kept in the conversation state until Send; bad input re-asks that step only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notify
+from bot.filters import ButtonText, NotCommand, Private
+from bot.i18n import _
+from bot.keyboards.callbacks import SupplyCB
+from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
+from bot.scheduling.due import schedule
+from bot.services import dispatch, supplies
+from bot.services.errors import DomainError
+from handlers.ui import edit_markup, refusal
+from models import Person
+
+router = RouterTemplate("supplies")
+router.message.filter(Private())
+
+ESCALATE_AFTER = {"urgent": timedelta(minutes=10), "today": timedelta(minutes=30), "normal": timedelta(minutes=30)}
+
+
+class Sup(StatesGroup):
+    category = State()
+    item = State()
+    qty = State()
+    more = State()
+    urgency = State()
+    note = State()
+    confirm = State()
+
+
+def _kb(step: str, options: list[tuple[str, str]], width: int = 2):
+    b = InlineKeyboardBuilder()
+    for value, label in options:
+        b.button(text=label, callback_data=SupplyCB(step=step, value=value))
+    b.adjust(width)
+    b.button(text=_("✖️ Cancel"), callback_data=SupplyCB(step="cancel", value="-"))
+    b.adjust(width)
+    return b.as_markup()
+
+
+def category_kb():
+    return _kb("cat", [(c, _(notify.CATEGORY[c])) for c in supplies.CATEGORIES])
+
+
+@router.message(ButtonText("supplies"))
+async def start_request(message: Message, state: FSMContext, person: Person | None) -> None:
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    await state.set_state(Sup.category)
+    await state.set_data({"items": []})
+    await message.answer(_("What do you need? Choose a kind:"), reply_markup=category_kb())
+
+
+@router.callback_query(SupplyCB.filter(), StateFilter(Sup))
+async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
+                  person: Person | None, clock: Clock) -> None:
+    step, value = callback_data.step, callback_data.value
+    current = await state.get_state()
+    data = await state.get_data()
+    if step == "cancel":
+        await query.answer()
+        await state.clear()
+        await edit_markup(query.message, None)
+        await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
+        return
+    expected = {"cat": Sup.category, "qty": Sup.qty, "more": Sup.more, "urg": Sup.urgency, "note": Sup.note,
+                "ok": Sup.confirm}
+    if expected.get(step) is None or expected[step].state != current:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    chat = query.from_user.id
+    send = query.bot.send_message
+    if step == "cat":
+        if value not in supplies.CATEGORIES:
+            await send(chat, refusal("bad_uses"))
+            return
+        await state.update_data(category=value)
+        await state.set_state(Sup.item)
+        await edit_markup(query.message, None)
+        await send(chat, _("Type the first item, for example: rice, or the name of a medicine."))
+    elif step == "qty":
+        await _add_quantity(query.message, state, data, value)
+    elif step == "more":
+        await edit_markup(query.message, None)
+        if value == "add":
+            if len(data["items"]) >= supplies.MAX_ITEMS:
+                await send(chat, refusal("too_many_items", max=supplies.MAX_ITEMS))
+            else:
+                await state.set_state(Sup.item)
+                await send(chat, _("Type the next item."))
+                return
+        await state.set_state(Sup.urgency)
+        await send(chat, _("How urgent is it?"), reply_markup=_kb(
+            "urg", [(u, _(notify.URGENCY[u])) for u in supplies.URGENCIES], width=1))
+    elif step == "urg":
+        if value not in supplies.URGENCIES:
+            return
+        await state.update_data(urgency=value)
+        await state.set_state(Sup.note)
+        await edit_markup(query.message, None)
+        await send(chat, _("Anything the volunteer should know (for example: call before coming)? Type it, or "
+                           "press “No note”."), reply_markup=_kb("note", [("-", _("No note"))]))
+    elif step == "note":
+        await edit_markup(query.message, None)
+        await _ask_confirm(query.message, state, {**data, "note": None})
+    elif step == "ok":
+        await edit_markup(query.message, None)
+        await _submit(query.message, state, session, person, clock, data)
+
+
+async def _add_quantity(message: Message, state: FSMContext, data: dict, raw: str) -> None:
+    try:
+        qty = supplies.parse_quantity(raw)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params), reply_markup=_qty_kb())
+        return
+    items = [*data.get("items", []), {"name": data["pending_item"], "qty": qty}]
+    await state.update_data(items=items, pending_item=None)
+    await state.set_state(Sup.more)
+    listing = "\n".join(f"• {i['name']} × {i['qty']}" for i in items)
+    await message.answer(_("Your list so far:\n{items}").format(items=listing), reply_markup=_kb(
+        "more", [("add", _("➕ Add another item")), ("done", _("That's all"))]))
+
+
+def _qty_kb():
+    return _kb("qty", [(str(n), str(n)) for n in (1, 2, 3, 5, 10)], width=5)
+
+
+@router.message(StateFilter(Sup.item), NotCommand())
+async def on_item(message: Message, state: FSMContext) -> None:
+    try:
+        name = supplies.validate_item(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(pending_item=name)
+    await state.set_state(Sup.qty)
+    await message.answer(_("How many {item}? Press a number or type it (1 to {max}).").format(
+        item=name, max=supplies.MAX_QTY), reply_markup=_qty_kb())
+
+
+@router.message(StateFilter(Sup.qty), NotCommand())
+async def on_qty_text(message: Message, state: FSMContext) -> None:
+    await _add_quantity(message, state, await state.get_data(), message.text or "")
+
+
+@router.message(StateFilter(Sup.note), NotCommand())
+async def on_note(message: Message, state: FSMContext) -> None:
+    try:
+        note = supplies.validate_note(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await _ask_confirm(message, state, {**await state.get_data(), "note": note})
+
+
+@router.message(StateFilter(Sup.category, Sup.more, Sup.urgency, Sup.confirm), NotCommand())
+async def press_a_button(message: Message) -> None:
+    await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
+
+
+async def _ask_confirm(message: Message, state: FSMContext, data: dict) -> None:
+    await state.update_data(note=data.get("note"))
+    await state.set_state(Sup.confirm)
+    listing = "\n".join(f"• {i['name']} × {i['qty']}" for i in data["items"])
+    category, urgency = notify.CATEGORY[data["category"]], notify.URGENCY[data["urgency"]]
+    text = _("Please check your request:\n{category} · {urgency}\n{items}\nNote: {note}").format(
+        category=_(category), urgency=_(urgency), items=listing, note=data.get("note") or "—")
+    await message.answer(text, reply_markup=_kb("ok", [("send", _("✅ Send the request"))], width=1))
+
+
+async def _submit(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
+                  clock: Clock, data: dict) -> None:
+    if person is None:
+        await state.clear()
+        return
+    now = clock.now()
+    try:
+        new = await supplies.create_request(session, person, category=data["category"], items=data["items"],
+                                            urgency=data["urgency"], note=data.get("note"), now=now)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    task = new.task
+    volunteers = await dispatch.eligible_volunteers(session, task)
+    await notify.offer_task(session, task, volunteers, now)
+    schedule(session, "task_unclaimed", now + ESCALATE_AFTER[task.urgency], ref=str(task.id),
+             key=f"task:{task.id}:unclaimed:0", now=now)
+    await session.commit()
+    await state.clear()
+    await message.answer(_("Your request {ref} has been sent. We will tell you when a volunteer takes it.").format(
+        ref=task.ref))

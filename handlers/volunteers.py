@@ -1,0 +1,216 @@
+"""Volunteers: /duty (on/off and skills), claiming offered tasks, the task's steps, release, /tasks;
+and the resident's “received” button.
+
+```mermaid
+stateDiagram-v2
+    [*] --> offered: pushed with "I'll take it"
+    offered --> claimed: first press wins (others see "taken")
+    claimed --> picked_up: "Picked up"
+    picked_up --> delivered: "Delivered"
+    claimed --> offered: "Give it back" + reason (offered again to others)
+    delivered --> confirmed: resident "Yes, I received it" (or automatically after 24 h)
+```
+"""
+
+from __future__ import annotations
+
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notify
+from bot.filters import NotCommand, Private
+from bot.i18n import _
+from bot.keyboards.callbacks import DutyCB, TaskCB
+from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
+from bot.services import dispatch, structure
+from bot.services.errors import DomainError
+from bot.services.permissions import Actor, Role
+from handlers.ui import edit_markup, edit_text, refusal
+from models import Person, Task, VolunteerProfile
+
+router = RouterTemplate("volunteers")
+
+
+class Vol(StatesGroup):
+    release_reason = State()
+
+
+def skill_label(code: str) -> str:
+    return {"delivery": _("Delivery"), "medicine": _("Medicine runs"), "elderly_care": _("Care for the elderly"),
+            "phone": _("Phone follow-up"), "patrol": _("Security and patrol")}.get(code, code)
+
+
+def steps_kb(task: Task) -> InlineKeyboardMarkup:
+    rows = []
+    if task.status == "claimed":
+        rows.append([InlineKeyboardButton(text=_("📦 Picked up"),
+                                          callback_data=TaskCB(action="pickup", id=task.id).pack())])
+    if task.status in ("claimed", "picked_up"):
+        rows.append([InlineKeyboardButton(text=_("✅ Delivered"),
+                                          callback_data=TaskCB(action="delivered", id=task.id).pack())])
+        rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
+                                          callback_data=TaskCB(action="release", id=task.id).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _profile(session: AsyncSession, person: Person, actor: Actor) -> VolunteerProfile | None:
+    profile = await session.get(VolunteerProfile, person.id)
+    if profile is None:
+        grids: list[int] = []
+        for scope in actor.scopes_for([Role.VOLUNTEER, Role.STAFF]):
+            if scope.grid_id is not None:
+                grids.append(scope.grid_id)
+            else:
+                grids += [g.id for g in await structure.list_grids(session, scope.community_id)]
+        if not grids:
+            return None
+        profile = VolunteerProfile(person_id=person.id, grid_ids=sorted(set(grids)), skills=["delivery"])
+        session.add(profile)
+    return profile
+
+
+def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text=("☑️ " if s in profile.skills else "⬜ ") + skill_label(s),
+                                  callback_data=DutyCB(kind="skill", value=s).pack())] for s in dispatch.SKILLS]
+    toggle = _("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty")
+    rows.append([InlineKeyboardButton(text=toggle, callback_data=DutyCB(kind="toggle", value="-").pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def duty_text(profile: VolunteerProfile) -> str:
+    state = _("You are ON duty: new tasks will be sent to you.") if profile.on_duty else \
+        _("You are OFF duty: no tasks will be sent to you.")
+    return state + "\n" + _("Your skills (tap to change):")
+
+
+@router.message(Command("duty"), Private())
+async def cmd_duty(message: Message, session: AsyncSession, person: Person | None, actor: Actor) -> None:
+    if person is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
+        await message.answer(refusal("forbidden"))
+        return
+    profile = await session.get(VolunteerProfile, person.id)
+    if profile is not None:
+        profile.on_duty = not profile.on_duty
+    else:  # first time: a profile for the grids of their role, on duty, delivering
+        profile = await _profile(session, person, actor)
+        if profile is None:
+            await message.answer(refusal("forbidden"))
+            return
+        profile.on_duty = True
+    await session.commit()
+    await message.answer(duty_text(profile), reply_markup=duty_kb(profile))
+
+
+@router.callback_query(DutyCB.filter())
+async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: AsyncSession, person: Person | None,
+                     actor: Actor, clock: Clock) -> None:
+    profile = await session.get(VolunteerProfile, person.id) if person else None
+    if profile is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    if callback_data.kind == "skill" and callback_data.value in dispatch.SKILLS:
+        skills = set(profile.skills) ^ {callback_data.value}
+        profile.skills = [s for s in dispatch.SKILLS if s in skills]
+    elif callback_data.kind == "toggle":
+        profile.on_duty = not profile.on_duty
+    else:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    profile.updated_at = clock.now()
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, duty_text(profile), duty_kb(profile))
+
+
+@router.callback_query(TaskCB.filter())
+async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
+                  person: Person | None, actor: Actor, clock: Clock) -> None:
+    if person is None:
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    action, task_id, now = callback_data.action, callback_data.id, clock.now()
+    try:
+        if action == "claim":
+            result = await dispatch.claim(session, task_id, person, now)
+            await notify.withdraw_offers(session, result.task, result.other_offers, now)
+            await notify.tell_requester(session, result.task, "claimed", now)
+            await session.commit()
+            details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
+            await query.answer()
+            text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
+                ref=result.task.ref, name=details.name or "—", building=details.building, unit=details.unit,
+                phone=details.phone or "—") + "\n\n" + await notify.describe_request(session, result.task,
+                                                                                     person.locale)
+            await edit_text(query.message, text, steps_kb(result.task))
+        elif action in ("pickup", "delivered"):
+            step = dispatch.picked_up if action == "pickup" else dispatch.delivered
+            task = await step(session, task_id, person, now)
+            await notify.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
+            await session.commit()
+            await query.answer(_("Saved."))
+            await edit_markup(query.message, steps_kb(task))
+            if task.status == "delivered":
+                await query.bot.send_message(query.from_user.id, _("{ref} delivered. Thank you for your help!").format(
+                    ref=task.ref))
+        elif action == "release":
+            task = await session.get(Task, task_id)
+            if task is None or task.claimed_by_id != person.id or task.status not in dispatch.ACTIVE:
+                raise DomainError("already_done")
+            await query.answer()
+            await state.set_state(Vol.release_reason)
+            await state.update_data(release_task=task_id)
+            await query.bot.send_message(query.from_user.id, _(
+                "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(
+                    ref=task.ref))
+        elif action == "confirm":
+            task = await dispatch.confirm_receipt(session, task_id, person, now)
+            await session.commit()
+            await query.answer()
+            await edit_text(query.message, _("Thank you! {ref} is complete.").format(ref=task.ref))
+        else:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+    except DomainError as e:
+        code = e.code
+        text = _("Sorry, another volunteer has already taken this task.") if code == "task_taken" else \
+            refusal(code, **e.params)
+        await query.answer(text, show_alert=True)
+        if code in ("task_taken", "already_done", "not_found"):
+            await edit_markup(query.message, None)
+
+
+@router.message(StateFilter(Vol.release_reason), NotCommand(), Private())
+async def on_release_reason(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
+                            clock: Clock) -> None:
+    data = await state.get_data()
+    now = clock.now()
+    try:
+        task = await dispatch.release(session, data.get("release_task", 0), person, message.text or "", now)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code not in ("reason_empty", "reason_too_long"):
+            await state.clear()
+        return
+    others = await dispatch.eligible_volunteers(session, task, exclude={person.id})
+    await notify.offer_task(session, task, others, now)
+    await session.commit()
+    await state.clear()
+    await message.answer(_("{ref} has been given back and offered to other volunteers.").format(ref=task.ref))
+
+
+@router.message(Command("tasks"), Private())
+async def cmd_tasks(message: Message, session: AsyncSession, person: Person | None) -> None:
+    if person is None:
+        await message.answer(refusal("forbidden"))
+        return
+    tasks = (await session.exec(select(Task).where(Task.claimed_by_id == person.id,
+                                                   Task.status.in_(dispatch.ACTIVE)).order_by(Task.id))).all()
+    if not tasks:
+        await message.answer(_("You have no open tasks."))
+        return
+    for t in tasks:
+        await message.answer(await notify.describe_request(session, t, person.locale), reply_markup=steps_kb(t))
