@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     flood_window_seconds: int = Field(default=10, ge=1)
     # Outgoing pushes per second for the whole bot (Telegram allows about 30; headroom avoids 429s).
     send_rate: float = Field(default=28.0, gt=0, le=30)
+    # Volunteer tasks (minutes / hours): escalation of unclaimed work, reminders, auto-confirmation.
+    task_escalate_minutes: int = Field(default=30, ge=1)
+    task_escalate_urgent_minutes: int = Field(default=10, ge=1)
+    task_pickup_reminder_minutes: int = Field(default=120, ge=1)
+    task_staff_alert_minutes: int = Field(default=30, ge=1)
+    task_autoconfirm_hours: int = Field(default=24, ge=1)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 

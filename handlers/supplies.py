@@ -17,8 +17,6 @@ Everything entered is kept in the conversation state until Send; bad input re-as
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,13 +24,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
+from bot import escalation, notify
+from bot.config import Settings
 from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _
 from bot.keyboards.callbacks import SupplyCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.scheduling.due import schedule
 from bot.services import dispatch, supplies
 from bot.services.errors import DomainError
 from handlers.ui import edit_markup, refusal
@@ -40,9 +38,6 @@ from models import Person
 
 router = RouterTemplate("supplies")
 router.message.filter(Private())
-
-ESCALATE_AFTER = {"urgent": timedelta(minutes=10), "today": timedelta(minutes=30), "normal": timedelta(minutes=30)}
-
 
 class Sup(StatesGroup):
     category = State()
@@ -80,7 +75,7 @@ async def start_request(message: Message, state: FSMContext, person: Person | No
 
 @router.callback_query(SupplyCB.filter(), StateFilter(Sup))
 async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, clock: Clock) -> None:
+                  person: Person | None, clock: Clock, settings: Settings) -> None:
     step, value = callback_data.step, callback_data.value
     current = await state.get_state()
     data = await state.get_data()
@@ -133,7 +128,7 @@ async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMConte
         await _ask_confirm(query.message, state, {**data, "note": None})
     elif step == "ok":
         await edit_markup(query.message, None)
-        await _submit(query.message, state, session, person, clock, data)
+        await _submit(query.message, state, session, person, clock, settings, data)
 
 
 async def _add_quantity(message: Message, state: FSMContext, data: dict, raw: str) -> None:
@@ -198,7 +193,7 @@ async def _ask_confirm(message: Message, state: FSMContext, data: dict) -> None:
 
 
 async def _submit(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                  clock: Clock, data: dict) -> None:
+                  clock: Clock, settings: Settings, data: dict) -> None:
     if person is None:
         await state.clear()
         return
@@ -212,8 +207,7 @@ async def _submit(message: Message, state: FSMContext, session: AsyncSession, pe
     task = new.task
     volunteers = await dispatch.eligible_volunteers(session, task)
     await notify.offer_task(session, task, volunteers, now)
-    schedule(session, "task_unclaimed", now + ESCALATE_AFTER[task.urgency], ref=str(task.id),
-             key=f"task:{task.id}:unclaimed:0", now=now)
+    escalation.after_submit(session, task, settings, now)
     await session.commit()
     await state.clear()
     await message.answer(_("Your request {ref} has been sent. We will tell you when a volunteer takes it.").format(

@@ -21,7 +21,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
+from bot import escalation, notify
+from bot.config import Settings
 from bot.filters import NotCommand, Private
 from bot.i18n import _
 from bot.keyboards.callbacks import DutyCB, TaskCB
@@ -129,7 +130,7 @@ async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: Async
 
 @router.callback_query(TaskCB.filter())
 async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, actor: Actor, clock: Clock) -> None:
+                  person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
     if person is None:
         await query.answer(refusal("forbidden"), show_alert=True)
         return
@@ -139,6 +140,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             result = await dispatch.claim(session, task_id, person, now)
             await notify.withdraw_offers(session, result.task, result.other_offers, now)
             await notify.tell_requester(session, result.task, "claimed", now)
+            escalation.after_claim(session, result.task, settings, now)
             await session.commit()
             details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
             await query.answer()
@@ -151,6 +153,8 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             step = dispatch.picked_up if action == "pickup" else dispatch.delivered
             task = await step(session, task_id, person, now)
             await notify.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
+            if task.status == "delivered":
+                escalation.after_delivery(session, task, settings, now)
             await session.commit()
             await query.answer(_("Saved."))
             await edit_markup(query.message, steps_kb(task))
@@ -185,7 +189,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
 
 @router.message(StateFilter(Vol.release_reason), NotCommand(), Private())
 async def on_release_reason(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                            clock: Clock) -> None:
+                            clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
     now = clock.now()
     try:
@@ -197,6 +201,7 @@ async def on_release_reason(message: Message, state: FSMContext, session: AsyncS
         return
     others = await dispatch.eligible_volunteers(session, task, exclude={person.id})
     await notify.offer_task(session, task, others, now)
+    escalation.after_submit(session, task, settings, now)
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} has been given back and offered to other volunteers.").format(ref=task.ref))

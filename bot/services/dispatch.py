@@ -108,7 +108,12 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
     task = await session.get(Task, task_id)
     if task is None:
         raise DomainError("not_found")
-    if not await _is_volunteer_for(session, volunteer.id, task):
+    offered = (await session.exec(select(TaskOffer.id).where(
+        TaskOffer.task_id == task_id, TaskOffer.volunteer_id == volunteer.id, TaskOffer.status == "offered"))).first()
+    # A volunteer of the task's grid, or anyone it was offered to (escalation widens it to the community),
+    # as long as they still hold a volunteer role there.
+    if not await _is_volunteer_for(session, volunteer.id, task) and not (
+            offered is not None and await _is_volunteer_in_community(session, volunteer.id, task.community_id)):
         raise PermissionDenied()
     if task.status != "open":
         raise DomainError("task_taken" if task.claimed_by_id != volunteer.id else "already_done")
