@@ -18,11 +18,13 @@ def all_routers() -> list[Router]:
         roles,
         structure,
         supplies,
+        taskqueue,
         volunteers,
     )
 
     # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
     templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
-                 roles.router, structure.router, household.router, supplies.router, volunteers.router,
+                 roles.router, structure.router, household.router, supplies.router, taskqueue.router,
+                 volunteers.router,
                  menu.router, fallback.router]
     return [t.build() for t in templates]

@@ -19,10 +19,14 @@ RESIDENT_COMMANDS = [
     ("help", N_("How to use this bot")),
     ("language", N_("Change language")),
     ("cancel", N_("Stop what I am doing")),
+    ("requests", N_("My supply requests")),
     ("mydata", N_("See what is stored about me")),
     ("deleteme", N_("Delete my data")),
 ]
 STAFF_COMMANDS = [
+    ("queue", N_("Requests waiting in my area")),
+    ("duty", N_("Volunteer duty on/off and skills")),
+    ("tasks", N_("My volunteer tasks")),
     ("invite", N_("Create an invitation link")),
     ("invites", N_("My open invitation links")),
     ("roles", N_("List and revoke roles")),

@@ -25,6 +25,7 @@ def help_text(actor: Actor, emergency_number: str) -> str:
         "• /menu shows the buttons again.\n"
         "• /cancel stops what you are doing.\n"
         "• /language changes the language.\n"
+        "• /requests shows your supply requests and lets you cancel one.\n"
         "• /mydata shows what we store about you; /deleteme erases it.\n"
         "In an emergency, call {number} first."
     ).format(number=emergency_number)
@@ -34,7 +35,9 @@ def help_text(actor: Actor, emergency_number: str) -> str:
             "• /invite creates an invitation link for volunteers or staff.\n"
             "• /invites lists your open invitation links.\n"
             "• /roles lists and revokes roles (administrators).\n"
-            "• /addbuilding adds a building (administrators)."
+            "• /addbuilding adds a building (administrators).\n"
+            "• /queue shows requests waiting in your area.\n"
+            "• /duty and /tasks are for volunteers: duty on/off and skills, and your open tasks."
         )
     return text
 

@@ -21,7 +21,7 @@ class InGroup(BaseFilter):
 router.message.filter(InGroup())
 
 PRIVATE_ONLY = ("start", "menu", "help", "language", "cancel", "mydata", "deleteme", "invite", "invites",
-                "roles", "addbuilding")
+                "roles", "addbuilding", "queue", "duty", "tasks", "requests")
 
 
 @router.message(Command(*PRIVATE_ONLY))

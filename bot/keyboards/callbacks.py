@@ -75,3 +75,8 @@ class DutyCB(CallbackData, prefix="duty"):
 
     kind: str
     value: str
+
+
+class StaffTaskCB(CallbackData, prefix="stask"):
+    action: str  # cancel | reassign
+    id: int

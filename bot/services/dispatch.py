@@ -21,6 +21,7 @@ from models import Building, Household, Person, RoleGrant, Task, TaskOffer, Volu
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
 ACTIVE = ("claimed", "picked_up")
+CASEWORK = (Role.STAFF, Role.ADMIN)
 URGENCY_BASE = {"urgent": 0, "today": 2, "normal": 4}
 REASON_MAX = 300
 
@@ -197,6 +198,8 @@ async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | N
     if by_resident is not None:
         if task.household_id is None or by_resident.household_id != task.household_id:
             raise PermissionDenied()
+        if task.status == "cancelled":
+            raise DomainError("already_done")
         if task.status not in ("open", "claimed"):
             raise DomainError("too_late_to_cancel")
     elif by_staff is not None:
@@ -242,3 +245,41 @@ async def resident_details(session: AsyncSession, task_id: int, viewer: Person, 
     return ResidentDetails(name=person.full_name if person else None,
                            building=building.label(locale) if building else "?", unit=unit,
                            phone=person.phone if person else None)
+
+
+async def staff_return_to_pool(session: AsyncSession, task_id: int, actor: Actor, reason: str,
+                               now: datetime) -> tuple[Task, int | None]:
+    """Staff take a stuck task from its volunteer and put it back in the pool (to be offered again).
+    Returns the task and the volunteer it was taken from."""
+    reason = validate_reason(reason)
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if not actor.covering([Role.STAFF, Role.ADMIN], task.community_id, task.grid_id):
+        raise PermissionDenied()
+    if task.status not in ACTIVE:
+        raise DomainError("already_done")
+    previous = task.claimed_by_id
+    task.status, task.claimed_by_id, task.claimed_at, task.picked_up_at = "open", None, None, None
+    task.releases += 1
+    task.close_reason = reason
+    return task, previous
+
+
+@dataclass
+class Queue:
+    counts: dict[str, int]
+    tasks: list[Task]  # open and in progress, most urgent first
+
+
+async def staff_queue(session: AsyncSession, actor: Actor, limit: int = 20) -> Queue:
+    """Open and stuck work in the actor's scope only; counts by status over the same scope."""
+    if not (actor.superadmin or actor.has_role(*CASEWORK)):
+        raise PermissionDenied()
+    rows = (await session.exec(select(Task).where(Task.status.in_(("open", *ACTIVE, "delivered")))
+                               .order_by(Task.priority, Task.created_at))).all()
+    mine = [t for t in rows if actor.covering([Role.STAFF, Role.ADMIN], t.community_id, t.grid_id)]
+    counts: dict[str, int] = {}
+    for t in mine:
+        counts[t.status] = counts.get(t.status, 0) + 1
+    return Queue(counts=counts, tasks=[t for t in mine if t.status in ("open", *ACTIVE)][:limit])

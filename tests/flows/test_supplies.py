@@ -125,3 +125,85 @@ async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
     await deliver(bot)
     r = await lan.press("I'll take it")
     assert "You took S-0001" in r.text
+
+
+async def ask(granny, item: str = "rice", urgency: str = "Normal") -> None:
+    await granny.send("🛒 Request supplies")
+    await granny.press("Groceries")
+    await granny.send(item)
+    await granny.send("1")
+    await granny.press("That's all")
+    await granny.press(urgency)
+    await granny.press("No note")
+    await granny.press("Send the request")
+
+
+async def test_resident_sees_and_cancels_their_requests(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    link = await make_invite(admin, "volunteer", "Grid 1")
+    wei = user_factory(first_name="Wei")
+    await consent(wei, link)
+    await wei.send("/duty")
+    granny, neighbour = user_factory(), user_factory()
+    await register(granny)
+    await register(neighbour, unit="3-303")
+    await ask(granny)
+    await deliver(bot)
+    await wei.press("I'll take it")
+    r = await granny.send("/requests")
+    assert "S-0001" in r.text and "a volunteer has taken it" in r.text
+    r = await neighbour.press_data("task:cancel:1")  # not their household's request
+    assert "permission" in r.alert
+    r = await granny.press("Cancel this request")
+    assert "S-0001 has been cancelled" in r.text
+    await deliver(bot)
+    assert any("cancelled by the resident" in c.text for c in tg.calls if c.chat_id == wei.id)
+    r = await granny.press_data("task:cancel:1")
+    assert "already been handled" in r.alert
+    assert "no requests yet" in (await neighbour.send("/requests")).text
+
+
+async def test_staff_queue_cancel_with_reason_and_reassign(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    vol_link = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
+    staff_g1 = await make_invite(admin, "community worker", "Grid 1")
+    staff_g2 = await make_invite(admin, "community worker", "Grid 2")
+    wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
+    boss, other = user_factory(first_name="Boss"), user_factory(first_name="Other")
+    for v in (wei, lan):
+        await consent(v, vol_link)
+        await v.send("/duty")
+    await consent(boss, staff_g1)
+    await consent(other, staff_g2)
+    granny = user_factory()
+    await register(granny)
+    await ask(granny, "rice")
+    await ask(granny, "milk", urgency="Urgent")
+    await deliver(bot)
+    await wei.press_data("task:claim:1")
+
+    r = await other.send("/queue")  # another grid's worker sees nothing of grid 1
+    assert "Nothing is waiting" in r.text
+    r = await other.press_data("stask:cancel:1")
+    assert "permission" in r.alert
+    assert "permission" in (await granny.send("/queue")).text
+
+    r = await boss.send("/queue")
+    assert "waiting for a volunteer: 1" in r.text and "a volunteer has taken it: 1" in r.text
+    assert r.texts[1].startswith("S-0002")  # the urgent one first
+    await boss.press_data("stask:cancel:2")
+    r = await boss.send("   ")
+    assert "short reason" in r.text
+    r = await boss.send("Delivered by the pharmacy directly")
+    assert "S-0002 has been cancelled" in r.text
+    await boss.press_data("stask:reassign:1")
+    r = await boss.send("Wei is unwell")
+    assert "S-0001 is back in the pool" in r.text
+    await deliver(bot)
+    assert any("cancelled by the community: Delivered by the pharmacy directly" in c.text
+               for c in tg.calls if c.chat_id == granny.id)
+    assert any("passed S-0001 to another volunteer" in c.text for c in tg.calls if c.chat_id == wei.id)
+    r = await lan.press("I'll take it")
+    assert "You took S-0001" in r.text
