@@ -95,3 +95,15 @@ async def tell_requester(session: AsyncSession, task: Task, event: str, now: dat
         return
     enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text, now=now,
             cause=f"task:{task.id}", priority=HIGH, reply_markup=markup)
+
+
+async def low_stock(session: AsyncSession, task: Task, items: list, now: datetime) -> None:
+    """Tell the staff of the task's area that community stock is running low."""
+    from bot.services.dispatch import staff_for
+
+    for staff in await staff_for(session, task):
+        lines = [translate(staff.locale, "📦 Community stock is running low:")]
+        lines += [translate(staff.locale, "• {name}: {qty} left (alert at {low})", name=i.name, qty=i.quantity,
+                            low=i.threshold) for i in items]
+        enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
+                cause=f"stock:{task.community_id}", priority=HIGH)

@@ -75,6 +75,8 @@ def error_text(code: str, **params: object) -> str:
         "bad_category": _("Sorry, that is not a valid choice."),
         "bad_urgency": _("Sorry, that is not a valid choice."),
         "bad_address": _("That address is not in your community."),
+        "stock_format": _("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
+        "stock_range": _("Quantities go from 0 to {max}."),
     }
     text = table.get(code) or _("Sorry, something is not right. Please try again.")
     return text.format(**params) if params else text

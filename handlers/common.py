@@ -37,6 +37,7 @@ def help_text(actor: Actor, emergency_number: str) -> str:
             "• /roles lists and revokes roles (administrators).\n"
             "• /addbuilding adds a building (administrators).\n"
             "• /queue shows requests waiting in your area.\n"
+            "• /stock shows community stock; /stock masks 500 50 sets masks to 500, alert at 50.\n"
             "• /duty and /tasks are for volunteers: duty on/off and skills, and your open tasks."
         )
     return text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -18,9 +18,9 @@ from bot.i18n import _, translate
 from bot.keyboards.callbacks import StaffTaskCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import dispatch
+from bot.services import dispatch, stock
 from bot.services.audit import audit
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor
 from handlers.ui import edit_markup, refusal
 from models import Person, Task
@@ -115,6 +115,8 @@ async def cmd_queue(message: Message, session: AsyncSession, person: Person | No
     for t in queue.tasks:
         rows = [[InlineKeyboardButton(text=_("✖️ Cancel with a reason"),
                                       callback_data=StaffTaskCB(action="cancel", id=t.id).pack())]]
+        rows.append([InlineKeyboardButton(text=_("📦 From community stock"),
+                                          callback_data=StaffTaskCB(action="stock", id=t.id).pack())])
         if t.status in dispatch.ACTIVE:
             rows.append([InlineKeyboardButton(text=_("🔁 Give to another volunteer"),
                                               callback_data=StaffTaskCB(action="reassign", id=t.id).pack())])
@@ -126,6 +128,16 @@ async def cmd_queue(message: Message, session: AsyncSession, person: Person | No
 @router.callback_query(StaffTaskCB.filter())
 async def on_staff_task(query: CallbackQuery, callback_data: StaffTaskCB, state: FSMContext, session: AsyncSession,
                         actor: Actor) -> None:
+    if callback_data.action == "stock":
+        try:
+            await stock.mark_from_stock(session, actor, callback_data.id)
+        except DomainError as e:
+            await query.answer(refusal(e.code), show_alert=True)
+            return
+        await session.commit()
+        await query.answer(_("Marked: the items will be taken from community stock when delivered."),
+                           show_alert=True)
+        return
     task = await session.get(Task, callback_data.id)
     if task is None or callback_data.action not in ("cancel", "reassign"):
         await query.answer(refusal("not_found"), show_alert=True)
@@ -173,3 +185,33 @@ async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSes
     await session.commit()
     await state.clear()
     await message.answer(done)
+
+
+@router.message(Command("stock"))
+async def cmd_stock(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+                    clock: Clock) -> None:
+    """/stock lists the community stock; /stock masks 500 50 sets masks to 500, alert at 50."""
+    try:
+        if command.args:
+            name, qty, low = stock.parse_stock_line(command.args)
+            communities = sorted({s.community_id for s in actor.scopes_for(dispatch.CASEWORK)})
+            if not communities:
+                raise PermissionDenied()
+            item = await stock.set_item(session, actor, communities[0], name, qty, low, clock.now())
+            audit(session, actor_id=actor.person_id, action="stock_set", at=clock.now(), item=item.name, qty=qty)
+            await session.commit()
+            await message.answer(_("Saved: {name} {qty} (alert at {low}).").format(
+                name=item.name, qty=item.quantity, low=item.low_threshold))
+            return
+        items = await stock.list_items(session, actor)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    if not items:
+        await message.answer(_("No stock recorded yet. Add an item like this: /stock masks 500 50"))
+        return
+    lines = [_("Community stock:")] + [
+        ("⚠️ " if i.low_threshold and i.quantity <= i.low_threshold else "• ")
+        + _("{name}: {qty} (alert at {low})").format(name=i.name, qty=i.quantity, low=i.low_threshold)
+        for i in items]
+    await message.answer("\n".join(lines))

@@ -28,7 +28,7 @@ from bot.i18n import _
 from bot.keyboards.callbacks import DutyCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import dispatch, structure
+from bot.services import dispatch, stock, structure
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
@@ -155,6 +155,9 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await notify.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
             if task.status == "delivered":
                 escalation.after_delivery(session, task, settings, now)
+                low = await stock.use_for_delivery(session, task, now)
+                if low:
+                    await notify.low_stock(session, task, low, now)
             await session.commit()
             await query.answer(_("Saved."))
             await edit_markup(query.message, steps_kb(task))

@@ -207,3 +207,45 @@ async def test_staff_queue_cancel_with_reason_and_reassign(bot, user_factory, tg
     assert any("passed S-0001 to another volunteer" in c.text for c in tg.calls if c.chat_id == wei.id)
     r = await lan.press("I'll take it")
     assert "You took S-0001" in r.text
+
+
+async def test_community_stock_is_used_on_delivery_and_warns_when_low(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    vol_link = await make_invite(admin, "volunteer", "Grid 1")
+    staff_link = await make_invite(admin, "community worker", "Grid 1")
+    wei, boss = user_factory(first_name="Wei"), user_factory(first_name="Boss")
+    await consent(wei, vol_link)
+    await wei.send("/duty")
+    await consent(boss, staff_link)
+    granny = user_factory()
+    await register(granny)
+    assert "permission" in (await granny.send("/stock masks 5")).text
+    assert "No stock recorded yet" in (await boss.send("/stock")).text
+    for bad in ("masks", "masks -5", "masks 5000000", "masks lots"):
+        assert "Write it as" in (await boss.send(f"/stock {bad}")).text or \
+               "from 0 to" in (await boss.send(f"/stock {bad}")).text
+    r = await boss.send("/stock Masks 12 10")
+    assert "Saved: Masks 12 (alert at 10)" in r.text
+    await ask(granny, "masks")
+    await deliver(bot)
+    await boss.send("/queue")
+    r = await boss.press("From community stock")
+    assert "taken from community stock" in r.alert
+    await wei.press("I'll take it")
+    await wei.press("Picked up")
+    await wei.press("Delivered")
+    await deliver(bot)
+    r = await boss.send("/stock")
+    assert "⚠️ Masks: 11 (alert at 10)" not in r.text and "Masks: 11 (alert at 10)" in r.text
+    assert not any("running low" in c.text for c in tg.calls if c.chat_id == boss.id)
+    await ask(granny, "masks")  # 11 -> 10: at the threshold
+    await deliver(bot)
+    await boss.send("/queue")
+    await boss.press("From community stock")
+    await wei.press("I'll take it")
+    await wei.press("Delivered")
+    await deliver(bot)
+    assert any("running low" in c.text and "Masks: 10 left (alert at 10)" in c.text
+               for c in tg.calls if c.chat_id == boss.id)
+    assert "⚠️ Masks: 10 (alert at 10)" in (await boss.send("/stock")).text
