@@ -31,10 +31,11 @@ from bot.i18n import _
 from bot.keyboards.callbacks import SupplyCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import dispatch, supplies
+from bot.services import dispatch, structure, supplies
 from bot.services.errors import DomainError
-from handlers.ui import edit_markup, refusal
-from models import Person
+from bot.services.registration import normalize_unit
+from handlers.ui import address_label, edit_markup, refusal
+from models import Building, Household, Person
 
 router = RouterTemplate("supplies")
 router.message.filter(Private())
@@ -45,6 +46,9 @@ class Sup(StatesGroup):
     qty = State()
     more = State()
     urgency = State()
+    address = State()
+    other_building = State()
+    other_unit = State()
     note = State()
     confirm = State()
 
@@ -85,8 +89,8 @@ async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMConte
         await edit_markup(query.message, None)
         await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
         return
-    expected = {"cat": Sup.category, "qty": Sup.qty, "more": Sup.more, "urg": Sup.urgency, "note": Sup.note,
-                "ok": Sup.confirm}
+    expected = {"cat": Sup.category, "qty": Sup.qty, "more": Sup.more, "urg": Sup.urgency, "addr": Sup.address,
+                "bld": Sup.other_building, "note": Sup.note, "ok": Sup.confirm}
     if expected.get(step) is None or expected[step].state != current:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
@@ -119,16 +123,60 @@ async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMConte
         if value not in supplies.URGENCIES:
             return
         await state.update_data(urgency=value)
-        await state.set_state(Sup.note)
+        await state.set_state(Sup.address)
         await edit_markup(query.message, None)
-        await send(chat, _("Anything the volunteer should know (for example: call before coming)? Type it, or "
-                           "press “No note”."), reply_markup=_kb("note", [("-", _("No note"))]))
+        home = await address_label(session, person.household_id, person.locale) if person else ""
+        await send(chat, _("Where should it be delivered?"), reply_markup=_kb(
+            "addr", [("home", _("🏠 My home: {address}").format(address=home)),
+                     ("other", _("📍 Another address in the community"))], width=1))
+    elif step == "addr":
+        await edit_markup(query.message, None)
+        if value == "other" and person is not None:
+            household = await session.get(Household, person.household_id)
+            home = await session.get(Building, household.building_id)
+            buildings = [b for g in await structure.list_grids(session, home.community_id)
+                         for b in await structure.list_buildings(session, g.id)]
+            await state.set_state(Sup.other_building)
+            await send(chat, _("Which building?"), reply_markup=_kb(
+                "bld", [(str(b.id), b.label(person.locale)) for b in buildings]))
+            return
+        await state.update_data(deliver_building_id=None, deliver_unit=None)
+        await _ask_note(query.message, state)
+    elif step == "bld":
+        building = await session.get(Building, int(value)) if value.isdigit() else None
+        household = await session.get(Household, person.household_id) if person else None
+        home = await session.get(Building, household.building_id) if household else None
+        if building is None or home is None or building.community_id != home.community_id:
+            await send(chat, refusal("bad_address"))
+            return
+        await edit_markup(query.message, None)
+        await state.update_data(deliver_building_id=building.id)
+        await state.set_state(Sup.other_unit)
+        await send(chat, _("Which unit and room in {building}? For example 2-502.").format(
+            building=building.label(person.locale)))
     elif step == "note":
         await edit_markup(query.message, None)
         await _ask_confirm(query.message, state, {**data, "note": None})
     elif step == "ok":
         await edit_markup(query.message, None)
         await _submit(query.message, state, session, person, clock, settings, data)
+
+
+async def _ask_note(message: Message, state: FSMContext) -> None:
+    await state.set_state(Sup.note)
+    await message.answer(_("Anything the volunteer should know (for example: call before coming)? Type it, or "
+                           "press “No note”."), reply_markup=_kb("note", [("-", _("No note"))]))
+
+
+@router.message(StateFilter(Sup.other_unit), NotCommand())
+async def on_other_unit(message: Message, state: FSMContext) -> None:
+    try:
+        unit = normalize_unit(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(deliver_unit=unit)
+    await _ask_note(message, state)
 
 
 async def _add_quantity(message: Message, state: FSMContext, data: dict, raw: str) -> None:
@@ -177,7 +225,8 @@ async def on_note(message: Message, state: FSMContext) -> None:
     await _ask_confirm(message, state, {**await state.get_data(), "note": note})
 
 
-@router.message(StateFilter(Sup.category, Sup.more, Sup.urgency, Sup.confirm), NotCommand())
+@router.message(StateFilter(Sup.category, Sup.more, Sup.urgency, Sup.address, Sup.other_building, Sup.confirm),
+                NotCommand())
 async def press_a_button(message: Message) -> None:
     await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
 
@@ -200,7 +249,9 @@ async def _submit(message: Message, state: FSMContext, session: AsyncSession, pe
     now = clock.now()
     try:
         new = await supplies.create_request(session, person, category=data["category"], items=data["items"],
-                                            urgency=data["urgency"], note=data.get("note"), now=now)
+                                            urgency=data["urgency"], note=data.get("note"), now=now,
+                                            deliver_building_id=data.get("deliver_building_id"),
+                                            deliver_unit=data.get("deliver_unit"))
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         return

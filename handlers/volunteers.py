@@ -14,6 +14,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -37,8 +38,12 @@ from models import Person, Task, VolunteerProfile
 router = RouterTemplate("volunteers")
 
 
+MAX_CHOICES = (1, 2, 3, 5)
+
+
 class Vol(StatesGroup):
     release_reason = State()
+    photo = State()
 
 
 def skill_label(code: str) -> str:
@@ -78,6 +83,8 @@ async def _profile(session: AsyncSession, person: Person, actor: Actor) -> Volun
 def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(text=("☑️ " if s in profile.skills else "⬜ ") + skill_label(s),
                                   callback_data=DutyCB(kind="skill", value=s).pack())] for s in dispatch.SKILLS]
+    rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_tasks == n else "") + str(n),
+                                      callback_data=DutyCB(kind="max", value=str(n)).pack()) for n in MAX_CHOICES])
     toggle = _("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty")
     rows.append([InlineKeyboardButton(text=toggle, callback_data=DutyCB(kind="toggle", value="-").pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -86,7 +93,8 @@ def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
 def duty_text(profile: VolunteerProfile) -> str:
     state = _("You are ON duty: new tasks will be sent to you.") if profile.on_duty else \
         _("You are OFF duty: no tasks will be sent to you.")
-    return state + "\n" + _("Your skills (tap to change):")
+    return state + "\n" + _("At most {n} tasks at once (change with the number buttons).").format(
+        n=profile.max_tasks) + "\n" + _("Your skills (tap to change):")
 
 
 @router.message(Command("duty"), Private())
@@ -117,6 +125,8 @@ async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: Async
     if callback_data.kind == "skill" and callback_data.value in dispatch.SKILLS:
         skills = set(profile.skills) ^ {callback_data.value}
         profile.skills = [s for s in dispatch.SKILLS if s in skills]
+    elif callback_data.kind == "max" and callback_data.value in {str(n) for n in MAX_CHOICES}:
+        profile.max_tasks = int(callback_data.value)
     elif callback_data.kind == "toggle":
         profile.on_duty = not profile.on_duty
     else:
@@ -162,8 +172,11 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await query.answer(_("Saved."))
             await edit_markup(query.message, steps_kb(task))
             if task.status == "delivered":
-                await query.bot.send_message(query.from_user.id, _("{ref} delivered. Thank you for your help!").format(
-                    ref=task.ref))
+                await state.set_state(Vol.photo)
+                await state.update_data(photo_task=task.id)
+                await query.bot.send_message(query.from_user.id, _(
+                    "{ref} delivered. Thank you for your help! If you like, send a photo of the delivery now; "
+                    "the resident will see it.").format(ref=task.ref))
         elif action == "release":
             task = await session.get(Task, task_id)
             if task is None or task.claimed_by_id != person.id or task.status not in dispatch.ACTIVE:
@@ -222,3 +235,23 @@ async def cmd_tasks(message: Message, session: AsyncSession, person: Person | No
         return
     for t in tasks:
         await message.answer(await notify.describe_request(session, t, person.locale), reply_markup=steps_kb(t))
+
+
+@router.message(StateFilter(Vol.photo), F.photo, Private())
+async def on_delivery_photo(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
+                            clock: Clock) -> None:
+    data = await state.get_data()
+    task = await session.get(Task, data.get("photo_task", 0))
+    await state.clear()
+    if task is None or person is None or task.claimed_by_id != person.id:
+        await message.answer(refusal("not_found"))
+        return
+    await notify.delivery_photo(session, task, message.photo[-1].file_id, clock.now())
+    await session.commit()
+    await message.answer(_("Thank you, the photo has been passed on."))
+
+
+@router.message(StateFilter(Vol.photo), NotCommand(), Private())
+async def no_photo(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("All right, no photo. Thank you!"))

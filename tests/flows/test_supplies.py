@@ -44,6 +44,7 @@ async def test_request_to_confirmation(bot, user_factory, tg):
     await granny.send("10")
     await granny.press("That's all")
     await granny.press("Normal")
+    await granny.press("My home")
     r = await granny.send("please call before coming")
     assert "• eggs × 10" in r.text and "please call before coming" in r.text
     r = await granny.press("Send the request")
@@ -98,6 +99,7 @@ async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
     await granny.send("1")
     await granny.press("That's all")
     await granny.press("Urgent")
+    await granny.press("My home")
     await granny.press("No note")
     await granny.press("Send the request")
     await deliver(bot)
@@ -134,6 +136,7 @@ async def ask(granny, item: str = "rice", urgency: str = "Normal") -> None:
     await granny.send("1")
     await granny.press("That's all")
     await granny.press(urgency)
+    await granny.press("My home")
     await granny.press("No note")
     await granny.press("Send the request")
 
@@ -249,3 +252,48 @@ async def test_community_stock_is_used_on_delivery_and_warns_when_low(bot, user_
     assert any("running low" in c.text and "Masks: 10 left (alert at 10)" in c.text
                for c in tg.calls if c.chat_id == boss.id)
     assert "⚠️ Masks: 10 (alert at 10)" in (await boss.send("/stock")).text
+
+
+async def test_another_address_a_delivery_photo_and_a_task_limit(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    link = await make_invite(admin, "volunteer", "All of Yangguang")
+    wei = user_factory(first_name="Wei")
+    await consent(wei, link)
+    r = await wei.send("/duty")
+    assert "At most 3 tasks at once" in r.text
+    r = await wei.press("1")  # one task at a time
+    assert "At most 1 tasks at once" in r.text
+    await wei.press("Medicine runs")
+    granny = user_factory()
+    await register(granny)
+    await granny.send("🛒 Request supplies")
+    await granny.press("Medicine")
+    await granny.send("aspirin")
+    await granny.send("1")
+    await granny.press("That's all")
+    await granny.press("Today")
+    r = await granny.press("Another address")
+    assert "Which building?" in r.text
+    r = await granny.press("Building 6")
+    assert "Which unit and room in Building 6?" in r.text
+    r = await granny.send("abc")
+    assert "couldn't read" in r.text
+    await granny.send("4-404")
+    await granny.send("it is my mother's flat")
+    await granny.press("Send the request")
+    await ask(granny, "rice")
+    await deliver(bot)
+    r = await wei.press_data("task:claim:1")
+    assert "Building 6, 4-404" in r.text
+    r = await wei.press_data("task:claim:2")
+    assert "1 open tasks" in r.alert  # at the limit
+    await wei.press("Delivered")
+    photo = [{"file_id": "ph-1", "file_unique_id": "u1", "width": 10, "height": 10}]
+    r = await wei._run({"message": wei._message(wei.private_chat(), photo=photo)})
+    assert "photo has been passed on" in r.text
+    await deliver(bot)
+    sent = [c for c in tg.calls if c.method == "sendPhoto" and c.chat_id == granny.id]
+    assert sent and sent[0].params["photo"] == "ph-1" and "S-0001" in sent[0].text
+    r = await wei.press_data("task:claim:2")  # room again
+    assert "You took S-0002" in r.text

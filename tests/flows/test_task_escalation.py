@@ -32,6 +32,7 @@ async def setup(bot, user_factory, *, urgency: str = "Normal"):
     await granny.send("1")
     await granny.press("That's all")
     await granny.press(urgency)
+    await granny.press("My home")
     await granny.press("No note")
     await granny.press("Send the request")
     await deliver(bot)
