@@ -16,7 +16,7 @@ from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.i18n import N_, translate
 from bot.keyboards.callbacks import TaskCB
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
-from models.delivery import HIGH, URGENT
+from models.delivery import HIGH
 
 CATEGORY = {"groceries": N_("Groceries"), "medicine": N_("Medicine"), "infant": N_("Infant supplies"),
             "masks": N_("Masks and protective gear"), "disinfectant": N_("Disinfectant"), "other": N_("Other")}
@@ -52,7 +52,7 @@ async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person]
         text = translate(v.locale, "🆕 New task") + "\n" + await describe_request(session, task, v.locale)
         markup = _markup([(translate(v.locale, "✋ I'll take it"), TaskCB(action="claim", id=task.id).pack())])
         row = enqueue(session, [Recipient(chat_id=v.tg_user_id, person_id=v.id)], text, now=now,
-                      cause=f"task:{task.id}", priority=URGENT if task.urgency == "urgent" else HIGH,
+                      cause=f"task:{task.id}", priority=min(task.priority, HIGH),  # 0 urgent ... 3, before notices
                       reply_markup=markup)[0]
         await session.flush()
         if existing is None:
