@@ -6,8 +6,6 @@ return what happened; the caller turns that into messages (bot/notify.py) before
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role, can_view_person_in
+from bot.services.text import clean_line
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
@@ -35,12 +34,7 @@ def task_priority(urgency: str, care_needs: list[str]) -> int:
 
 
 def validate_reason(text: str | None) -> str:
-    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
-    if not s:
-        raise DomainError("reason_empty")
-    if len(s) > REASON_MAX:
-        raise DomainError("reason_too_long", max=REASON_MAX)
-    return s
+    return clean_line(text, max_len=REASON_MAX, code="reason", allow_slash=True)
 
 
 async def active_count(session: AsyncSession, volunteer_id: int) -> int:

@@ -12,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError
+from bot.services.text import clean_line
 from models import Building, Household, Person
 
 CARE_NEEDS: tuple[str, ...] = ("elderly_alone", "disability", "pregnancy", "infant", "chronic")
@@ -54,15 +55,7 @@ def parse_household_size(text: str | None) -> int:
 
 
 def validate_member_name(text: str | None) -> str:
-    s = unicodedata.normalize("NFKC", text or "").strip()
-    s = re.sub(r"\s+", " ", s)
-    if not s:
-        raise DomainError("name_empty")
-    if len(s) > NAME_MAX_LEN:
-        raise DomainError("name_too_long", max=NAME_MAX_LEN)
-    if s.startswith("/"):
-        raise DomainError("name_invalid")
-    return s
+    return clean_line(text, max_len=NAME_MAX_LEN, code="name")
 
 
 def normalize_phone(raw: str) -> str:

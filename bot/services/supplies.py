@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services import dispatch
 from bot.services.errors import DomainError
 from bot.services.registration import normalize_unit
+from bot.services.text import clean_line
 from models import Building, Household, Person, SupplyRequest, Task
 
 CATEGORIES: tuple[str, ...] = ("groceries", "medicine", "infant", "masks", "disinfectant", "other")
@@ -43,14 +44,7 @@ def parse_quantity(text: str | None) -> int:
 
 
 def validate_item(text: str | None) -> str:
-    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
-    if not s:
-        raise DomainError("item_empty")
-    if len(s) > ITEM_MAX_LEN:
-        raise DomainError("item_too_long", max=ITEM_MAX_LEN)
-    if s.startswith("/"):
-        raise DomainError("item_invalid")
-    return s
+    return clean_line(text, max_len=ITEM_MAX_LEN, code="item")
 
 
 def validate_note(text: str | None) -> str | None:

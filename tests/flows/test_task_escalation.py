@@ -9,7 +9,7 @@ from bot.scheduling.registry import HANDLERS
 from models import Task
 from tests.flows.helpers import consent, register
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-from tests.flows.test_supplies import deliver
+from tests.flows.test_supplies import ask, deliver
 
 
 async def setup(bot, user_factory, *, urgency: str = "Normal"):
@@ -26,15 +26,7 @@ async def setup(bot, user_factory, *, urgency: str = "Normal"):
         await v.send("/duty")
     granny = user_factory(first_name="Granny")
     await register(granny)
-    await granny.send("🛒 Request supplies")
-    await granny.press("Groceries")
-    await granny.send("rice")
-    await granny.send("1")
-    await granny.press("That's all")
-    await granny.press(urgency)
-    await granny.press("My home")
-    await granny.press("No note")
-    await granny.press("Send the request")
+    await ask(granny, "rice", urgency=urgency)
     await deliver(bot)
     runner = DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS)
     return wei, lan, boss, granny, runner
