@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     task_pickup_reminder_minutes: int = Field(default=120, ge=1)
     task_staff_alert_minutes: int = Field(default=30, ge=1)
     task_autoconfirm_hours: int = Field(default=24, ge=1)
+    # Health reports: thresholds (°C) for an abnormal report and a red flag.
+    health_abnormal_temp: float = Field(default=37.3, ge=35, le=42)
+    health_red_flag_temp: float = Field(default=39.5, ge=35, le=43)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 

@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.community import Building, Community, Grid
 from models.delivery import DueWork, OutboxMessage, RunnerLease
+from models.health import HealthReport
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.system import FsmRecord, ProcessedUpdate
@@ -16,6 +17,7 @@ __all__ = [
     "DueWork",
     "FsmRecord",
     "Grid",
+    "HealthReport",
     "Household",
     "Invitation",
     "InvitationUse",

@@ -1,0 +1,107 @@
+"""Health self-reports: reading a temperature as people type it, and when a report is abnormal or a red flag.
+
+Thresholds are configuration (`HealthRules`, filled from settings), never literals in handlers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.services.errors import DomainError, PermissionDenied
+from models import Building, HealthReport, Household
+
+SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
+                             "diarrhoea")
+TESTS: tuple[str, ...] = ("none", "antigen_neg", "antigen_pos", "pcr_neg", "pcr_pos")
+ABNORMAL_SYMPTOMS = frozenset({"fever", "breath", "chest_pain", "taste_smell"})
+RED_FLAG_SYMPTOMS = frozenset({"breath", "chest_pain"})
+POSITIVE_TESTS = frozenset({"antigen_pos", "pcr_pos"})
+MIN_C, MAX_C = 34.0, 43.0
+
+_NUMBER = r"(\d{2,3}(?:[.,]\d{1,2})?)"
+_DEGREE_FORM = re.compile(r"^(\d{2})\s*度\s*(\d)$")  # 37度5 = 37.5
+_WITH_UNIT = re.compile(rf"^{_NUMBER}\s*(°\s*c|℃|c|度|°\s*f|℉|f|°)?$")
+
+
+def parse_temperature(text: str | None) -> float:
+    """'37.5', '37,5', '37.5°C', '37.5℃', '37度5', '37度', '99.5F' (converted) -> degrees Celsius.
+
+    Refusals: temp_not_number, temp_range (outside 34-43 °C, with min/max)."""
+    s = unicodedata.normalize("NFKC", text or "").strip().lower().replace(" ", "")
+    m = _DEGREE_FORM.match(s)
+    if m:
+        value, unit = float(f"{m[1]}.{m[2]}"), "c"
+    else:
+        m = _WITH_UNIT.match(s)
+        if m is None:
+            raise DomainError("temp_not_number")
+        value = float(m[1].replace(",", "."))
+        unit = (m[2] or "").replace("°", "").replace("℉", "f").replace("℃", "c").replace("度", "c") or "c"
+    if unit == "f" or (unit == "c" and 93.0 <= value <= 110.0 and not s.endswith(("c", "℃", "度"))):
+        value = (value - 32.0) * 5.0 / 9.0  # Fahrenheit, said or obvious (nobody has 99 °C)
+    value = round(value, 1)
+    if not MIN_C <= value <= MAX_C:
+        raise DomainError("temp_range", min=MIN_C, max=MAX_C)
+    return value
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    abnormal_temp: float = 37.3
+    red_flag_temp: float = 39.5
+
+
+@dataclass(frozen=True)
+class Assessment:
+    abnormal: bool
+    red_flag: bool
+    reasons: tuple[str, ...] = field(default_factory=tuple)  # codes: temp, temp_high, <symptom>, test_positive
+
+
+def assess(temperature: float | None, symptoms: list[str], test: str | None,
+           rules: HealthRules = HealthRules()) -> Assessment:
+    """Abnormal: temperature >= 37.3, fever / shortness of breath / chest pain / loss of taste or smell, or a
+    positive test. Red flag: shortness of breath or chest pain, or temperature >= 39.5 (defaults)."""
+    unknown = [s for s in symptoms if s not in SYMPTOMS]
+    if unknown or (test is not None and test not in TESTS):
+        raise DomainError("bad_health_value")
+    reasons: list[str] = []
+    red = False
+    if temperature is not None and temperature >= rules.abnormal_temp:
+        reasons.append("temp")
+    if temperature is not None and temperature >= rules.red_flag_temp:
+        reasons.append("temp_high")
+        red = True
+    for s in SYMPTOMS:
+        if s in symptoms and s in ABNORMAL_SYMPTOMS:
+            reasons.append(s)
+            red = red or s in RED_FLAG_SYMPTOMS
+    if test in POSITIVE_TESTS:
+        reasons.append("test_positive")
+    return Assessment(abnormal=bool(reasons), red_flag=red, reasons=tuple(reasons))
+
+
+def rules_from(settings: object) -> HealthRules:
+    return HealthRules(abnormal_temp=settings.health_abnormal_temp, red_flag_temp=settings.health_red_flag_temp)
+
+
+async def record_report(session, reporter, subject, *, temperature: float | None, symptoms: list[str],
+                        test: str | None, note: str | None, rules: HealthRules, now) -> tuple:
+    """Store a report about `subject`, made by `reporter` (themselves, or a member of the same household
+    reporting for someone without a phone). Returns (report, assessment); the caller alerts and commits."""
+    if subject.household_id is None or reporter.household_id != subject.household_id:
+        raise PermissionDenied()
+    if note is not None and len(note) > 500:
+        raise DomainError("note_too_long", max=500)
+    a = assess(temperature, symptoms, test, rules)
+    household = await session.get(Household, subject.household_id)
+    building = await session.get(Building, household.building_id)
+    report = HealthReport(person_id=subject.id, reported_by_id=reporter.id, household_id=household.id,
+                          community_id=building.community_id, grid_id=building.grid_id, temperature_c=temperature,
+                          symptoms=[s for s in SYMPTOMS if s in symptoms], test_result=test, note=note,
+                          abnormal=a.abnormal, red_flag=a.red_flag, created_at=now)
+    session.add(report)
+    await session.flush()
+    return report, a
