@@ -16,7 +16,7 @@ from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.i18n import N_, translate
 from bot.keyboards.callbacks import TaskCB
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
-from models.delivery import HIGH
+from models.delivery import HIGH, URGENT
 
 CATEGORY = {"groceries": N_("Groceries"), "medicine": N_("Medicine"), "infant": N_("Infant supplies"),
             "masks": N_("Masks and protective gear"), "disinfectant": N_("Disinfectant"), "other": N_("Other")}
@@ -31,6 +31,8 @@ def _markup(*rows: list[tuple[str, str]]) -> dict:
 
 async def describe_request(session: AsyncSession, task: Task, locale: str) -> str:
     """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
+    if task.kind == "followup":
+        return translate(locale, "{ref} · health follow-up call", ref=task.ref)
     req = (await session.exec(select(SupplyRequest).where(SupplyRequest.task_id == task.id))).first()
     building = await session.get(Building, req.deliver_building_id) if req else None
     items = ", ".join(f"{i['name']} × {i['qty']}" for i in (req.items if req else []))
@@ -116,3 +118,46 @@ async def delivery_photo(session: AsyncSession, task: Task, file_id: str, now: d
     enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
             translate(person.locale, "A photo of your delivery {ref}.", ref=task.ref), now=now,
             cause=f"task:{task.id}", priority=HIGH, method="photo", media=file_id)
+
+
+async def health_alert(session: AsyncSession, report, assessment, now: datetime) -> Task:
+    """An abnormal report: a follow-up task, offered at once to the doctors and staff of the resident's grid
+    (else the community), with the details they need to call, and "I'll call them" / "Resolved" buttons."""
+    from bot.services.dispatch import health_responders
+    from models import Household
+
+    subject = await session.get(Person, report.person_id)
+    reporter = await session.get(Person, report.reported_by_id) if report.reported_by_id else None
+    household = await session.get(Household, report.household_id) if report.household_id else None
+    building = await session.get(Building, household.building_id) if household else None
+    task = Task(kind="followup", community_id=report.community_id, grid_id=report.grid_id,
+                household_id=report.household_id, subject_person_id=report.person_id, skill="phone",
+                urgency="urgent" if report.red_flag else "today", priority=0 if report.red_flag else 1, created_at=now)
+    session.add(task)
+    await session.flush()
+    for staff in await health_responders(session, task):
+        loc = staff.locale
+        head = (translate(loc, "🔴 RED FLAG health report") if report.red_flag
+                else translate(loc, "🟠 Abnormal health report"))
+        lines = [head, translate(loc, "Who: {name}", name=subject.full_name if subject else "—"),
+                 translate(loc, "Address: {building}, {unit}", building=building.label(loc) if building else "?",
+                           unit=household.unit if household else "?"),
+                 translate(loc, "Phone: {phone}", phone=(subject.phone if subject and subject.phone else None)
+                           or (reporter.phone if reporter and reporter.phone else "—"))]
+        if reporter is not None and subject is not None and reporter.id != subject.id:
+            lines.append(translate(loc, "Reported by: {name}", name=reporter.full_name or "—"))
+        if report.temperature_c is not None:
+            lines.append(translate(loc, "Temperature: {t} °C", t=report.temperature_c))
+        if report.symptoms:
+            lines.append(translate(loc, "Symptoms: {list}", list=", ".join(report.symptoms)))
+        if report.test_result and report.test_result != "none":
+            lines.append(translate(loc, "Test: {result}", result=report.test_result))
+        if household is not None and household.care_needs:
+            lines.append(translate(loc, "Household care needs: {list}", list=", ".join(household.care_needs)))
+        markup = _markup([(translate(loc, "📞 I'll call them"), TaskCB(action="claim", id=task.id).pack())],
+                         [(translate(loc, "✅ Resolved"), TaskCB(action="resolve", id=task.id).pack())])
+        row = enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
+                      cause=f"health:{report.id}", priority=URGENT if report.red_flag else HIGH, reply_markup=markup)[0]
+        await session.flush()
+        session.add(TaskOffer(task_id=task.id, volunteer_id=staff.id, outbox_id=row.id, created_at=now))
+    return task

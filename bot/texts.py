@@ -75,6 +75,10 @@ def error_text(code: str, **params: object) -> str:
         "bad_category": _("Sorry, that is not a valid choice."),
         "bad_urgency": _("Sorry, that is not a valid choice."),
         "bad_address": _("That address is not in your community."),
+        "temp_not_number": _("I couldn't read that temperature. Please type it like 36.8 (or 37,5 or 98.2F)."),
+        "temp_range": _("A body temperature is between {min} and {max} °C. Please check the thermometer and type "
+                        "it again, for example 36.8."),
+        "bad_health_value": _("This button is no longer active."),
         "stock_format": _("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
         "stock_range": _("Quantities go from 0 to {max}."),
     }

@@ -10,6 +10,7 @@ def all_routers() -> list[Router]:
         common,
         fallback,
         groups,
+        health,
         household,
         invitations,
         menu,
@@ -24,7 +25,7 @@ def all_routers() -> list[Router]:
 
     # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
     templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
-                 roles.router, structure.router, household.router, supplies.router, taskqueue.router,
+                 roles.router, structure.router, household.router, health.router, supplies.router, taskqueue.router,
                  volunteers.router,
                  menu.router, fallback.router]
     return [t.build() for t in templates]

@@ -33,7 +33,7 @@ from bot.services import dispatch, stock, structure
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
-from models import Person, Task, VolunteerProfile
+from models import Person, Task, TaskOffer, VolunteerProfile
 
 router = RouterTemplate("volunteers")
 
@@ -150,7 +150,8 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             result = await dispatch.claim(session, task_id, person, now)
             await notify.withdraw_offers(session, result.task, result.other_offers, now)
             await notify.tell_requester(session, result.task, "claimed", now)
-            escalation.after_claim(session, result.task, settings, now)
+            if result.task.kind == "supply":
+                escalation.after_claim(session, result.task, settings, now)
             await session.commit()
             details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
             await query.answer()
@@ -187,6 +188,14 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await query.bot.send_message(query.from_user.id, _(
                 "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(
                     ref=task.ref))
+        elif action == "resolve":
+            task = await dispatch.resolve(session, task_id, person, actor, None, now)
+            offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
+                                                                 TaskOffer.status == "offered"))).all()
+            await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
+            await session.commit()
+            await query.answer(_("Marked as resolved."))
+            await edit_markup(query.message, None)
         elif action == "confirm":
             task = await dispatch.confirm_receipt(session, task_id, person, now)
             await session.commit()

@@ -80,3 +80,10 @@ class DutyCB(CallbackData, prefix="duty"):
 class StaffTaskCB(CallbackData, prefix="stask"):
     action: str  # cancel | reassign
     id: int
+
+
+class HealthCB(CallbackData, prefix="hl"):
+    """Health report: step is start | who | sym | test | note | ok | cancel."""
+
+    step: str
+    value: str

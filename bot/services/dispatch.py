@@ -42,10 +42,17 @@ async def active_count(session: AsyncSession, volunteer_id: int) -> int:
         Task.claimed_by_id == volunteer_id, Task.status.in_(ACTIVE)))).one()
 
 
+def _roles_for(task: Task) -> tuple[str, ...]:
+    """Who works on a task: health follow-ups are for the doctor and staff, the rest for volunteers and staff."""
+    if task.kind == "followup":
+        return (Role.DOCTOR.value, Role.STAFF.value, Role.ADMIN.value)
+    return (Role.VOLUNTEER.value, Role.STAFF.value)
+
+
 async def _is_volunteer_for(session: AsyncSession, person_id: int, task: Task) -> bool:
     grants = (await session.exec(select(RoleGrant).where(
         RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None),
-        RoleGrant.role.in_((Role.VOLUNTEER.value, Role.STAFF.value)),
+        RoleGrant.role.in_(_roles_for(task)),
         RoleGrant.community_id == task.community_id))).all()
     return any(g.grid_id is None or g.grid_id == task.grid_id for g in grants)
 
@@ -277,3 +284,29 @@ async def staff_queue(session: AsyncSession, actor: Actor, limit: int = 20) -> Q
     for t in mine:
         counts[t.status] = counts.get(t.status, 0) + 1
     return Queue(counts=counts, tasks=[t for t in mine if t.status in ("open", *ACTIVE)][:limit])
+
+
+async def health_responders(session: AsyncSession, task: Task) -> list[Person]:
+    """Doctors and staff of the task's grid; if the grid has none, those of the whole community."""
+    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == task.community_id,
+        RoleGrant.role.in_((Role.DOCTOR.value, Role.STAFF.value)), Person.tg_user_id.is_not(None),
+        Person.deleted_at.is_(None)))).all()
+    grid = {p.id: p for g, p in rows if g.grid_id is not None and g.grid_id == task.grid_id}
+    whole = {p.id: p for g, p in rows if g.grid_id is None}
+    return list((grid or whole).values()) if grid or whole else []
+
+
+async def resolve(session: AsyncSession, task_id: int, person: Person, actor: Actor, note: str | None,
+                  now: datetime) -> Task:
+    """Close a follow-up: the one who took it, or doctors/staff of its area."""
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise DomainError("not_found")
+    if task.claimed_by_id != person.id and not actor.covering([Role.DOCTOR, Role.STAFF, Role.ADMIN],
+                                                               task.community_id, task.grid_id):
+        raise PermissionDenied()
+    if task.status in ("confirmed", "cancelled"):
+        raise DomainError("already_done")
+    task.status, task.confirmed_at, task.close_reason = "confirmed", now, note
+    return task

@@ -43,7 +43,7 @@ def parse_temperature(text: str | None) -> float:
         value = (value - 32.0) * 5.0 / 9.0  # Fahrenheit, said or obvious (nobody has 99 °C)
     value = round(value, 1)
     if not MIN_C <= value <= MAX_C:
-        raise DomainError("temp_range", min=MIN_C, max=MAX_C)
+        raise DomainError("temp_range", min=int(MIN_C), max=int(MAX_C))
     return value
 
 

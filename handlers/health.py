@@ -1,0 +1,269 @@
+"""“Health report”: one tap for “I'm well today”, or a full report, for oneself or a household member.
+
+```mermaid
+stateDiagram-v2
+    [*] --> choice: "Health report"
+    choice --> [*]: I'm well today (saved at once)
+    choice --> who: For a family member
+    choice --> temp: Full report
+    who --> temp
+    temp --> symptoms: a valid temperature
+    symptoms --> test: Done
+    test --> note
+    note --> confirm
+    confirm --> [*]: Save (abnormal: doctor and staff alerted; red flag: emergency advice)
+```
+A bad temperature is refused with an example and asked again; nothing else entered is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notify
+from bot.config import Settings
+from bot.filters import ButtonText, NotCommand, Private
+from bot.i18n import _
+from bot.keyboards.callbacks import HealthCB
+from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
+from bot.services import health, registration
+from bot.services.errors import DomainError
+from handlers.ui import edit_markup, emergency_number, refusal
+from models import HealthReport, Person
+
+router = RouterTemplate("health")
+router.message.filter(Private())
+
+
+class HR(StatesGroup):
+    temp = State()
+    symptoms = State()
+    test = State()
+    note = State()
+    confirm = State()
+
+
+def symptom_label(code: str) -> str:
+    return {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Tiredness"),
+            "taste_smell": _("Loss of taste or smell"), "breath": _("Shortness of breath"),
+            "chest_pain": _("Chest pain"), "diarrhoea": _("Diarrhoea")}.get(code, code)
+
+
+def test_label(code: str | None) -> str:
+    return {"none": _("No recent test"), "antigen_neg": _("Antigen test: negative"),
+            "antigen_pos": _("Antigen test: positive"), "pcr_neg": _("PCR test: negative"),
+            "pcr_pos": _("PCR test: positive")}.get(code or "none", "—")
+
+
+def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=t, callback_data=HealthCB(step=s, value=v).pack()) for t, s, v in row] for row in rows])
+
+
+@router.message(ButtonText("health"))
+async def on_health(message: Message, state: FSMContext, person: Person | None) -> None:
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    await state.clear()
+    await message.answer(_("How are you today?"), reply_markup=_kb([
+        [(_("✅ I'm well today"), "start", "well")],
+        [(_("📝 Full report"), "start", "full")],
+        [(_("👪 Report for a family member"), "start", "family")],
+        [(_("📅 My last 7 days"), "start", "history")],
+    ]))
+
+
+def symptoms_kb(selected: list[str]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for code in health.SYMPTOMS:
+        b.button(text=("☑️ " if code in selected else "⬜ ") + symptom_label(code),
+                 callback_data=HealthCB(step="sym", value=code))
+    b.adjust(2)
+    b.row(InlineKeyboardButton(text=_("None of these"), callback_data=HealthCB(step="sym", value="none").pack()),
+          InlineKeyboardButton(text=_("✅ Done"), callback_data=HealthCB(step="sym", value="done").pack()))
+    return b.as_markup()
+
+
+async def _subject(session: AsyncSession, person: Person, data: dict) -> Person | None:
+    subject = await session.get(Person, data.get("subject_id") or person.id)
+    if subject is None or subject.household_id != person.household_id or subject.deleted_at is not None:
+        return None
+    return subject
+
+
+@router.callback_query(HealthCB.filter())
+async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMContext, session: AsyncSession,
+                  person: Person | None, clock: Clock, settings: Settings) -> None:
+    if person is None or person.household_id is None:
+        await query.answer(refusal("not_registered"), show_alert=True)
+        return
+    step, value = callback_data.step, callback_data.value
+    current = await state.get_state()
+    data = await state.get_data()
+    chat, send = query.from_user.id, query.bot.send_message
+    if step == "cancel":
+        await query.answer()
+        await state.clear()
+        await edit_markup(query.message, None)
+        await send(chat, _("Cancelled. Nothing was saved."))
+        return
+    expected = {"start": None, "who": None, "sym": HR.symptoms.state, "test": HR.test.state, "note": HR.note.state,
+                "ok": HR.confirm.state}
+    if step not in expected or (expected[step] is not None and expected[step] != current):
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    if step == "start":
+        await edit_markup(query.message, None)
+        if value == "well":
+            await _save(query.message, state, session, person, person, clock, settings,
+                        {"temp": None, "symptoms": [], "test": None, "note": None})
+        elif value == "full":
+            await _ask_temp(query.message, state, person.id)
+        elif value == "family":
+            members = await registration.household_members(session, person.household_id)
+            others = [m for m in members if m.id != person.id]
+            if not others:
+                await send(chat, _("There is nobody else in your household yet. Add a member under “My household”."))
+                return
+            await send(chat, _("Whom are you reporting for?"), reply_markup=_kb(
+                [[(m.full_name or "—", "who", str(m.id))] for m in others]))
+        elif value == "history":
+            await _history(query.message, session, person, clock, settings)
+    elif step == "who":
+        subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
+        if subject is None:
+            await send(chat, refusal("not_found"))
+            return
+        await edit_markup(query.message, None)
+        await _ask_temp(query.message, state, subject.id, subject.full_name)
+    elif step == "sym":
+        selected: list[str] = data.get("symptoms", [])
+        if value in ("none", "done"):
+            await state.update_data(symptoms=[] if value == "none" else selected)
+            await state.set_state(HR.test)
+            await edit_markup(query.message, None)
+            await send(chat, _("Latest test result?"), reply_markup=_kb(
+                [[(test_label(t), "test", t)] for t in health.TESTS]))
+            return
+        if value not in health.SYMPTOMS:
+            return
+        selected = [s for s in health.SYMPTOMS if s in set(selected) ^ {value}]
+        await state.update_data(symptoms=selected)
+        await edit_markup(query.message, symptoms_kb(selected))
+    elif step == "test":
+        if value not in health.TESTS:
+            return
+        await state.update_data(test=value)
+        await state.set_state(HR.note)
+        await edit_markup(query.message, None)
+        await send(chat, _("Anything else to add? Type it, or press “No note”."),
+                   reply_markup=_kb([[(_("No note"), "note", "-")]]))
+    elif step == "note":
+        await edit_markup(query.message, None)
+        await _confirm(query.message, state, {**data, "note": None})
+    elif step == "ok":
+        await edit_markup(query.message, None)
+        subject = await _subject(session, person, data)
+        if subject is None:
+            await state.clear()
+            await send(chat, refusal("not_found"))
+            return
+        await _save(query.message, state, session, person, subject, clock, settings, data)
+
+
+async def _ask_temp(message: Message, state: FSMContext, subject_id: int, name: str | None = None) -> None:
+    await state.set_state(HR.temp)
+    await state.set_data({"subject_id": subject_id, "symptoms": []})
+    who = _("Reporting for {name}.").format(name=name) + "\n" if name else ""
+    await message.answer(who + _("What is the temperature? For example 36.8 (or 98.2F)."))
+
+
+@router.message(StateFilter(HR.temp), NotCommand())
+async def on_temp(message: Message, state: FSMContext) -> None:
+    try:
+        t = health.parse_temperature(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(temp=t)
+    await state.set_state(HR.symptoms)
+    await message.answer(_("{t} °C. Any of these? Tap all that apply, then Done.").format(t=t),
+                         reply_markup=symptoms_kb([]))
+
+
+@router.message(StateFilter(HR.note), NotCommand())
+async def on_note(message: Message, state: FSMContext) -> None:
+    text = (message.text or "").strip()
+    if len(text) > 500:
+        await message.answer(refusal("note_too_long", max=500))
+        return
+    await _confirm(message, state, {**await state.get_data(), "note": text or None})
+
+
+@router.message(StateFilter(HR.symptoms, HR.test, HR.confirm), NotCommand())
+async def press_a_button(message: Message) -> None:
+    await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
+
+
+async def _confirm(message: Message, state: FSMContext, data: dict) -> None:
+    await state.update_data(note=data.get("note"))
+    await state.set_state(HR.confirm)
+    symptoms = ", ".join(symptom_label(s) for s in data.get("symptoms", [])) or _("none")
+    await message.answer(_("Please check:\nTemperature: {t} °C\nSymptoms: {symptoms}\nTest: {test}\nNote: {note}")
+                         .format(t=data.get("temp"), symptoms=symptoms, test=test_label(data.get("test")),
+                                 note=data.get("note") or "—"),
+                         reply_markup=_kb([[(_("✅ Save"), "ok", "save")], [(_("✖️ Cancel"), "cancel", "-")]]))
+
+
+async def _save(message: Message, state: FSMContext, session: AsyncSession, reporter: Person, subject: Person,
+                clock: Clock, settings: Settings, data: dict) -> None:
+    now = clock.now()
+    try:
+        report, assessment = await health.record_report(
+            session, reporter, subject, temperature=data.get("temp"), symptoms=data.get("symptoms", []),
+            test=data.get("test"), note=data.get("note"), rules=health.rules_from(settings), now=now)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    if assessment.abnormal:
+        await notify.health_alert(session, report, assessment, now)
+    await session.commit()
+    await state.clear()
+    if assessment.red_flag:
+        number = await emergency_number(session, reporter)
+        await message.answer(_("⚠️ This may be serious. Call {number} now if there is difficulty breathing, chest "
+                               "pain, confusion or a very high fever. Stay where you are, keep the door unlocked "
+                               "and a phone nearby. The community doctor has been told.").format(number=number))
+    elif assessment.abnormal:
+        await message.answer(_("Saved. Your report is not normal, so the community doctor has been told and will "
+                               "contact you. Please stay at home and rest."))
+    else:
+        await message.answer(_("Saved. Thank you, take care!"))
+
+
+async def _history(message: Message, session: AsyncSession, person: Person, clock: Clock,
+                   settings: Settings) -> None:
+    since = clock.now() - timedelta(days=7)
+    rows = (await session.exec(select(HealthReport).where(HealthReport.person_id == person.id,
+                                                          HealthReport.created_at >= since)
+                               .order_by(HealthReport.created_at))).all()
+    if not rows:
+        await message.answer(_("No reports in the last 7 days."))
+        return
+    lines = [_("Your last 7 days:")]
+    for r in rows:
+        mark = "🔴" if r.red_flag else ("🟠" if r.abnormal else "🟢")
+        temp = f"{r.temperature_c} °C" if r.temperature_c is not None else _("well")
+        lines.append(f"{mark} {r.created_at.astimezone(settings.tz):%m-%d %H:%M} {temp}")
+    await message.answer("\n".join(lines))

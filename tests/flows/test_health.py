@@ -1,0 +1,89 @@
+"""Health self-reports through the real stack: one tap, a full report, a relative's report, alerts."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models import HealthReport
+from tests.flows.helpers import consent, register
+from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
+from tests.flows.test_supplies import deliver
+
+
+async def staff_world(user_factory):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    doc = await make_invite(admin, "community doctor", "Grid 1")
+    worker_g2 = await make_invite(admin, "community worker", "Grid 2")
+    doctor, other = user_factory(first_name="Doc"), user_factory(first_name="Other")
+    await consent(doctor, doc)
+    await consent(other, worker_g2)
+    return doctor, other
+
+
+async def test_well_today_is_one_tap(bot, user_factory, session):
+    mei = user_factory()
+    await register(mei)
+    r = await mei.send("🌡 Health report")
+    assert "How are you today?" in r.text
+    r = await mei.press("I'm well today")
+    assert "Saved. Thank you" in r.text
+    report = (await session.exec(select(HealthReport))).one()
+    assert not report.abnormal and report.temperature_c is None
+    r = await mei.send("🌡 Health report")
+    r = await mei.press("My last 7 days")
+    assert "🟢" in r.text
+
+
+async def test_full_report_with_bad_temperatures_then_an_alert_to_the_grid_doctor_only(bot, user_factory, tg):
+    doctor, other = await staff_world(user_factory)
+    mei = user_factory(first_name="Mei")
+    await register(mei, care=("Chronic illness",))
+    await mei.send("🌡 Health report")
+    r = await mei.press("Full report")
+    assert "What is the temperature?" in r.text
+    for bad, expected in [("abc", "temperature"), ("60", "between 34 and 43"), ("x" * 5000, "temperature")]:
+        r = await mei.send(bad)
+        assert expected in r.text, (bad[:8], r.text)
+    r = await mei.send("37度8")
+    assert "37.8 °C" in r.text
+    await mei.press("Cough")
+    await mei.press("Done")
+    await mei.press("Antigen test: negative")
+    r = await mei.send("since yesterday")
+    assert "Temperature: 37.8 °C" in r.text and "Cough" in r.text
+    r = await mei.press("Save")
+    assert "not normal" in r.text
+    await deliver(bot)
+    alert = [c.text for c in tg.calls if c.chat_id == doctor.id and "Abnormal health report" in c.text]
+    assert alert and "Mei Li" in alert[0] and "2-502" in alert[0] and "chronic" in alert[0]
+    assert not any("Abnormal health report" in c.text for c in tg.calls if c.chat_id == other.id)
+    r = await doctor.press("I'll call them")
+    assert "You took F-0001" in r.text and "Mei Li" in r.text
+    r = await doctor.press_data("task:resolve:1")
+    assert "resolved" in r.alert
+
+
+async def test_red_flag_shows_the_emergency_number_and_a_relative_can_report(bot, user_factory, tg):
+    doctor, _other = await staff_world(user_factory)
+    son = user_factory(first_name="Son")
+    await register(son)
+    await son.send("🏠 My household")
+    await son.press("Add a member without Telegram")
+    await son.send("Grandma Wang")
+    await son.send("🌡 Health report")
+    await son.press("Report for a family member")
+    r = await son.press("Grandma Wang")
+    assert "Reporting for Grandma Wang" in r.text
+    await son.send("99.5F")
+    await son.press("Shortness of breath")
+    await son.press("Done")
+    await son.press("No recent test")
+    await son.press("No note")
+    r = await son.press("Save")
+    assert "Call 120 now" in r.text
+    await deliver(bot)
+    alert = next(c.text for c in tg.calls if c.chat_id == doctor.id and "RED FLAG" in c.text)
+    assert "Grandma Wang" in alert and "Reported by: Son Li" in alert
+    r = await son.press_data("hl:who:999")  # forged member id
+    assert "no longer exists" in r.text
