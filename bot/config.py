@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     # Health reports: thresholds (°C) for an abnormal report and a red flag.
     health_abnormal_temp: float = Field(default=37.3, ge=35, le=42)
     health_red_flag_temp: float = Field(default=39.5, ge=35, le=43)
+    health_retention_days: int = Field(default=30, ge=1)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 

@@ -48,6 +48,8 @@ class Background:
         self.scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep-due",
                                max_instances=1, coalesce=True, replace_existing=True,
                                next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(self.retention, "interval", hours=1, id="retention", max_instances=1,
+                               coalesce=True, replace_existing=True)
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self._run_sender())
 
@@ -68,6 +70,18 @@ class Background:
             if report.done or report.failed or report.retried or report.expired:
                 log.info("due work: %s", report)
                 self.sender.wake()
+
+    async def retention(self) -> None:
+        """Delete personal health data past its retention period (only the runner does it)."""
+        if not self.leadership.is_leader:
+            return
+        from bot.services.health import purge_reports
+
+        async with self.app.sessionmaker() as s:
+            n = await purge_reports(s, self.app.clock.now(), self.app.settings.health_retention_days)
+        if n:
+            log.info("retention: %d health reports older than %d days deleted", n,
+                     self.app.settings.health_retention_days)
 
     async def stop(self) -> None:
         self._stop.set()

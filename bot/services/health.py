@@ -105,3 +105,14 @@ async def record_report(session, reporter, subject, *, temperature: float | None
     session.add(report)
     await session.flush()
     return report, a
+
+
+async def purge_reports(session, now, days: int) -> int:
+    """Health data is kept only as long as it is useful: delete reports older than `days`."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    res = await session.exec(delete(HealthReport).where(HealthReport.created_at < now - timedelta(days=days)))
+    await session.commit()
+    return res.rowcount or 0

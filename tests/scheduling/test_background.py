@@ -36,6 +36,7 @@ async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, re
     await a.start()
     await b.start()
     assert a.leadership.is_leader and not b.leadership.is_leader
+    assert {j.id for j in a.scheduler.get_jobs()} == {"lease", "sweep-due", "retention"}
     async with a.app.sessionmaker() as s:
         for i in range(5):
             schedule(s, "remind", Clock().now(), ref=str(i), now=Clock().now())

@@ -92,3 +92,28 @@ async def test_reports_are_stored_and_a_relative_can_report_for_grandma(session)
         await record_report(session, stranger, grandma, temperature=36.5, symptoms=[], test=None, note=None,
                             rules=HealthRules(), now=now)
     assert len((await session.exec(select(HealthReport))).all()) == 1
+
+
+async def test_reports_past_retention_are_deleted(session):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from bot.scheduling.clock import FakeClock
+    from bot.services.health import purge_reports
+    from bot.services.structure import import_structure, parse_structure
+    from models import Community, HealthReport, Person
+
+    await import_structure(session, parse_structure("communities: [{code: c, name: C}]"))
+    comm = (await session.exec(select(Community))).one()
+    p = Person(tg_user_id=5)
+    session.add(p)
+    await session.commit()
+    clock = FakeClock()
+    for age in (31, 30, 29, 1):  # 30 days and a minute is past a 30-day retention
+        session.add(HealthReport(person_id=p.id, community_id=comm.id, created_at=clock.now() - timedelta(days=age,
+                                                                                                           minutes=1)))
+    await session.commit()
+    assert await purge_reports(session, clock.now(), 30) == 2
+    left = sorted(round((clock.now() - r.created_at).days) for r in (await session.exec(select(HealthReport))).all())
+    assert left == [1, 29]
