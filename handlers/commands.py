@@ -25,6 +25,7 @@ RESIDENT_COMMANDS = [
 ]
 STAFF_COMMANDS = [
     ("queue", N_("Requests waiting in my area")),
+    ("health", N_("Today's health reports in my area")),
     ("stock", N_("Community stock")),
     ("duty", N_("Volunteer duty on/off and skills")),
     ("tasks", N_("My volunteer tasks")),

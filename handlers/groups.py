@@ -21,7 +21,7 @@ class InGroup(BaseFilter):
 router.message.filter(InGroup())
 
 PRIVATE_ONLY = ("start", "menu", "help", "language", "cancel", "mydata", "deleteme", "invite", "invites",
-                "roles", "addbuilding", "queue", "duty", "tasks", "requests", "stock")
+                "roles", "addbuilding", "queue", "duty", "tasks", "requests", "stock", "health")
 
 
 @router.message(Command(*PRIVATE_ONLY))

@@ -18,9 +18,9 @@ A bad temperature is refused with an example and asked again; nothing else enter
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -36,7 +36,9 @@ from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import health, registration
+from bot.services.audit import audit
 from bot.services.errors import DomainError
+from bot.services.permissions import Actor
 from handlers.ui import edit_markup, emergency_number, refusal
 from models import HealthReport, Person
 
@@ -266,4 +268,33 @@ async def _history(message: Message, session: AsyncSession, person: Person, cloc
         mark = "🔴" if r.red_flag else ("🟠" if r.abnormal else "🟢")
         temp = f"{r.temperature_c} °C" if r.temperature_c is not None else _("well")
         lines.append(f"{mark} {r.created_at.astimezone(settings.tz):%m-%d %H:%M} {temp}")
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("health"))
+async def cmd_health(message: Message, session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
+                     settings: Settings) -> None:
+    """Staff, doctors: today's reports in their area and the people to follow up."""
+    local = clock.now().astimezone(settings.tz)
+    since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    try:
+        ov = await health.overview(session, actor, since)
+    except DomainError as e:
+        await message.answer(refusal(e.code))
+        return
+    audit(session, actor_id=actor.person_id, action="read_health_overview", at=clock.now(),
+          count=len(ov.follow_ups))
+    await session.commit()
+    lines = [_("Health reports today in your area: {n} (abnormal {abnormal}, red flags {red})").format(
+        n=ov.reports, abnormal=ov.abnormal, red=ov.red_flags)]
+    if not ov.follow_ups:
+        lines.append(_("Nobody needs a follow-up call."))
+    for report, subject, task in ov.follow_ups:
+        status = {None: _("nobody has taken the call yet"), "open": _("nobody has taken the call yet"),
+                  "claimed": _("someone is calling"), "confirmed": _("resolved")}.get(
+            task.status if task else None, task.status if task else "")
+        mark = "🔴" if report.red_flag else "🟠"
+        temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
+        lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
+                     + (f" ({task.ref})" if task else ""))
     await message.answer("\n".join(lines))

@@ -116,3 +116,36 @@ async def purge_reports(session, now, days: int) -> int:
     res = await session.exec(delete(HealthReport).where(HealthReport.created_at < now - timedelta(days=days)))
     await session.commit()
     return res.rowcount or 0
+
+
+@dataclass
+class Overview:
+    reports: int
+    abnormal: int
+    red_flags: int
+    follow_ups: list  # (report, subject person, task or None), red flags first
+
+
+async def overview(session, actor, since) -> Overview:
+    """Today's reports in the actor's scope (doctors, staff, admins only)."""
+    from sqlmodel import select
+
+    from bot.services.permissions import Role
+    from models import Person, Task
+
+    roles = [Role.DOCTOR, Role.STAFF, Role.ADMIN]
+    if not (actor.superadmin or actor.has_role(*roles)):
+        raise PermissionDenied()
+    rows = (await session.exec(select(HealthReport).where(HealthReport.created_at >= since)
+                               .order_by(HealthReport.created_at))).all()
+    mine = [r for r in rows if actor.covering(roles, r.community_id, r.grid_id)]
+    flagged = sorted((r for r in mine if r.abnormal), key=lambda r: (not r.red_flag, r.created_at))
+    follow = []
+    for r in flagged:
+        person = await session.get(Person, r.person_id)
+        task = (await session.exec(select(Task).where(Task.kind == "followup", Task.subject_person_id == r.person_id,
+                                                      Task.created_at >= r.created_at)
+                                   .order_by(Task.created_at))).first()
+        follow.append((r, person, task))
+    return Overview(reports=len(mine), abnormal=len(flagged), red_flags=sum(1 for r in mine if r.red_flag),
+                    follow_ups=follow)

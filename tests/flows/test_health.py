@@ -87,3 +87,38 @@ async def test_red_flag_shows_the_emergency_number_and_a_relative_can_report(bot
     assert "Grandma Wang" in alert and "Reported by: Son Li" in alert
     r = await son.press_data("hl:who:999")  # forged member id
     assert "no longer exists" in r.text
+
+
+async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    link = await make_invite(admin, "community doctor", "Grid 1", uses="Up to 10 people")
+    other_link = await make_invite(admin, "community worker", "Grid 2")
+    doc_a, doc_b, other = user_factory(first_name="A"), user_factory(first_name="B"), user_factory(first_name="O")
+    await consent(doc_a, link)
+    await consent(doc_b, link)
+    await consent(other, other_link)
+    mei, jun = user_factory(first_name="Mei"), user_factory(first_name="Jun")
+    await register(mei)
+    await register(jun, unit="3-303")
+    for person, temp in ((mei, "38.1"), (jun, "39.8")):
+        await person.send("🌡 Health report")
+        await person.press("Full report")
+        await person.send(temp)
+        await person.press("Done")
+        await person.press("No recent test")
+        await person.press("No note")
+        await person.press("Save")
+    await deliver(bot)
+    r = await doc_a.send("/health")
+    assert "Health reports today in your area: 2 (abnormal 2, red flags 1)" in r.text
+    lines = r.text.splitlines()
+    assert lines[1].startswith("🔴 Jun Li 39.8 °C") and lines[2].startswith("🟠 Mei Li 38.1 °C")
+    assert "nobody has taken the call yet" in lines[1]
+    r = await doc_a.press_data("task:claim:2")  # Jun's red flag (sent first: urgent overtakes)
+    assert "You took F-0002" in r.text and "Jun Li" in r.text
+    r = await doc_b.press_data("task:claim:2")
+    assert "already taken" in r.alert
+    assert "someone is calling (F-0002)" in (await doc_b.send("/health")).text
+    assert "in your area: 0" in (await other.send("/health")).text
+    assert "permission" in (await mei.send("/health")).text
