@@ -30,7 +30,7 @@ from bot.keyboards.callbacks import DutyCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import dispatch, stock, structure
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
 from models import Person, Task, TaskOffer, VolunteerProfile
@@ -43,6 +43,7 @@ MAX_CHOICES = (1, 2, 3, 5)
 
 class Vol(StatesGroup):
     release_reason = State()
+    resolve_note = State()
     photo = State()
 
 
@@ -53,6 +54,13 @@ def skill_label(code: str) -> str:
 
 def steps_kb(task: Task) -> InlineKeyboardMarkup:
     rows = []
+    if task.kind == "followup":
+        if task.status in dispatch.ACTIVE:
+            rows.append([InlineKeyboardButton(text=_("✅ Resolved"),
+                                              callback_data=TaskCB(action="resolve", id=task.id).pack())])
+            rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
+                                              callback_data=TaskCB(action="release", id=task.id).pack())])
+        return InlineKeyboardMarkup(inline_keyboard=rows)
     if task.status == "claimed":
         rows.append([InlineKeyboardButton(text=_("📦 Picked up"),
                                           callback_data=TaskCB(action="pickup", id=task.id).pack())])
@@ -189,13 +197,18 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
                 "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(
                     ref=task.ref))
         elif action == "resolve":
-            task = await dispatch.resolve(session, task_id, person, actor, None, now)
-            offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
-                                                                 TaskOffer.status == "offered"))).all()
-            await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
-            await session.commit()
-            await query.answer(_("Marked as resolved."))
-            await edit_markup(query.message, None)
+            task = await session.get(Task, task_id)
+            if task is None or task.status in ("confirmed", "cancelled"):
+                raise DomainError("already_done")
+            if task.claimed_by_id != person.id and not actor.covering(
+                    [Role.DOCTOR, Role.STAFF, Role.ADMIN], task.community_id, task.grid_id):
+                raise PermissionDenied()
+            await query.answer()
+            await state.set_state(Vol.resolve_note)
+            await state.update_data(resolve_task=task_id)
+            await query.bot.send_message(query.from_user.id, _(
+                "How was {ref} resolved? One line for the record (for example: called, fever going down).").format(
+                    ref=task.ref))
         elif action == "confirm":
             task = await dispatch.confirm_receipt(session, task_id, person, now)
             await session.commit()
@@ -230,6 +243,27 @@ async def on_release_reason(message: Message, state: FSMContext, session: AsyncS
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} has been given back and offered to other volunteers.").format(ref=task.ref))
+
+
+@router.message(StateFilter(Vol.resolve_note), NotCommand(), Private())
+async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
+                          actor: Actor, clock: Clock) -> None:
+    data = await state.get_data()
+    now = clock.now()
+    try:
+        note = dispatch.validate_reason(message.text)
+        task = await dispatch.resolve(session, data.get("resolve_task", 0), person, actor, note, now)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code not in ("reason_empty", "reason_too_long"):
+            await state.clear()
+        return
+    offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
+                                                         TaskOffer.status == "offered"))).all()
+    await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
+    await session.commit()
+    await state.clear()
+    await message.answer(_("{ref} is resolved. Thank you!").format(ref=task.ref))
 
 
 @router.message(Command("tasks"), Private())

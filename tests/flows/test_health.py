@@ -60,8 +60,16 @@ async def test_full_report_with_bad_temperatures_then_an_alert_to_the_grid_docto
     assert not any("Abnormal health report" in c.text for c in tg.calls if c.chat_id == other.id)
     r = await doctor.press("I'll call them")
     assert "You took F-0001" in r.text and "Mei Li" in r.text
+    r = await mei.press_data("task:resolve:1")  # forged by the resident
+    assert "permission" in r.alert
+    r = await doctor.press("Resolved")
+    assert "How was F-0001 resolved?" in r.text
+    r = await doctor.send("   ")
+    assert "short reason" in r.text
+    r = await doctor.send("called her, fever going down, will check tomorrow")
+    assert "F-0001 is resolved" in r.text
     r = await doctor.press_data("task:resolve:1")
-    assert "resolved" in r.alert
+    assert "already been handled" in r.alert
 
 
 async def test_red_flag_shows_the_emergency_number_and_a_relative_can_report(bot, user_factory, tg):
