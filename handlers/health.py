@@ -39,6 +39,7 @@ from bot.services import health, registration
 from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
+from bot.services.text import clean_note
 from handlers.ui import edit_markup, emergency_number, refusal
 from models import HealthReport, Person
 
@@ -206,11 +207,12 @@ async def on_temp(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(HR.note), NotCommand())
 async def on_note(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if len(text) > 500:
-        await message.answer(refusal("note_too_long", max=500))
+    try:
+        note = clean_note(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
         return
-    await _confirm(message, state, {**await state.get_data(), "note": text or None})
+    await _confirm(message, state, {**await state.get_data(), "note": note})
 
 
 @router.message(StateFilter(HR.symptoms, HR.test, HR.confirm), NotCommand())

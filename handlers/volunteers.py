@@ -30,7 +30,7 @@ from bot.keyboards.callbacks import DutyCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import dispatch, stock, structure
-from bot.services.errors import DomainError, PermissionDenied
+from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
 from models import Person, Task, TaskOffer, VolunteerProfile
@@ -197,12 +197,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
                 "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(
                     ref=task.ref))
         elif action == "resolve":
-            task = await session.get(Task, task_id)
-            if task is None or task.status in ("confirmed", "cancelled"):
-                raise DomainError("already_done")
-            if task.claimed_by_id != person.id and not actor.covering(
-                    [Role.DOCTOR, Role.STAFF, Role.ADMIN], task.community_id, task.grid_id):
-                raise PermissionDenied()
+            task = await dispatch.resolvable(session, task_id, person, actor)
             await query.answer()
             await state.set_state(Vol.resolve_note)
             await state.update_data(resolve_task=task_id)

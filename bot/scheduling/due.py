@@ -75,7 +75,8 @@ class DueWorkRunner:
         self.admin_chat_ids = admin_chat_ids or []
         self.locale = locale
 
-    async def _claim(self, now: datetime) -> list[DueWork]:
+    async def _claim(self, now: datetime) -> tuple[list[DueWork], int]:
+        """Expire stale rows, take back abandoned ones, claim what is due. Returns (claimed, expired)."""
         token = secrets.token_hex(8)
         async with self.sessionmaker() as s:
             res = await s.exec(update(DueWork).where(
@@ -96,14 +97,12 @@ class DueWorkRunner:
             await s.commit()
             rows = list((await s.exec(select(DueWork).where(DueWork.claim == token, DueWork.status == "running")
                                       .order_by(DueWork.due_at, DueWork.id))).all()) if ids else []
-        self._expired = expired
-        return rows
+        return rows, expired
 
     async def sweep(self) -> SweepReport:
         now = self.clock.now()
         report = SweepReport()
-        rows = await self._claim(now)
-        report.expired = self._expired
+        rows, report.expired = await self._claim(now)
         for work in rows:
             handler = self.handlers.get(work.kind)
             try:

@@ -297,16 +297,20 @@ async def health_responders(session: AsyncSession, task: Task) -> list[Person]:
     return list((grid or whole).values()) if grid or whole else []
 
 
-async def resolve(session: AsyncSession, task_id: int, person: Person, actor: Actor, note: str | None,
-                  now: datetime) -> Task:
-    """Close a follow-up: the one who took it, or doctors/staff of its area."""
+async def resolvable(session: AsyncSession, task_id: int, person: Person, actor: Actor) -> Task:
+    """The follow-up, if this person may close it: the one who took it, or doctors/staff of its area."""
     task = await session.get(Task, task_id)
-    if task is None:
-        raise DomainError("not_found")
+    if task is None or task.status in ("confirmed", "cancelled"):
+        raise DomainError("already_done")
     if task.claimed_by_id != person.id and not actor.covering([Role.DOCTOR, Role.STAFF, Role.ADMIN],
                                                                task.community_id, task.grid_id):
         raise PermissionDenied()
-    if task.status in ("confirmed", "cancelled"):
-        raise DomainError("already_done")
+    return task
+
+
+async def resolve(session: AsyncSession, task_id: int, person: Person, actor: Actor, note: str | None,
+                  now: datetime) -> Task:
+    """Close a follow-up with a note for the record."""
+    task = await resolvable(session, task_id, person, actor)
     task.status, task.confirmed_at, task.close_reason = "confirmed", now, note
     return task

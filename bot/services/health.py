@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.services.errors import DomainError, PermissionDenied
+from bot.services.text import clean_note
 from models import Building, HealthReport, Household
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
@@ -93,8 +94,7 @@ async def record_report(session, reporter, subject, *, temperature: float | None
     reporting for someone without a phone). Returns (report, assessment); the caller alerts and commits."""
     if subject.household_id is None or reporter.household_id != subject.household_id:
         raise PermissionDenied()
-    if note is not None and len(note) > 500:
-        raise DomainError("note_too_long", max=500)
+    note = clean_note(note)
     a = assess(temperature, symptoms, test, rules)
     household = await session.get(Household, subject.household_id)
     building = await session.get(Building, household.building_id)

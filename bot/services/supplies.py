@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services import dispatch
 from bot.services.errors import DomainError
 from bot.services.registration import normalize_unit
-from bot.services.text import clean_line
+from bot.services.text import NOTE_MAX_LEN, clean_line, clean_note
 from models import Building, Household, Person, SupplyRequest, Task
 
 CATEGORIES: tuple[str, ...] = ("groceries", "medicine", "infant", "masks", "disinfectant", "other")
@@ -20,7 +20,6 @@ URGENCIES: tuple[str, ...] = ("normal", "today", "urgent")
 MAX_QTY = 99
 MAX_ITEMS = 10
 ITEM_MAX_LEN = 60
-NOTE_MAX_LEN = 500
 
 
 def skill_for(category: str) -> str:
@@ -48,12 +47,7 @@ def validate_item(text: str | None) -> str:
 
 
 def validate_note(text: str | None) -> str | None:
-    s = unicodedata.normalize("NFKC", text or "").strip()
-    if not s:
-        return None
-    if len(s) > NOTE_MAX_LEN:
-        raise DomainError("note_too_long", max=NOTE_MAX_LEN)
-    return s
+    return clean_note(text, NOTE_MAX_LEN)
 
 
 @dataclass

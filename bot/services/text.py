@@ -19,3 +19,16 @@ def clean_line(text: str | None, *, max_len: int, code: str, allow_slash: bool =
     if not allow_slash and s.startswith("/"):
         raise DomainError(f"{code}_invalid")
     return s
+
+
+NOTE_MAX_LEN = 500
+
+
+def clean_note(text: str | None, max_len: int = NOTE_MAX_LEN) -> str | None:
+    """An optional free-text note: trimmed (NFKC), None when empty, refused (`note_too_long`) when too long."""
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        return None
+    if len(s) > max_len:
+        raise DomainError("note_too_long", max=max_len)
+    return s
