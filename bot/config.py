@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     health_abnormal_temp: float = Field(default=37.3, ge=35, le=42)
     health_red_flag_temp: float = Field(default=39.5, ge=35, le=43)
     health_retention_days: int = Field(default=30, ge=1)
+    # Home monitoring: default length, local reminder times, and how long silence waits before a second
+    # reminder and then a follow-up call; a report up to `early` minutes before a slot counts for it.
+    health_monitor_days: int = Field(default=14, ge=1, le=60)
+    health_monitor_times: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["08:00", "20:00"])
+    health_slot_early_minutes: int = Field(default=120, ge=0, le=360)
+    health_remind_again_minutes: int = Field(default=120, ge=5)
+    health_followup_minutes: int = Field(default=60, ge=5)
+    # The optional daily check-in for every resident (switched per community with /checkin).
+    health_checkin_time: str = "09:00"
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 
@@ -76,6 +85,20 @@ class Settings(BaseSettings):
         if isinstance(v, int):
             return [v]
         return v
+
+    @field_validator("health_monitor_times", mode="before")
+    @classmethod
+    def _times(cls, v: object) -> object:
+        items = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()] if isinstance(v, str) else v
+        if not items:
+            raise ValueError("give at least one time, like 08:00,20:00")
+        out = sorted({_hhmm(str(p)) for p in items})
+        return out
+
+    @field_validator("health_checkin_time")
+    @classmethod
+    def _checkin_time(cls, v: str) -> str:
+        return _hhmm(v)
 
     @field_validator("timezone")
     @classmethod
@@ -119,6 +142,13 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise MissingToken(BOTFATHER_HELP)
         return self.bot_token.get_secret_value().strip()
+
+
+def _hhmm(text: str) -> str:
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if m is None:
+        raise ValueError(f"'{text}' is not a time of day like 08:00")
+    return f"{int(m[1]):02d}:{m[2]}"
 
 
 class MissingToken(Exception):

@@ -45,6 +45,10 @@ async def task_unclaimed(session: AsyncSession, work: DueWork, now: datetime) ->
 
 def after_submit(session: AsyncSession, task: Task, settings: Settings, now: datetime) -> None:
     minutes = settings.task_escalate_urgent_minutes if task.urgency == "urgent" else settings.task_escalate_minutes
+    schedule_unclaimed(session, task, minutes, now)
+
+
+def schedule_unclaimed(session: AsyncSession, task: Task, minutes: int, now: datetime) -> None:
     schedule(session, "task_unclaimed", now + timedelta(minutes=minutes), ref=str(task.id),
              key=f"task:{task.id}:unclaimed:{task.releases}", now=now)
 

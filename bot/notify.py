@@ -33,6 +33,16 @@ async def describe_request(session: AsyncSession, task: Task, locale: str) -> st
     """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
     if task.kind == "followup":
         return translate(locale, "{ref} · health follow-up call", ref=task.ref)
+    if task.kind == "checkin":
+        from bot.services.monitoring import local_time
+        from models import Monitoring
+
+        building, unit = await _place_of(session, task.household_id, locale)
+        m = (await session.exec(select(Monitoring).where(Monitoring.person_id == task.subject_person_id)
+                                .order_by(Monitoring.id.desc()))).first()
+        since = local_time(task.silent_since, m.timezone) if m and task.silent_since else "?"
+        return translate(locale, "{ref} · check-in call: no health report from {building}, unit {unit} since {time} "
+                                 "(home monitoring).", ref=task.ref, building=building, unit=unit, time=since)
     req = (await session.exec(select(SupplyRequest).where(SupplyRequest.task_id == task.id))).first()
     building = await session.get(Building, req.deliver_building_id) if req else None
     items = ", ".join(f"{i['name']} × {i['qty']}" for i in (req.items if req else []))
@@ -161,3 +171,121 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
         await session.flush()
         session.add(TaskOffer(task_id=task.id, volunteer_id=staff.id, outbox_id=row.id, created_at=now))
     return task
+
+
+async def _place_of(session: AsyncSession, household_id: int | None, locale: str) -> tuple[str, str]:
+    from models import Household
+
+    household = await session.get(Household, household_id) if household_id else None
+    building = await session.get(Building, household.building_id) if household else None
+    return (building.label(locale) if building else "?"), (household.unit if household else "?")
+
+
+def _for_whom(locale: str, recipient: Person, subject: Person) -> str:
+    return "" if recipient.id == subject.id else translate(locale, "For {name}:", name=subject.full_name or "—") + " "
+
+
+async def monitoring_started(session: AsyncSession, m, subject: Person, emergency: str, now: datetime) -> None:
+    """Tell the person (or, without Telegram, their household) what home monitoring means for them."""
+    from bot.services.monitoring import contacts, local_date
+
+    for r in await contacts(session, subject):
+        loc = r.locale
+        text = _for_whom(loc, r, subject) + translate(
+            loc, "🏠 You are under home monitoring for {days} days, until {date}.\nReason: {reason}\n\nWhat this "
+                 "means: please stay at home, and report your temperature and how you feel twice a day, at "
+                 "{times}. You will get a reminder each time; a report takes a few seconds (“🌡 Health report”). "
+                 "If you feel worse, report at once. In an emergency call {number}.",
+            days=m.days, date=local_date(m.ends_at, m.timezone), reason=m.reason, times=" / ".join(m.slot_times),
+            number=emergency)
+        enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
+                cause=f"monitoring:{m.id}", priority=HIGH)
+
+
+async def monitoring_reminder(session: AsyncSession, m, subject: Person, slot_at: datetime, again: bool,
+                              valid_until: datetime, now: datetime) -> int:
+    from bot.keyboards.callbacks import HealthCB
+    from bot.services.monitoring import contacts, local_time
+
+    people = await contacts(session, subject)
+    for r in people:
+        loc = r.locale
+        at = local_time(slot_at, m.timezone)
+        text = _for_whom(loc, r, subject) + (
+            translate(loc, "⏰ Second reminder: the {time} health report has not arrived yet. Please report now; "
+                           "if we hear nothing, someone from the community will call.", time=at) if again else
+            translate(loc, "⏰ Time for the {time} health report (home monitoring). It takes a few seconds.", time=at))
+        markup = _markup([(translate(loc, "📝 Report now"), HealthCB(step="for", value=str(subject.id)).pack())])
+        enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
+                cause=f"monitoring:{m.id}", priority=HIGH, reply_markup=markup, valid_until=valid_until)
+    return len(people)
+
+
+async def monitoring_over(session: AsyncSession, m, subject: Person, early: bool, now: datetime) -> None:
+    from bot.services.monitoring import contacts
+
+    for r in await contacts(session, subject):
+        loc = r.locale
+        text = _for_whom(loc, r, subject) + (
+            translate(loc, "✅ The community has ended your home monitoring. No more twice-daily reports are "
+                           "needed. Thank you for your care!") if early else
+            translate(loc, "✅ Your {days} days of home monitoring are over. No more twice-daily reports are "
+                           "needed. Thank you for your patience!", days=m.days))
+        enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
+                cause=f"monitoring:{m.id}", priority=HIGH)
+
+
+async def checkin_closed_by_report(session: AsyncSession, task: Task, offers: list[TaskOffer], now: datetime) -> None:
+    """The resident reported: whoever was offered (or took) the call sees it is no longer needed."""
+    for offer in offers:
+        target = await session.get(OutboxMessage, offer.outbox_id) if offer.outbox_id else None
+        person = await session.get(Person, offer.volunteer_id)
+        if person is None:
+            continue
+        text = translate(person.locale, "{ref}: the resident has just sent their health report, so no call is "
+                                        "needed. Thank you!", ref=task.ref)
+        if target is not None and offer.status == "offered":
+            enqueue_edit(session, target, text, now=now, cause=f"task:{task.id}", priority=HIGH)
+        elif person.tg_user_id is not None:
+            enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text, now=now,
+                    cause=f"task:{task.id}", priority=HIGH)
+
+
+async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: datetime) -> int:
+    """Could not reach them, or escalated: the grid's staff and doctors must know (a door-knock, a doctor)."""
+    from bot.services.dispatch import health_responders, staff_for
+
+    if task.outcome not in ("unreached", "escalated"):
+        return 0
+    people = {p.id: p for p in [*await staff_for(session, task), *await health_responders(session, task)]}
+    people.pop(by.id, None)
+    subject = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
+    for p in people.values():
+        loc = p.locale
+        building, unit = await _place_of(session, task.household_id, loc)
+        head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under home "
+                               "monitoring and has not reported. Please arrange a visit.", ref=task.ref,
+                          who=by.full_name or "—", name=subject.full_name if subject else "—", building=building,
+                          unit=unit) if task.outcome == "unreached" else
+                translate(loc, "⚠️ {ref}: {who} escalated the case of {name} ({building}, {unit}), who is under "
+                               "home monitoring. Please follow up.", ref=task.ref, who=by.full_name or "—",
+                          name=subject.full_name if subject else "—", building=building, unit=unit))
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now, cause=f"task:{task.id}",
+                priority=URGENT)
+    return len(people)
+
+
+def daily_checkin(session: AsyncSession, community_id: int, people: list[Person], valid_until: datetime,
+                  now: datetime) -> None:
+    """The morning one-tap check-in for everyone (routine: it waits behind alerts and task offers)."""
+    from bot.keyboards.callbacks import HealthCB
+    from models.delivery import ROUTINE
+
+    for p in people:
+        loc = p.locale
+        markup = _markup([(translate(loc, "✅ I'm well today"), HealthCB(step="start", value="well").pack())],
+                         [(translate(loc, "📝 Full report"), HealthCB(step="start", value="full").pack())])
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)],
+                translate(loc, "☀️ Daily check-in: how are you today? One tap is enough."), now=now,
+                cause=f"checkin:{community_id}", priority=ROUTINE, reply_markup=markup, valid_until=valid_until)
+

@@ -79,6 +79,11 @@ def error_text(code: str, **params: object) -> str:
         "temp_range": _("A body temperature is between {min} and {max} °C. Please check the thermometer and type "
                         "it again, for example 36.8."),
         "bad_health_value": _("This button is no longer active."),
+        "days_not_number": _("Please send a whole number of days, for example 14."),
+        "days_range": _("Please choose from 1 to {max} days."),
+        "already_monitored": _("Already under home monitoring. To change it, end it first in /monitor."),
+        "bad_outcome": _("This button is no longer active."),
+        "claim_first": _("Please take the task first (“I'll take it”)."),
         "stock_format": _("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
         "stock_range": _("Quantities go from 0 to {max}."),
     }

@@ -14,6 +14,7 @@ def all_routers() -> list[Router]:
         household,
         invitations,
         menu,
+        monitoring,
         privacy,
         registration,
         roles,
@@ -25,7 +26,7 @@ def all_routers() -> list[Router]:
 
     # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
     templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
-                 roles.router, structure.router, household.router, health.router, supplies.router, taskqueue.router,
-                 volunteers.router,
+                 roles.router, structure.router, household.router, health.router, monitoring.router, supplies.router,
+                 taskqueue.router, volunteers.router,
                  menu.router, fallback.router]
     return [t.build() for t in templates]

@@ -26,6 +26,8 @@ RESIDENT_COMMANDS = [
 STAFF_COMMANDS = [
     ("queue", N_("Requests waiting in my area")),
     ("health", N_("Today's health reports in my area")),
+    ("monitor", N_("Home monitoring in my area")),
+    ("checkin", N_("Daily check-in reminder on/off")),
     ("stock", N_("Community stock")),
     ("duty", N_("Volunteer duty on/off and skills")),
     ("tasks", N_("My volunteer tasks")),

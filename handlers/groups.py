@@ -21,7 +21,8 @@ class InGroup(BaseFilter):
 router.message.filter(InGroup())
 
 PRIVATE_ONLY = ("start", "menu", "help", "language", "cancel", "mydata", "deleteme", "invite", "invites",
-                "roles", "addbuilding", "queue", "duty", "tasks", "requests", "stock", "health")
+                "roles", "addbuilding", "queue", "duty", "tasks", "requests", "stock", "health", "monitor",
+                "checkin")
 
 
 @router.message(Command(*PRIVATE_ONLY))

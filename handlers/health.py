@@ -35,7 +35,7 @@ from bot.i18n import _
 from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import health, registration
+from bot.services import health, monitoring, registration
 from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
@@ -120,8 +120,8 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
         await edit_markup(query.message, None)
         await send(chat, _("Cancelled. Nothing was saved."))
         return
-    expected = {"start": None, "who": None, "sym": HR.symptoms.state, "test": HR.test.state, "note": HR.note.state,
-                "ok": HR.confirm.state}
+    expected = {"start": None, "who": None, "for": None, "sym": HR.symptoms.state, "test": HR.test.state,
+                "note": HR.note.state, "ok": HR.confirm.state}
     if step not in expected or (expected[step] is not None and expected[step] != current):
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
@@ -143,13 +143,13 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
                 [[(m.full_name or "—", "who", str(m.id))] for m in others]))
         elif value == "history":
             await _history(query.message, session, person, clock, settings)
-    elif step == "who":
+    elif step in ("who", "for"):  # a member chosen from the list, or "Report now" on a reminder
         subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
         if subject is None:
             await send(chat, refusal("not_found"))
             return
         await edit_markup(query.message, None)
-        await _ask_temp(query.message, state, subject.id, subject.full_name)
+        await _ask_temp(query.message, state, subject.id, subject.full_name if subject.id != person.id else None)
     elif step == "sym":
         selected: list[str] = data.get("symptoms", [])
         if value in ("none", "done"):
@@ -242,6 +242,8 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
         return
     if assessment.abnormal:
         await notify.health_alert(session, report, assessment, now)
+    for task, offers in await monitoring.close_on_report(session, subject.id, now):
+        await notify.checkin_closed_by_report(session, task, offers, now)
     await session.commit()
     await state.clear()
     if assessment.red_flag:
@@ -280,7 +282,7 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
     local = clock.now().astimezone(settings.tz)
     since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     try:
-        ov = await health.overview(session, actor, since)
+        ov = await health.overview(session, actor, since, clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code))
         return
@@ -299,4 +301,13 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
         lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
                      + (f" ({task.ref})" if task else ""))
+    lines.append("")
+    lines.append(_("🏠 Under home monitoring: {n}. Missed report times today: {missed}.").format(
+        n=ov.under_monitoring, missed=len(ov.missed)))
+    for m, subject, at in ov.missed:
+        lines.append(_("• {name}: no report for {time}").format(name=subject.full_name if subject else "—",
+                                                                time=monitoring.local_time(at, m.timezone)))
+    for task, subject in ov.checkins:
+        status = _("nobody has taken the call yet") if task.status == "open" else _("someone is calling")
+        lines.append(f"📞 {task.ref} {subject.full_name if subject else '—'} — {status}")
     await message.answer("\n".join(lines))

@@ -26,10 +26,10 @@ from bot import escalation, notify
 from bot.config import Settings
 from bot.filters import NotCommand, Private
 from bot.i18n import _
-from bot.keyboards.callbacks import DutyCB, TaskCB
+from bot.keyboards.callbacks import DutyCB, MonCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import dispatch, stock, structure
+from bot.services import dispatch, monitoring, stock, structure
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
@@ -58,6 +58,17 @@ def steps_kb(task: Task) -> InlineKeyboardMarkup:
         if task.status in dispatch.ACTIVE:
             rows.append([InlineKeyboardButton(text=_("✅ Resolved"),
                                               callback_data=TaskCB(action="resolve", id=task.id).pack())])
+            if task.subject_person_id is not None:
+                rows.append([InlineKeyboardButton(text=_("🏠 Home monitoring"), callback_data=MonCB(
+                    step="person", value=str(task.subject_person_id)).pack())])
+            rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
+                                              callback_data=TaskCB(action="release", id=task.id).pack())])
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+    if task.kind == "checkin":
+        if task.status in dispatch.ACTIVE:
+            for action, label in (("reached", _("✅ Reached them, all right")), ("unreached", _("📵 Could not reach")),
+                                  ("escalated", _("⚠️ Passed to the doctor"))):
+                rows.append([InlineKeyboardButton(text=label, callback_data=TaskCB(action=action, id=task.id).pack())])
             rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
                                               callback_data=TaskCB(action="release", id=task.id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -187,9 +198,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
                     "{ref} delivered. Thank you for your help! If you like, send a photo of the delivery now; "
                     "the resident will see it.").format(ref=task.ref))
         elif action == "release":
-            task = await session.get(Task, task_id)
-            if task is None or task.claimed_by_id != person.id or task.status not in dispatch.ACTIVE:
-                raise DomainError("already_done")
+            task = await dispatch.releasable(session, task_id, person)
             await query.answer()
             await state.set_state(Vol.release_reason)
             await state.update_data(release_task=task_id)
@@ -204,6 +213,19 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await query.bot.send_message(query.from_user.id, _(
                 "How was {ref} resolved? One line for the record (for example: called, fever going down).").format(
                     ref=task.ref))
+        elif action in monitoring.OUTCOMES:
+            task = await monitoring.close_checkin(session, task_id, person, actor, action, now)
+            offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
+                                                                 TaskOffer.status == "offered"))).all()
+            await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
+            told = await notify.checkin_outcome(session, task, person, now)
+            await session.commit()
+            await query.answer(_("Saved."))
+            text = {"reached": _("{ref} closed: reached them. Thank you!"),
+                    "unreached": _("{ref} closed: could not reach them. {n} staff and doctors have been told to "
+                                   "arrange a visit."),
+                    "escalated": _("{ref} closed: passed to the doctor. {n} staff and doctors have been told.")}
+            await edit_text(query.message, text[action].format(ref=task.ref, n=told))
         elif action == "confirm":
             task = await dispatch.confirm_receipt(session, task_id, person, now)
             await session.commit()

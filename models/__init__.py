@@ -4,7 +4,7 @@ from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.community import Building, Community, Grid
 from models.delivery import DueWork, OutboxMessage, RunnerLease
-from models.health import HealthReport
+from models.health import HealthReport, Monitoring
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.system import FsmRecord, ProcessedUpdate
@@ -21,6 +21,7 @@ __all__ = [
     "Household",
     "Invitation",
     "InvitationUse",
+    "Monitoring",
     "OutboxMessage",
     "Person",
     "ProcessedUpdate",

@@ -23,6 +23,8 @@ class Community(SQLModel, table=True):
     names: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     timezone: str | None = Field(default=None, max_length=64)
     emergency_number: str = Field(default="120", max_length=20)
+    # During an emergency: remind every resident once a day to check in (staff switch it with /checkin).
+    daily_checkin: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def label(self, locale: str) -> str:

@@ -14,7 +14,7 @@ from models.base import UTCDateTime, utcnow
 class Task(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_task_open", "community_id", "status", "priority"),)
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)  # supply | followup | doorknock | visit
+    kind: str = Field(max_length=20)  # supply | followup | checkin | doorknock | visit
     community_id: int = Field(foreign_key="community.id", index=True)
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
     household_id: int | None = Field(default=None, foreign_key="household.id")
@@ -31,13 +31,17 @@ class Task(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     close_reason: str | None = Field(default=None, max_length=300)
+    # How a check-in call ended: reached | unreached | escalated | reported (the resident reported meanwhile)
+    outcome: str | None = Field(default=None, max_length=12)
+    # For check-ins: the monitoring slot since which the person has been silent
+    silent_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     releases: int = Field(default=0)
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
     def ref(self) -> str:
-        prefix = {"supply": "S", "followup": "F", "doorknock": "D", "visit": "V"}.get(self.kind, "T")
+        prefix = {"supply": "S", "followup": "F", "checkin": "C", "doorknock": "D", "visit": "V"}.get(self.kind, "T")
         return f"{prefix}-{self.id:04d}"
 
 

@@ -83,7 +83,22 @@ class StaffTaskCB(CallbackData, prefix="stask"):
 
 
 class HealthCB(CallbackData, prefix="hl"):
-    """Health report: step is start | who | sym | test | note | ok | cancel."""
+    """Health report: step is start | who | for | sym | test | note | ok | cancel."""
 
     step: str
     value: str
+
+
+class MonCB(CallbackData, prefix="mon"):
+    """Home monitoring (staff): step is new | g | b | who | days | ok | cancel | stop | stopok | person."""
+
+    step: str
+    value: str
+
+
+class CheckinCB(CallbackData, prefix="chk"):
+    """The daily check-in switch of a community."""
+
+    community_id: int
+    on: bool
+

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-import bot.escalation  # noqa: F401  (registers the task due-work handlers)
+import bot.escalation
+import bot.health_jobs  # noqa: F401  (registers the home-monitoring and check-in handlers)
 from bot.app import App
 from bot.delivery.sender import Sender, SenderConfig
 from bot.scheduling.due import DueWorkRunner, Handler

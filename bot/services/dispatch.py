@@ -43,9 +43,12 @@ async def active_count(session: AsyncSession, volunteer_id: int) -> int:
 
 
 def _roles_for(task: Task) -> tuple[str, ...]:
-    """Who works on a task: health follow-ups are for the doctor and staff, the rest for volunteers and staff."""
+    """Who works on a task: health follow-ups are for the doctor and staff, check-in calls for anyone of those
+    and the volunteers, the rest for volunteers and staff."""
     if task.kind == "followup":
         return (Role.DOCTOR.value, Role.STAFF.value, Role.ADMIN.value)
+    if task.kind == "checkin":  # a call to someone under home monitoring who went silent
+        return (Role.VOLUNTEER.value, Role.DOCTOR.value, Role.STAFF.value, Role.ADMIN.value)
     return (Role.VOLUNTEER.value, Role.STAFF.value)
 
 
@@ -163,10 +166,19 @@ async def delivered(session: AsyncSession, task_id: int, volunteer: Person, now:
     return task
 
 
+async def releasable(session: AsyncSession, task_id: int, volunteer: Person) -> Task:
+    """The task, if this volunteer holds it and may give it back. A button from before the task moved on
+    (staff gave it to someone else, it was delivered) is "already handled", not an error."""
+    task = await session.get(Task, task_id)
+    if task is None or task.claimed_by_id != volunteer.id or task.status not in ACTIVE:
+        raise DomainError("already_done")
+    return task
+
+
 async def release(session: AsyncSession, task_id: int, volunteer: Person, reason: str, now: datetime) -> Task:
     """Give a task back: it returns to the pool (and is offered again, not to this volunteer)."""
     reason = validate_reason(reason)
-    task = await _own_task(session, task_id, volunteer, ACTIVE)
+    task = await releasable(session, task_id, volunteer)
     task.status, task.claimed_by_id, task.claimed_at, task.picked_up_at = "open", None, None, None
     task.releases += 1
     task.close_reason = reason

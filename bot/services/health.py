@@ -124,10 +124,14 @@ class Overview:
     abnormal: int
     red_flags: int
     follow_ups: list  # (report, subject person, task or None), red flags first
+    under_monitoring: int = 0
+    missed: list = field(default_factory=list)  # (monitoring, subject person, slot time) with no report
+    checkins: list = field(default_factory=list)  # (check-in call task, subject person) still open
 
 
-async def overview(session, actor, since) -> Overview:
-    """Today's reports in the actor's scope (doctors, staff, admins only)."""
+async def overview(session, actor, since, now) -> Overview:
+    """Today's reports in the actor's scope (doctors, staff, admins only), and home monitoring: how many,
+    which of today's slots passed in silence, which check-in calls are still open."""
     from sqlmodel import select
 
     from bot.services.permissions import Role
@@ -147,5 +151,14 @@ async def overview(session, actor, since) -> Overview:
                                                       Task.created_at >= r.created_at)
                                    .order_by(Task.created_at))).first()
         follow.append((r, person, task))
+    from bot.services import monitoring
+
+    watched = await monitoring.in_scope(session, actor)
+    missed = [(m, await session.get(Person, m.person_id), at)
+              for m, at in await monitoring.missed_slots(session, watched, since, now)]
+    calls = (await session.exec(select(Task).where(Task.kind == "checkin", Task.status.in_(("open", "claimed")))
+                                .order_by(Task.created_at))).all()
+    checkins = [(t, await session.get(Person, t.subject_person_id)) for t in calls
+                if actor.covering(roles, t.community_id, t.grid_id)]
     return Overview(reports=len(mine), abnormal=len(flagged), red_flags=sum(1 for r in mine if r.red_flag),
-                    follow_ups=follow)
+                    follow_ups=follow, under_monitoring=len(watched), missed=missed, checkins=checkins)

@@ -172,8 +172,14 @@ async def test_steps_release_and_who_sees_the_address(session):
     with pytest.raises(DomainError) as e:
         await dispatch.release(session, task.id, a, "  ", NOW)
     assert e.value.code == "reason_empty"
+    with pytest.raises(DomainError) as e:  # someone else's task, or a stale button: one answer
+        await dispatch.release(session, task.id, b, "not mine", NOW)
+    assert e.value.code == "already_done"
     await dispatch.release(session, task.id, a, "my child is ill", NOW)
     assert task.status == "open" and task.releases == 1 and task.claimed_by_id is None
+    with pytest.raises(DomainError) as e:  # the reason typed after the task already went back
+        await dispatch.release(session, task.id, a, "again", NOW)
+    assert e.value.code == "already_done"
     assert [p.id for p in await dispatch.eligible_volunteers(session, task, exclude={a.id})] == [b.id]
     await dispatch.claim(session, task.id, b, NOW)
     await dispatch.picked_up(session, task.id, b, NOW)
