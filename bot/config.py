@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     health_followup_minutes: int = Field(default=60, ge=5)
     # The optional daily check-in for every resident (switched per community with /checkin).
     health_checkin_time: str = "09:00"
+    # Notices: quiet hours (information and blue wait until they end), acknowledgement reminder for red and
+    # orange alerts, door-knock for care-needs households that did not acknowledge a red alert.
+    notice_quiet_hours: str = "22:00-07:00"
+    notice_ack_remind_minutes: int = Field(default=30, ge=5)
+    notice_doorknock_minutes: int = Field(default=60, ge=5)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     log_level: str = "INFO"
 
@@ -94,6 +99,14 @@ class Settings(BaseSettings):
             raise ValueError("give at least one time, like 08:00,20:00")
         out = sorted({_hhmm(str(p)) for p in items})
         return out
+
+    @field_validator("notice_quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str) -> str:
+        parts = v.split("-")
+        if len(parts) != 2:
+            raise ValueError(f"'{v}' is not a time range like 22:00-07:00")
+        return f"{_hhmm(parts[0])}-{_hhmm(parts[1])}"
 
     @field_validator("health_checkin_time")
     @classmethod

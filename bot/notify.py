@@ -33,6 +33,11 @@ async def describe_request(session: AsyncSession, task: Task, locale: str) -> st
     """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
     if task.kind == "followup":
         return translate(locale, "{ref} · health follow-up call", ref=task.ref)
+    if task.kind == "doorknock":
+        building, unit = await _place_of(session, task.household_id, locale)
+        return translate(locale, "{ref} · door-knock: nobody at {building}, unit {unit} (a household with care "
+                                 "needs) has acknowledged the red alert. Please check on them in person.",
+                         ref=task.ref, building=building, unit=unit)
     if task.kind == "checkin":
         from bot.services.monitoring import local_time
         from models import Monitoring
@@ -263,6 +268,16 @@ async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: da
     for p in people.values():
         loc = p.locale
         building, unit = await _place_of(session, task.household_id, loc)
+        if task.kind == "doorknock":
+            head = (translate(loc, "⚠️ {ref}: {who} found nobody at {building}, {unit} (a household with care needs "
+                                   "that did not acknowledge the red alert). Please follow up.", ref=task.ref,
+                              who=by.full_name or "—", building=building, unit=unit) if task.outcome == "unreached"
+                    else translate(loc, "⚠️ {ref}: {who} asks for help for {building}, {unit} (door-knock after the "
+                                        "red alert). Please follow up.", ref=task.ref, who=by.full_name or "—",
+                                   building=building, unit=unit))
+            enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now,
+                    cause=f"task:{task.id}", priority=URGENT)
+            continue
         head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under home "
                                "monitoring and has not reported. Please arrange a visit.", ref=task.ref,
                           who=by.full_name or "—", name=subject.full_name if subject else "—", building=building,
@@ -289,3 +304,69 @@ def daily_checkin(session: AsyncSession, community_id: int, people: list[Person]
                 translate(loc, "☀️ Daily check-in: how are you today? One tap is enough."), now=now,
                 cause=f"checkin:{community_id}", priority=ROUTINE, reply_markup=markup, valid_until=valid_until)
 
+
+LEVEL_LABELS = {"info": N_("ℹ️ Information"), "blue": N_("🔵 Level IV alert (blue)"),
+                "yellow": N_("🟡 Level III alert (yellow)"), "orange": N_("🟠 Level II alert (orange)"),
+                "red": N_("🔴 Level I alert (red)")}
+
+
+def notice_text(notice, locale: str, *, caption: bool = False) -> str:
+    """What a recipient sees: the level in their language, then the text (their translation if any)."""
+    from bot.services.notices import text_for
+
+    body = text_for(notice, locale)
+    head = translate(locale, LEVEL_LABELS.get(notice.level, LEVEL_LABELS["info"]))
+    text = f"{head}\n\n{body}"
+    limit = 1024 if caption else 4096
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ack_markup(send_id: int, locale: str) -> dict:
+    from bot.keyboards.callbacks import NoticeCB
+
+    return _markup([(translate(locale, "✅ I have read this"), NoticeCB(action="ack", id=send_id).pack())])
+
+
+def notice_rows(session: AsyncSession, notice, send, resolved, now: datetime, not_before: datetime) -> list:
+    """One outbox row (and one delivery record) per person and group chat, in each person's language."""
+    from bot.services.notices import priority_for
+    from models.notices import NoticeDelivery
+
+    prio = priority_for(notice.level)
+    method = {"photo": "photo", "document": "document"}.get(notice.media_kind or "", "text")
+    out = []
+    for person, building_id, household_id in resolved.people:
+        loc = person.locale
+        row = enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+                      notice_text(notice, loc, caption=method != "text"), now=now, cause=f"notice:{send.id}",
+                      priority=prio, method=method, media=notice.media, not_before=not_before,
+                      reply_markup=ack_markup(send.id, loc) if notice.ack_required else None)[0]
+        d = NoticeDelivery(send_id=send.id, person_id=person.id, building_id=building_id, household_id=household_id)
+        out.append((row, d))
+    for group in resolved.groups:
+        row = enqueue(session, [Recipient(chat_id=group.chat_id)],
+                      notice_text(notice, group.locale, caption=method != "text"), now=now, cause=f"notice:{send.id}",
+                      priority=prio, method=method, media=notice.media, not_before=not_before)[0]
+        out.append((row, NoticeDelivery(send_id=send.id, group_chat_id=group.chat_id, building_id=group.building_id)))
+    return out
+
+
+def progress_text(locale: str, notice_id: int, p, final: bool) -> str:
+    if final:
+        return translate(locale, "📤 Notice #{id} finished: {sent} delivered, {failed} could not be delivered "
+                                 "(of {total}).", id=notice_id, sent=p.sent, failed=p.failed, total=p.total)
+    return translate(locale, "📤 Notice #{id} is going out: {sent} sent, {failed} failed, {pending} waiting "
+                             "(of {total}).", id=notice_id, sent=p.sent, failed=p.failed, pending=p.pending,
+                     total=p.total)
+
+
+def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Person], now: datetime) -> None:
+    from bot.services.notices import priority_for
+
+    for p in people:
+        loc = p.locale
+        text = translate(loc, "🔔 Reminder: please read this notice and press “I have read this”.") + "\n\n" + \
+            notice_text(notice, loc)
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:4096], now=now,
+                cause=f"notice-remind:{send_id}", priority=priority_for(notice.level),
+                reply_markup=ack_markup(send_id, loc))

@@ -15,6 +15,7 @@ def all_routers() -> list[Router]:
         invitations,
         menu,
         monitoring,
+        notices,
         privacy,
         registration,
         roles,
@@ -26,7 +27,8 @@ def all_routers() -> list[Router]:
 
     # Groups first (it claims every group-chat update); commands before state handlers; fallback last.
     templates = [groups.router, common.router, privacy.router, registration.router, invitations.router,
-                 roles.router, structure.router, household.router, health.router, monitoring.router, supplies.router,
+                 roles.router, structure.router, household.router, health.router, monitoring.router, notices.router,
+                 supplies.router,
                  taskqueue.router, volunteers.router,
                  menu.router, fallback.router]
     return [t.build() for t in templates]

@@ -26,6 +26,8 @@ RESIDENT_COMMANDS = [
 STAFF_COMMANDS = [
     ("queue", N_("Requests waiting in my area")),
     ("health", N_("Today's health reports in my area")),
+    ("notice", N_("Send a notice or alert")),
+    ("notices", N_("Notices: scheduled, sent, who has read them")),
     ("monitor", N_("Home monitoring in my area")),
     ("checkin", N_("Daily check-in reminder on/off")),
     ("stock", N_("Community stock")),

@@ -55,6 +55,9 @@ def staff_tools_kb(actor: Actor) -> InlineKeyboardMarkup:
                                   callback_data=StaffCB(action="invite").pack())],
             [InlineKeyboardButton(text=_("🔗 My open invitation links"),
                                   callback_data=StaffCB(action="invites").pack())]]
+    if actor.superadmin or actor.has_role(Role.STAFF, Role.ADMIN, Role.DOCTOR):
+        rows.insert(0, [InlineKeyboardButton(text=_("📢 Send a notice or alert"),
+                                             callback_data=StaffCB(action="notice").pack())])
     if actor.superadmin or actor.has_role(Role.ADMIN):
         rows.append([InlineKeyboardButton(text=_("👥 Roles"), callback_data=StaffCB(action="roles").pack())])
         rows.append([InlineKeyboardButton(text=_("🏢 Add a building"),
@@ -83,6 +86,10 @@ async def on_staff_cb(query: CallbackQuery, callback_data: StaffCB, state: FSMCo
         from handlers.roles import show_roles
 
         await show_roles(bot, chat, session, actor, clock)
+    elif callback_data.action == "notice":
+        from handlers.notices import start_notice
+
+        await start_notice(bot, chat, state, session, actor)
     elif callback_data.action == "addbuilding":
         from handlers.structure import start_add_building
 

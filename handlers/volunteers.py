@@ -64,7 +64,7 @@ def steps_kb(task: Task) -> InlineKeyboardMarkup:
             rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
                                               callback_data=TaskCB(action="release", id=task.id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=rows)
-    if task.kind == "checkin":
+    if task.kind in monitoring.CALL_KINDS:
         if task.status in dispatch.ACTIVE:
             for action, label in (("reached", _("✅ Reached them, all right")), ("unreached", _("📵 Could not reach")),
                                   ("escalated", _("⚠️ Passed to the doctor"))):

@@ -5,6 +5,7 @@ from models.base import UTCDateTime, utcnow
 from models.community import Building, Community, Grid
 from models.delivery import DueWork, OutboxMessage, RunnerLease
 from models.health import HealthReport, Monitoring
+from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.system import FsmRecord, ProcessedUpdate
@@ -17,11 +18,15 @@ __all__ = [
     "DueWork",
     "FsmRecord",
     "Grid",
+    "GroupChat",
     "HealthReport",
     "Household",
     "Invitation",
     "InvitationUse",
     "Monitoring",
+    "Notice",
+    "NoticeDelivery",
+    "NoticeSend",
     "OutboxMessage",
     "Person",
     "ProcessedUpdate",

@@ -25,6 +25,8 @@ class Community(SQLModel, table=True):
     emergency_number: str = Field(default="120", max_length=20)
     # During an emergency: remind every resident once a day to check in (staff switch it with /checkin).
     daily_checkin: bool = Field(default=False)
+    # Quiet hours for information and blue notices, e.g. "22:00-07:00"; None: the NOTICE_QUIET_HOURS setting
+    quiet_hours: str | None = Field(default=None, max_length=11)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def label(self, locale: str) -> str:

@@ -37,7 +37,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from aiolimiter import AsyncLimiter
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 
@@ -59,6 +59,9 @@ class SenderConfig:
     buffer: int = 64  # rows claimed into memory (about two seconds of sending)
     idle_poll: float = 0.5  # how often to look for new (and more urgent) rows
     request_timeout: float = 20.0
+    # `until_idle` drains stop when nothing is due within this horizon: a retry in a few seconds keeps the
+    # drain going, a notice held until the end of the quiet hours does not.
+    idle_horizon: float = 300.0
 
 
 MigrateHook = Callable[[int, int], Awaitable[None]]
@@ -348,10 +351,13 @@ class Sender:
         await self.release_buffer()
 
     async def _nothing_due(self) -> bool:
-        """For `until_idle` (tests, benchmarks, one-off drains): no row is waiting for a final state."""
+        """For `until_idle` (tests, benchmarks, one-off drains): no row is waiting for a final state, except
+        rows held back beyond `idle_horizon` (quiet hours)."""
+        horizon = self.clock.now() + timedelta(seconds=self.config.idle_horizon)
         async with self.sessionmaker() as s:
-            n = (await s.exec(select(OutboxMessage.id).where(
-                OutboxMessage.status.in_(("pending", "claimed", "sending"))).limit(1))).first()
+            waiting = or_(OutboxMessage.status.in_(("claimed", "sending")),
+                          and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= horizon))
+            n = (await s.exec(select(OutboxMessage.id).where(waiting).limit(1))).first()
         return n is None
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:

@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+# Importing these registers their due-work handlers (tasks, home monitoring and check-ins, notices).
 import bot.escalation
-import bot.health_jobs  # noqa: F401  (registers the home-monitoring and check-in handlers)
+import bot.health_jobs
+import bot.notice_jobs  # noqa: F401
 from bot.app import App
 from bot.delivery.sender import Sender, SenderConfig
 from bot.scheduling.due import DueWorkRunner, Handler
@@ -33,7 +35,7 @@ class Background:
                  if app.redis is not None else DbLease(app.sessionmaker, app.clock, ttl=lease_ttl, holder=holder))
         self.leadership = Leadership(lease)
         self.sender = Sender(app.bot, app.sessionmaker, app.clock, sender_config or SenderConfig(
-            rate=app.settings.send_rate))
+            rate=app.settings.send_rate), on_migrate=self._group_migrated)
         self.runner = DueWorkRunner(app.sessionmaker, app.clock, handlers if handlers is not None else HANDLERS,
                                     admin_chat_ids=list(app.settings.admin_ids), locale=app.settings.default_locale)
         self.tick_seconds = tick_seconds
@@ -53,6 +55,12 @@ class Background:
                                coalesce=True, replace_existing=True)
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self._run_sender())
+
+    async def _group_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        from bot.services.notices import group_migrated
+
+        async with self.app.sessionmaker() as s:
+            await group_migrated(s, old_chat_id, new_chat_id)
 
     async def _run_sender(self) -> None:
         while not self._stop.is_set():

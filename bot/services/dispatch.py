@@ -89,7 +89,9 @@ async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set
     for profile, person in rows:
         if exclude and person.id in exclude:
             continue
-        if task.skill not in profile.skills or (not community_wide and task.grid_id not in profile.grid_ids):
+        if task.skill and task.skill not in profile.skills:  # a door-knock needs no particular skill
+            continue
+        if not community_wide and task.grid_id not in profile.grid_ids:
             continue
         if not community_wide and not await _is_volunteer_for(session, person.id, task):
             continue

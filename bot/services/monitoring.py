@@ -27,6 +27,7 @@ MONITOR_ROLES = (Role.DOCTOR, Role.STAFF, Role.ADMIN)
 MAX_DAYS = 60
 REASON_MAX = 300
 OUTCOMES = ("reached", "unreached", "escalated")
+CALL_KINDS = ("checkin", "doorknock")  # tasks closed with an outcome: a call, or a knock on the door
 
 
 @dataclass(frozen=True)
@@ -237,11 +238,11 @@ async def close_on_report(session: AsyncSession, person_id: int, now: datetime) 
 
 async def close_checkin(session: AsyncSession, task_id: int, person: Person, actor: Actor, outcome: str,
                         now: datetime) -> Task:
-    """The caller says how the check-in ended: reached, could not reach, or escalated."""
+    """The caller says how the check-in call or door-knock ended: reached, could not reach, or escalated."""
     if outcome not in OUTCOMES:
         raise DomainError("bad_outcome")
     task = await session.get(Task, task_id)
-    if task is None or task.kind != "checkin":
+    if task is None or task.kind not in CALL_KINDS:
         raise DomainError("not_found")
     if task.status not in ("open", "claimed"):
         raise DomainError("already_done")

@@ -54,6 +54,7 @@ class CommunitySpec(BaseModel):
     names: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     emergency_number: str = "120"
+    quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     grids: list[GridSpec] = Field(default_factory=list)
 
     @field_validator("emergency_number", mode="before")
@@ -117,7 +118,7 @@ async def import_structure(session: AsyncSession, spec: StructureFile) -> Import
     report = ImportReport()
     for cs in spec.communities:
         comm = (await session.exec(select(Community).where(Community.code == cs.code))).first()
-        values = {"name": cs.name, "names": cs.names, "timezone": cs.timezone,
+        values = {"name": cs.name, "names": cs.names, "timezone": cs.timezone, "quiet_hours": cs.quiet_hours,
                   "emergency_number": cs.emergency_number}
         if comm is None:
             comm = Community(code=cs.code, **values)

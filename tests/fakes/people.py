@@ -134,10 +134,29 @@ class TgUser:
         message_id, data = self.find_button(label)
         return await self.press_data(data, message_id)
 
-    async def press_data(self, data: str, message_id: int = 1) -> Reply:
+    async def press_in_group(self, group_id: int, label: str, title: str = "Building 1") -> Reply:
+        """Press an inline button on a message the bot posted in a group."""
+        for (chat_id, message_id), screen in sorted(self.tg.screens.items(), key=lambda kv: -kv[0][1]):
+            if chat_id != group_id or not screen["markup"]:
+                continue
+            for row in screen["markup"]["inline_keyboard"]:
+                for b in row:
+                    if label in b["text"] and "callback_data" in b:
+                        return await self.press_data(b["callback_data"], message_id,
+                                                     chat={"id": group_id, "type": "supergroup", "title": title})
+        raise AssertionError(f"no button {label!r} in group {group_id}")
+
+    async def press_data(self, data: str, message_id: int = 1, chat: dict | None = None) -> Reply:
         query_id = str(next(_query_ids))
-        message = {"message_id": message_id, "date": int(time.time()), "chat": self.private_chat(),
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat or self.private_chat(),
                    "from": {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}, "text": "…"}
         payload = {"callback_query": {"id": query_id, "from": self.as_user(), "chat_instance": "ci",
                                       "message": message, "data": data}}
-        return await self._run(payload, query_id)
+        if chat is None:
+            return await self._run(payload, query_id)
+        since = len(self.tg.calls)
+        await self.tg.wait_handled(self.tg.push(payload))
+        new = self.tg.calls[since:]
+        return Reply([c for c in new if c.chat_id == chat["id"]],
+                     [c for c in new if c.method.lower() == "answercallbackquery"
+                      and c.params.get("callback_query_id") == query_id])

@@ -1,0 +1,138 @@
+"""Notices over time (due-work handlers; rules in bot/services/notices.py).
+
+`notice_due`    a notice's send time: resolve the audience now, one outbox row and delivery record per
+                recipient (quiet hours respected), the sender's progress message, and what follows:
+                the next repeat, the acknowledgement reminder, the door-knock check.
+`notice_progress` edits the sender's progress message (at most every few seconds) until all is final.
+`notice_ack_remind` red and orange alerts: remind who has not pressed "I have read this".
+`notice_doorknock` red alerts: households with care needs where nobody acknowledged get a visit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notify
+from bot.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
+from bot.escalation import schedule_unclaimed
+from bot.scheduling.due import schedule
+from bot.scheduling.registry import due_handler
+from bot.services import dispatch, notices
+from models import DueWork, OutboxMessage, Person, Task
+from models.delivery import HIGH
+from models.notices import Notice, NoticeSend
+
+PROGRESS_EVERY = timedelta(seconds=5)
+
+
+def schedule_send(session: AsyncSession, notice: Notice, at: datetime, now: datetime) -> None:
+    schedule(session, "notice_due", at, ref=f"{notice.id}|{at.isoformat()}", key=f"notice:{notice.id}:{at:%Y%m%dT%H%M}",
+             now=now)
+
+
+@due_handler("notice_due")
+async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    nid, at_iso = work.ref.split("|", 1)
+    notice = await session.get(Notice, int(nid))
+    if notice is None or notice.status != "scheduled":
+        return
+    due_at = datetime.fromisoformat(at_iso)
+    send = NoticeSend(notice_id=notice.id, due_at=due_at, sent_at=now)
+    session.add(send)
+    await session.flush()
+    resolved = await notices.resolve(session, notice)
+    not_before = now
+    if notices.waits_for_morning(notice.level):
+        not_before = notices.after_quiet_hours(now, notices.parse_hours(notice.quiet_hours), notice.timezone)
+    rows = notify.notice_rows(session, notice, send, resolved, now, not_before)
+    await session.flush()
+    for row, delivery in rows:
+        delivery.outbox_id = row.id
+        session.add(delivery)
+    send.recipients = len(rows)
+    author = await session.get(Person, notice.created_by_id) if notice.created_by_id else None
+    if author is not None and author.tg_user_id is not None:
+        p = await progress(session, f"notice:{send.id}")
+        msg = enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
+                      notify.progress_text(author.locale, notice.id, p, final=False), now=now,
+                      cause=f"notice-progress:{send.id}", priority=HIGH)[0]
+        await session.flush()
+        send.progress_chat_id, send.progress_outbox_id = author.tg_user_id, msg.id
+        schedule(session, "notice_progress", max(now, not_before) + PROGRESS_EVERY, ref=f"{send.id}|1",
+                 key=f"notice-send:{send.id}:progress:1", now=now)
+    if notice.ack_required and notice.level in ("red", "orange"):
+        schedule(session, "notice_ack_remind", now + timedelta(minutes=notice.ack_remind_minutes), ref=str(send.id),
+                 key=f"notice-send:{send.id}:remind", now=now)
+    if notice.ack_required and notice.level == "red":
+        schedule(session, "notice_doorknock", now + timedelta(minutes=notice.doorknock_minutes), ref=str(send.id),
+                 key=f"notice-send:{send.id}:doorknock", now=now)
+    following = notices.next_occurrence(notice, due_at)
+    if following is None:
+        notice.status = "done"
+    else:
+        schedule_send(session, notice, following, now)
+
+
+@due_handler("notice_progress")
+async def notice_progress(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    sid, n = (int(x) for x in work.ref.split("|"))
+    send = await session.get(NoticeSend, sid)
+    if send is None or send.progress_outbox_id is None or send.finished_at is not None:
+        return
+    notice = await session.get(Notice, send.notice_id)
+    author = await session.get(Person, notice.created_by_id) if notice and notice.created_by_id else None
+    target = await session.get(OutboxMessage, send.progress_outbox_id)
+    if notice is None or author is None or target is None:
+        return
+    p = await progress(session, f"notice:{send.id}")
+    final = p.done
+    enqueue_edit(session, target, notify.progress_text(author.locale, notice.id, p, final=final), now=now,
+                 cause=f"notice-progress:{send.id}", priority=HIGH)
+    if final:
+        send.finished_at = now
+        enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
+                notify.progress_text(author.locale, notice.id, p, final=True), now=now,
+                cause=f"notice-progress:{send.id}", priority=HIGH)
+        return
+    waiting = (await session.exec(select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.cause == f"notice:{send.id}", OutboxMessage.status == "pending"))).one()
+    at = max(now + PROGRESS_EVERY, waiting or now)  # all waiting for the morning: look again then
+    schedule(session, "notice_progress", at, ref=f"{send.id}|{n + 1}", key=f"notice-send:{send.id}:progress:{n + 1}",
+             now=now)
+
+
+@due_handler("notice_ack_remind")
+async def notice_ack_remind(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    send = await session.get(NoticeSend, int(work.ref))
+    notice = await session.get(Notice, send.notice_id) if send else None
+    if send is None or notice is None or notice.status == "cancelled" or send.reminded_at is not None:
+        return
+    people = await notices.not_acked(session, send.id)
+    notify.ack_reminder(session, notice, send.id, people, now)
+    send.reminded_at = now
+
+
+@due_handler("notice_doorknock")
+async def notice_doorknock(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    """Red alert, an hour on: each household with care needs where nobody acknowledged gets a door-knock
+    task for the grid's volunteers (one per household and alert)."""
+    send = await session.get(NoticeSend, int(work.ref))
+    notice = await session.get(Notice, send.notice_id) if send else None
+    if send is None or notice is None or notice.status == "cancelled":
+        return
+    from models import Building
+
+    for hh in await notices.silent_care_households(session, send, notice):
+        building = await session.get(Building, hh.building_id)
+        task = Task(kind="doorknock", community_id=building.community_id, grid_id=building.grid_id,
+                    household_id=hh.id, skill="", urgency="urgent", priority=0, created_at=now)
+        session.add(task)
+        await session.flush()
+        people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
+                                    *await dispatch.staff_for(session, task)]}
+        await notify.offer_task(session, task, list(people.values()), now)
+        schedule_unclaimed(session, task, 10, now)

@@ -1,0 +1,420 @@
+"""Notices and alerts: who may send what to whom, audience resolution, quiet hours, schedules,
+acknowledgements and the door-knock rule. Telegram-free.
+
+A notice is one row; each time it goes out (once, or each day of a repeating one) is a `NoticeSend`
+created by due work `notice_due` at its time, which resolves the audience *then* (people who registered
+since are included) and writes one outbox row and one `NoticeDelivery` per recipient in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services.errors import DomainError, PermissionDenied
+from bot.services.permissions import Actor, Role
+from models import Building, Community, Grid, Household, Person, RoleGrant
+from models.delivery import HIGH, ROUTINE, URGENT
+from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
+
+LEVELS: tuple[str, ...] = ("info", "blue", "yellow", "orange", "red")
+SENDER_ROLES = (Role.STAFF, Role.ADMIN, Role.DOCTOR)
+AUDIENCE_ROLES: tuple[str, ...] = (Role.VOLUNTEER.value, Role.STAFF.value, Role.DOCTOR.value)
+REPEATS: tuple[str, ...] = ("none", "daily", "weekly")
+TEXT_MAX = 3500  # leaves room for the level header within Telegram's 4096
+CAPTION_MAX = 900  # Telegram allows 1024 for a caption
+
+
+def priority_for(level: str) -> int:
+    """Red and orange overtake everything routine; yellow goes before routine pushes."""
+    return {"red": URGENT, "orange": URGENT, "yellow": HIGH}.get(level, ROUTINE)
+
+
+def waits_for_morning(level: str) -> bool:
+    """Information and blue notices wait out the quiet hours; yellow and above go at once."""
+    return level in ("info", "blue")
+
+
+def clean_text(text: str | None, *, caption: bool = False) -> str:
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        raise DomainError("notice_empty")
+    limit = CAPTION_MAX if caption else TEXT_MAX
+    if len(s) > limit:
+        raise DomainError("notice_too_long", max=limit, length=len(s))
+    return s
+
+
+def parse_hours(spec: str) -> tuple[time, time]:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", spec)
+    if m is None:
+        raise ValueError(f"'{spec}' is not a time range like 22:00-07:00")
+    return time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+
+
+def after_quiet_hours(at: datetime, quiet: tuple[time, time], timezone: str) -> datetime:
+    """`at` itself if it is outside the quiet hours, else the moment they end (community-local)."""
+    start, end = quiet
+    tz = ZoneInfo(timezone)
+    local = at.astimezone(tz)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return at
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
+
+
+_WHEN = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})$")
+_DAY = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$")
+
+
+def parse_when(text: str | None, now: datetime, timezone: str) -> datetime:
+    """'09:00' (the next 09:00), '11-24 09:00', '2026-11-24 09:00' -> UTC. Must be in the future and within
+    a year. Refusals: when_format, when_past, when_far."""
+    s = unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
+    m = _WHEN.match(s)
+    if m is None:
+        raise DomainError("when_format")
+    tz = ZoneInfo(timezone)
+    local_now = now.astimezone(tz)
+    year, month, day, hour, minute = (int(x) if x else None for x in m.groups())
+    try:
+        if month is None:
+            at = datetime.combine(local_now.date(), time(hour, minute), tzinfo=tz)
+            if at <= local_now:
+                at += timedelta(days=1)
+        else:
+            at = datetime(year or local_now.year, month, day, hour, minute, tzinfo=tz)
+            if year is None and at <= local_now:
+                at = at.replace(year=at.year + 1)
+    except ValueError:
+        raise DomainError("when_format") from None
+    at = at.astimezone(UTC)
+    if at <= now:
+        raise DomainError("when_past")
+    if at > now + timedelta(days=366):
+        raise DomainError("when_far")
+    return at
+
+
+def parse_until(text: str | None, first_at: datetime, timezone: str) -> datetime:
+    """The last day of a repeating notice ('12-31' or '2026-12-31'), inclusive: returns the end of that day."""
+    s = unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
+    m = _DAY.match(s)
+    if m is None:
+        raise DomainError("until_format")
+    tz = ZoneInfo(timezone)
+    first_local = first_at.astimezone(tz)
+    try:
+        d = date(int(m[1]) if m[1] else first_local.year, int(m[2]), int(m[3]))
+    except ValueError:
+        raise DomainError("until_format") from None
+    if m[1] is None and d < first_local.date():
+        d = d.replace(year=d.year + 1)
+    if d < first_local.date():
+        raise DomainError("until_before")
+    if d > first_local.date() + timedelta(days=366):
+        raise DomainError("when_far")
+    return datetime.combine(d + timedelta(days=1), time(0, 0), tzinfo=tz).astimezone(UTC)
+
+
+def next_occurrence(notice: Notice, after: datetime) -> datetime | None:
+    """The next send of a repeating notice after `after` (same local time), or None when it is over."""
+    if notice.repeat == "none":
+        return None
+    tz = ZoneInfo(notice.timezone)
+    step = timedelta(days=1 if notice.repeat == "daily" else 7)
+    first_local = notice.first_at.astimezone(tz)
+    day = first_local.date()
+    while True:
+        day += step
+        at = datetime.combine(day, first_local.time(), tzinfo=tz).astimezone(UTC)
+        if at > after:
+            break
+    if notice.repeat_until is not None and at >= notice.repeat_until:
+        return None
+    return at
+
+
+@dataclass
+class Audience:
+    """Where (the whole area, or chosen grids / buildings) and who (residents, only households with care
+    needs, roles, the bound group chats)."""
+
+    grids: list[int] = field(default_factory=list)  # empty with no buildings: the sender's whole area
+    buildings: list[int] = field(default_factory=list)
+    residents: bool = True
+    care_only: bool = False
+    roles: list[str] = field(default_factory=list)
+    groups: bool = False
+
+    def to_json(self) -> dict:
+        return {"grids": self.grids, "buildings": self.buildings, "residents": self.residents,
+                "care_only": self.care_only, "roles": self.roles, "groups": self.groups}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Audience:
+        return cls(grids=list(d.get("grids", [])), buildings=list(d.get("buildings", [])),
+                   residents=bool(d.get("residents", True)), care_only=bool(d.get("care_only", False)),
+                   roles=[r for r in d.get("roles", []) if r in AUDIENCE_ROLES], groups=bool(d.get("groups", False)))
+
+    def empty(self) -> bool:
+        return not (self.residents or self.roles or self.groups)
+
+
+async def sender_community(session: AsyncSession, actor: Actor) -> Community:
+    """The community a staff member sends in (the first they serve in, for now)."""
+    scopes = actor.scopes_for(SENDER_ROLES)
+    if not scopes and not actor.superadmin:
+        raise PermissionDenied()
+    if scopes:
+        community = await session.get(Community, scopes[0].community_id)
+    else:
+        community = (await session.exec(select(Community).order_by(Community.id))).first()
+    if community is None:
+        raise DomainError("not_found")
+    return community
+
+
+async def area_buildings(session: AsyncSession, actor: Actor, community_id: int) -> list[Building]:
+    rows = (await session.exec(select(Building).where(Building.community_id == community_id)
+                               .order_by(Building.grid_id, Building.id))).all()
+    return [b for b in rows if actor.covering(SENDER_ROLES, community_id, b.grid_id)]
+
+
+async def area_grids(session: AsyncSession, actor: Actor, community_id: int) -> list[Grid]:
+    rows = (await session.exec(select(Grid).where(Grid.community_id == community_id).order_by(Grid.id))).all()
+    return [g for g in rows if actor.covering(SENDER_ROLES, community_id, g.id)]
+
+
+async def check_audience(session: AsyncSession, actor: Actor, community_id: int, audience: Audience) -> Audience:
+    """Refuse anything outside the sender's scope (callback data is never trusted). For grid staff "the
+    whole area" becomes their grids."""
+    if not audience.grids and not audience.buildings and not actor.covering(SENDER_ROLES, community_id, None):
+        audience.grids = [g.id for g in await area_grids(session, actor, community_id)]
+        if not audience.grids:
+            raise PermissionDenied()
+    for gid in audience.grids:
+        g = await session.get(Grid, gid)
+        if g is None or g.community_id != community_id or not actor.covering(SENDER_ROLES, community_id, gid):
+            raise PermissionDenied()
+    for bid in audience.buildings:
+        b = await session.get(Building, bid)
+        if b is None or b.community_id != community_id or not actor.covering(SENDER_ROLES, community_id, b.grid_id):
+            raise PermissionDenied()
+    if audience.empty():
+        raise DomainError("audience_empty")
+    return audience
+
+
+async def places(session: AsyncSession, notice: Notice) -> list[Building]:
+    """The buildings a notice is for: chosen buildings and grids, or (neither chosen) the whole community."""
+    a = Audience.from_json(notice.audience)
+    rows = (await session.exec(select(Building).where(Building.community_id == notice.community_id))).all()
+    if a.buildings or a.grids:
+        return [b for b in rows if b.id in a.buildings or b.grid_id in a.grids]
+    return list(rows)
+
+
+@dataclass
+class Resolved:
+    people: list[tuple[Person, int | None, int | None]]  # (person, building id, household id)
+    groups: list[GroupChat]
+    care_households: list[int]  # households with care needs in the area (for door-knocks)
+
+
+async def resolve(session: AsyncSession, notice: Notice) -> Resolved:
+    """Every recipient once: residents of the buildings (optionally only households with care needs),
+    people holding the chosen roles there, and the group chats bound to those buildings or grids."""
+    a = Audience.from_json(notice.audience)
+    buildings = await places(session, notice)
+    bids = {b.id for b in buildings}
+    gids = {b.grid_id for b in buildings}
+    people: dict[int, tuple[Person, int | None, int | None]] = {}
+    care: list[int] = []
+    if bids:
+        rows = (await session.exec(select(Person, Household).join(Household, Household.id == Person.household_id)
+                                   .where(Household.building_id.in_(bids)).order_by(Person.id))).all()
+        for person, hh in rows:
+            if hh.care_needs and hh.id not in care:
+                care.append(hh.id)
+            if not a.residents or (a.care_only and not hh.care_needs):
+                continue
+            if person.tg_user_id is None or person.deleted_at is not None:
+                continue
+            people[person.id] = (person, hh.building_id, hh.id)
+    if a.roles and bids:
+        grants = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+            RoleGrant.revoked_at.is_(None), RoleGrant.community_id == notice.community_id,
+            RoleGrant.role.in_(a.roles), Person.tg_user_id.is_not(None), Person.deleted_at.is_(None)))).all()
+        for g, person in grants:
+            if (g.grid_id is None or g.grid_id in gids) and person.id not in people:
+                people[person.id] = (person, None, person.household_id)
+    groups: list[GroupChat] = []
+    if a.groups and bids:
+        rows = (await session.exec(select(GroupChat).where(GroupChat.community_id == notice.community_id,
+                                                           GroupChat.active.is_(True)))).all()
+        groups = [g for g in rows if (g.building_id in bids) or (g.building_id is None and g.grid_id in gids)
+                  or (g.building_id is None and g.grid_id is None and not (a.grids or a.buildings))]
+    reachable = [t for t in people.values() if t[0].unreachable_since is None]
+    return Resolved(people=reachable, groups=groups, care_households=care)
+
+
+def text_for(notice: Notice, locale: str) -> str:
+    return notice.translations.get(locale) or notice.text
+
+
+async def ack(session: AsyncSession, send_id: int, person: Person, now: datetime) -> bool:
+    """Record "I have read this". Returns False if it was already recorded. A send that did not go to this
+    person (a forged or foreign button) is refused."""
+    d = (await session.exec(select(NoticeDelivery).where(NoticeDelivery.send_id == send_id,
+                                                         NoticeDelivery.person_id == person.id))).first()
+    if d is None:
+        raise DomainError("not_found")
+    if d.acked_at is not None:
+        return False
+    d.acked_at = now
+    return True
+
+
+async def may_manage(session: AsyncSession, actor: Actor, notice: Notice) -> None:
+    """The sender, or staff/admins of the whole community, may see rates, remind, edit and cancel."""
+    if actor.superadmin or notice.created_by_id == actor.person_id:
+        return
+    if actor.covering((Role.STAFF, Role.ADMIN), notice.community_id, None):
+        return
+    raise PermissionDenied()
+
+
+@dataclass
+class Rates:
+    total: int
+    acked: int
+    by_building: list[tuple[str, int, int]]  # (building label, acked, total)
+
+
+async def ack_rates(session: AsyncSession, send_id: int, locale: str) -> Rates:
+    rows = (await session.exec(select(NoticeDelivery.building_id, func.count(), func.count(NoticeDelivery.acked_at))
+                               .where(NoticeDelivery.send_id == send_id, NoticeDelivery.person_id.is_not(None))
+                               .group_by(NoticeDelivery.building_id))).all()
+    out = []
+    for bid, total, acked in rows:
+        b = await session.get(Building, bid) if bid else None
+        out.append((b.label(locale) if b else "—", acked, total))
+    out.sort(key=lambda r: (r[1] / r[2] if r[2] else 1, r[0]))
+    return Rates(total=sum(r[2] for r in out), acked=sum(r[1] for r in out), by_building=out)
+
+
+async def not_acked(session: AsyncSession, send_id: int) -> list[Person]:
+    rows = (await session.exec(select(Person).join(NoticeDelivery, NoticeDelivery.person_id == Person.id).where(
+        NoticeDelivery.send_id == send_id, NoticeDelivery.acked_at.is_(None), Person.deleted_at.is_(None),
+        Person.unreachable_since.is_(None)))).all()
+    return list(rows)
+
+
+async def silent_care_households(session: AsyncSession, send: NoticeSend, notice: Notice) -> list[Household]:
+    """Households with care needs in the alert's area where nobody acknowledged: someone knocks on the door.
+    Households with no Telegram user at all are included: they could not read the alert."""
+    resolved = await resolve(session, notice)
+    acked = set((await session.exec(select(NoticeDelivery.household_id).where(
+        NoticeDelivery.send_id == send.id, NoticeDelivery.acked_at.is_not(None)))).all())
+    out = []
+    for hid in resolved.care_households:
+        if hid not in acked:
+            out.append(await session.get(Household, hid))
+    return [h for h in out if h is not None]
+
+
+async def scheduled_in_scope(session: AsyncSession, actor: Actor) -> list[Notice]:
+    rows = (await session.exec(select(Notice).where(Notice.status == "scheduled").order_by(Notice.first_at))).all()
+    out = []
+    for n in rows:
+        try:
+            await may_manage(session, actor, n)
+        except PermissionDenied:
+            continue
+        out.append(n)
+    return out
+
+
+async def cancel(session: AsyncSession, actor: Actor, notice_id: int, now: datetime) -> Notice:
+    notice = await session.get(Notice, notice_id)
+    if notice is None:
+        raise DomainError("not_found")
+    await may_manage(session, actor, notice)
+    if notice.status != "scheduled":
+        raise DomainError("already_done")
+    notice.status, notice.cancelled_at = "cancelled", now
+    return notice
+
+
+BIND_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+async def bind_options(session: AsyncSession, actor: Actor) -> list[tuple[str, int, object]]:
+    """What a staff member may bind a group to: (kind c|g|b, id, the community/grid/building)."""
+    out: list[tuple[str, int, object]] = []
+    for c in (await session.exec(select(Community).order_by(Community.id))).all():
+        if actor.covering(BIND_ROLES, c.id, None):
+            out.append(("c", c.id, c))
+        for g in (await session.exec(select(Grid).where(Grid.community_id == c.id).order_by(Grid.id))).all():
+            if actor.covering(BIND_ROLES, c.id, g.id):
+                out.append(("g", g.id, g))
+                for b in (await session.exec(select(Building).where(Building.grid_id == g.id)
+                                             .order_by(Building.id))).all():
+                    out.append(("b", b.id, b))
+    return out
+
+
+async def bind_group(session: AsyncSession, actor: Actor, chat_id: int, title: str, kind: str, target_id: int,
+                     locale: str, now: datetime) -> tuple[GroupChat, object]:
+    """Bind a group chat to a community, grid or building; only staff/admins of that scope may."""
+    if kind == "b":
+        place = await session.get(Building, target_id)
+        community_id, grid_id, building_id = (place.community_id, place.grid_id, place.id) if place else (0, 0, 0)
+    elif kind == "g":
+        place = await session.get(Grid, target_id)
+        community_id, grid_id, building_id = (place.community_id, place.id, None) if place else (0, 0, None)
+    elif kind == "c":
+        place = await session.get(Community, target_id)
+        community_id, grid_id, building_id = (place.id, None, None) if place else (0, None, None)
+    else:
+        place = None
+    if place is None:
+        raise DomainError("not_found")
+    if not actor.covering(BIND_ROLES, community_id, grid_id):
+        raise PermissionDenied()
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id))).first()
+    if group is None:
+        group = GroupChat(chat_id=chat_id)
+        session.add(group)
+    group.title, group.community_id, group.grid_id, group.building_id = title[:128], community_id, grid_id, building_id
+    group.bound_by_id, group.bound_at, group.active, group.locale = actor.person_id, now, True, locale
+    return group, place
+
+
+async def unbind_group(session: AsyncSession, actor: Actor, chat_id: int) -> GroupChat:
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id,
+                                                        GroupChat.active.is_(True)))).first()
+    if group is None:
+        raise DomainError("group_not_bound")
+    if not actor.covering(BIND_ROLES, group.community_id, group.grid_id):
+        raise PermissionDenied()
+    group.active = False
+    return group
+
+
+async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: Telegram gave it a new id; keep the binding."""
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == old_chat_id))).first()
+    if group is not None:
+        group.chat_id = new_chat_id
+        await session.commit()

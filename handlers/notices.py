@@ -1,0 +1,602 @@
+"""Notices and alerts: staff compose (`/notice`), list, edit and cancel (`/notices`); residents read the
+latest (“📢 Notices”) and acknowledge.
+
+```mermaid
+stateDiagram-v2
+    [*] --> text: /notice
+    text --> audience: text, or a photo / document with a caption
+    audience --> level: Next (at least one kind of recipient)
+    level --> ack
+    ack --> when
+    when --> translations: Now
+    when --> time: At a set time / Every day / Every week
+    time --> until: repeating
+    time --> translations
+    until --> translations
+    translations --> tr_text: a language
+    tr_text --> translations
+    translations --> preview: Continue
+    preview --> [*]: Send (due work sends it at its time)
+```
+Nothing goes out before Send; every step keeps what was entered before it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import notify
+from bot.config import LOCALES, Settings
+from bot.filters import ButtonText, NotCommand, Private
+from bot.i18n import _, get_i18n
+from bot.keyboards.callbacks import ComposeCB, NoticeCB
+from bot.notice_jobs import schedule_send
+from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
+from bot.services import notices
+from bot.services.audit import audit
+from bot.services.errors import DomainError, PermissionDenied
+from bot.services.permissions import Actor
+from bot.texts import LANGUAGE_NAMES
+from handlers.ui import edit_markup, edit_text, refusal
+from models import DueWork, Person
+from models.notices import Notice, NoticeDelivery, NoticeSend
+
+router = RouterTemplate("notices")
+router.message.filter(Private())
+
+ROLE_BUTTONS = (("volunteer", "🙋"), ("staff", "🧰"), ("doctor", "🩺"))
+
+
+class N(StatesGroup):
+    text = State()
+    audience = State()
+    buildings = State()
+    level = State()
+    ack = State()
+    when = State()
+    time = State()
+    until = State()
+    translations = State()
+    tr_text = State()
+    preview = State()
+    edit = State()
+
+
+def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=t, callback_data=ComposeCB(step=s, value=v).pack()) for t, s, v in row] for row in rows])
+
+
+def _may_send(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*notices.SENDER_ROLES)
+
+
+def level_label(level: str) -> str:
+    return _(notify.LEVEL_LABELS.get(level, notify.LEVEL_LABELS["info"]))
+
+
+def role_label(code: str) -> str:
+    return {"volunteer": _("Volunteers"), "staff": _("Community workers"), "doctor": _("Doctors")}.get(code, code)
+
+
+# --- composing -------------------------------------------------------------------------------------------
+
+@router.message(Command("notice"))
+async def cmd_notice(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
+    await start_notice(message.bot, message.chat.id, state, session, actor)
+
+
+async def start_notice(bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
+    if not _may_send(actor):
+        await bot.send_message(chat_id, refusal("forbidden"))
+        return
+    community = await notices.sender_community(session, actor)
+    await state.clear()
+    await state.set_state(N.text)
+    await state.set_data({"community_id": community.id, "aud": notices.Audience().to_json(), "tr": {}})
+    await bot.send_message(chat_id, _("Write the notice. Send the text, or one photo or document with the text as "
+                                      "its caption. (/cancel to stop.)"))
+
+
+@router.message(StateFilter(N.text), NotCommand())
+async def on_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
+    media_kind, media = None, None
+    if message.photo:
+        media_kind, media = "photo", message.photo[-1].file_id
+    elif message.document:
+        media_kind, media = "document", message.document.file_id
+    elif message.text is None:
+        await message.answer(_("Please send text, a photo or a document."))
+        return
+    try:
+        text = notices.clean_text(message.caption if media else message.text, caption=media is not None)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(text=text, media_kind=media_kind, media=media)
+    await state.set_state(N.audience)
+    data = await state.get_data()
+    await message.answer(_("Who should receive it? Tap to choose, then Next."),
+                         reply_markup=await _audience_kb(session, actor, data))
+
+
+async def _audience_kb(session: AsyncSession, actor: Actor, data: dict) -> InlineKeyboardMarkup:
+    a = notices.Audience.from_json(data["aud"])
+    grids = await notices.area_grids(session, actor, data["community_id"])
+    mark = lambda on: "☑️ " if on else "⬜ "  # noqa: E731
+    whole = not a.grids and not a.buildings
+    rows = [[(mark(whole) + _("My whole area"), "whole", "-")]]
+    if len(grids) > 1:
+        loc = get_i18n().current_locale
+        rows += [[(mark(g.id in a.grids) + g.label(loc), "grid", str(g.id))] for g in grids]
+    rows.append([((_("🏢 Buildings: {n} chosen").format(n=len(a.buildings)) if a.buildings
+                   else _("🏢 Choose buildings…")), "blds", "-")])
+    rows.append([(mark(a.residents) + _("Residents"), "res", "-"),
+                 (mark(a.care_only) + _("Only households with care needs"), "care", "-")])
+    rows.append([(mark(code in a.roles) + icon + " " + role_label(code), "role", code) for code, icon in ROLE_BUTTONS])
+    rows.append([(mark(a.groups) + _("💬 Group chats"), "groups", "-")])
+    rows.append([(_("➡️ Next"), "next", "-"), (_("✖️ Cancel"), "cancel", "-")])
+    return _kb(rows)
+
+
+async def _buildings_kb(session: AsyncSession, actor: Actor, data: dict, locale: str) -> InlineKeyboardMarkup:
+    a = notices.Audience.from_json(data["aud"])
+    rows = [[(("☑️ " if b.id in a.buildings else "⬜ ") + b.label(locale), "bld", str(b.id))]
+            for b in (await notices.area_buildings(session, actor, data["community_id"]))[:60]]
+    rows.append([(_("⬅️ Back"), "back", "-")])
+    return _kb(rows)
+
+
+@router.callback_query(ComposeCB.filter())
+async def on_compose(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, session: AsyncSession,
+                     person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
+    if person is None or not _may_send(actor):
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    step, value, loc = callback_data.step, callback_data.value, person.locale
+    current = await state.get_state()
+    data = await state.get_data()
+    audience_steps = ("whole", "grid", "blds", "res", "care", "role", "groups", "next")
+    expected = {**{s: N.audience.state for s in audience_steps}, "bld": N.buildings.state, "back": N.buildings.state,
+                "level": N.level.state, "ack": N.ack.state, "when": N.when.state, "tr": N.translations.state,
+                "ok": N.preview.state, "cancel": None, "noop": None}
+    if step not in expected or (expected[step] is not None and expected[step] != current) or \
+            (step != "cancel" and step != "noop" and "community_id" not in data):
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    if step == "noop":
+        await query.answer(_("This is a preview."))
+        return
+    if step == "cancel":
+        await query.answer()
+        await state.clear()
+        await edit_markup(query.message, None)
+        await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
+        return
+    try:
+        await _compose_step(query, step, value, state, session, actor, data, loc, clock, settings)
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+
+
+async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMContext, session: AsyncSession,
+                        actor: Actor, data: dict, loc: str, clock: Clock, settings: Settings) -> None:
+    send = query.bot.send_message
+    chat = query.from_user.id
+    a = notices.Audience.from_json(data["aud"])
+    if step in ("whole", "grid", "res", "care", "role", "groups", "bld"):
+        if step == "whole":
+            a.grids, a.buildings = [], []
+        elif step == "grid":
+            gid = int(value) if value.isdigit() else -1
+            if gid not in {g.id for g in await notices.area_grids(session, actor, data["community_id"])}:
+                raise PermissionDenied()
+            a.grids = sorted(set(a.grids) ^ {gid})
+        elif step == "bld":
+            bid = int(value) if value.isdigit() else -1
+            if bid not in {b.id for b in await notices.area_buildings(session, actor, data["community_id"])}:
+                raise PermissionDenied()
+            a.buildings = sorted(set(a.buildings) ^ {bid})
+        elif step == "res":
+            a.residents = not a.residents
+        elif step == "care":
+            a.care_only = not a.care_only
+            a.residents = a.residents or a.care_only
+        elif step == "role":
+            if value not in notices.AUDIENCE_ROLES:
+                raise DomainError("not_found")
+            a.roles = sorted(set(a.roles) ^ {value})
+        elif step == "groups":
+            a.groups = not a.groups
+        await state.update_data(aud=a.to_json())
+        await query.answer()
+        data = await state.get_data()
+        kb = await (_buildings_kb(session, actor, data, loc) if step == "bld" else _audience_kb(session, actor, data))
+        await edit_markup(query.message, kb)
+        return
+    await query.answer()
+    if step == "blds":
+        await state.set_state(N.buildings)
+        await edit_markup(query.message, await _buildings_kb(session, actor, data, loc))
+    elif step == "back":
+        await state.set_state(N.audience)
+        await edit_markup(query.message, await _audience_kb(session, actor, data))
+    elif step == "next":
+        a = await notices.check_audience(session, actor, data["community_id"], a)
+        await state.update_data(aud=a.to_json())
+        await state.set_state(N.level)
+        await edit_markup(query.message, None)
+        await send(chat, _("What kind of notice is it?"), reply_markup=_kb(
+            [[(level_label(lv), "level", lv)] for lv in notices.LEVELS]))
+    elif step == "level":
+        if value not in notices.LEVELS:
+            raise DomainError("not_found")
+        await state.update_data(level=value)
+        await state.set_state(N.ack)
+        await edit_markup(query.message, None)
+        await send(chat, _("{level}. Ask everyone to press “I have read this”? You will see who has read it.")
+                   .format(level=level_label(value)),
+                   reply_markup=_kb([[(_("Yes, ask them"), "ack", "1"), (_("No"), "ack", "0")]]))
+    elif step == "ack":
+        await state.update_data(ack=value == "1")
+        await state.set_state(N.when)
+        await edit_markup(query.message, None)
+        await send(chat, _("When should it go out?"), reply_markup=_kb([
+            [(_("Now"), "when", "now")], [(_("At a set time"), "when", "at")],
+            [(_("Every day"), "when", "daily")], [(_("Every week"), "when", "weekly")]]))
+    elif step == "when":
+        if value not in ("now", "at", "daily", "weekly"):
+            raise DomainError("not_found")
+        await edit_markup(query.message, None)
+        if value == "now":
+            await state.update_data(when="now", repeat="none", first_at=None, until=None)
+            await _ask_translations(query.message, state)
+            return
+        await state.update_data(when=value, repeat="none" if value == "at" else value)
+        await state.set_state(N.time)
+        await send(chat, _("Type the date and time, for example 18:30 or 11-24 09:00 (time in the community)."))
+    elif step == "tr":
+        if value == "done":
+            await edit_markup(query.message, None)
+            await _preview(query.message, state, session, settings, clock)
+            return
+        if value not in LOCALES:
+            raise DomainError("not_found")
+        await state.update_data(tr_locale=value)
+        await state.set_state(N.tr_text)
+        await edit_markup(query.message, None)
+        await send(chat, _("Type the {language} text.").format(language=LANGUAGE_NAMES[value]))
+    elif step == "ok":
+        await edit_markup(query.message, None)
+        await _confirm(query.message, state, session, actor, clock, settings)
+
+
+async def _community_tz(session: AsyncSession, data: dict, settings: Settings) -> tuple[str, str]:
+    from models import Community
+
+    c = await session.get(Community, data["community_id"])
+    return (c.timezone if c and c.timezone else settings.timezone,
+            c.quiet_hours if c and c.quiet_hours else settings.notice_quiet_hours)
+
+
+@router.message(StateFilter(N.time), NotCommand())
+async def on_time(message: Message, state: FSMContext, session: AsyncSession, clock: Clock,
+                  settings: Settings) -> None:
+    data = await state.get_data()
+    tz, _quiet = await _community_tz(session, data, settings)
+    try:
+        at = notices.parse_when(message.text, clock.now(), tz)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(first_at=at.isoformat())
+    if data.get("repeat", "none") == "none":
+        await _ask_translations(message, state)
+        return
+    await state.set_state(N.until)
+    await message.answer(_("Until which day (the last day it goes out)? For example 12-31."))
+
+
+@router.message(StateFilter(N.until), NotCommand())
+async def on_until(message: Message, state: FSMContext, session: AsyncSession, settings: Settings) -> None:
+    data = await state.get_data()
+    tz, _quiet = await _community_tz(session, data, settings)
+    try:
+        until = notices.parse_until(message.text, datetime.fromisoformat(data["first_at"]), tz)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(until=until.isoformat())
+    await _ask_translations(message, state)
+
+
+async def _ask_translations(message: Message, state: FSMContext) -> None:
+    await state.set_state(N.translations)
+    data = await state.get_data()
+    done = data.get("tr", {})
+    rows = [[(("✏️ " if loc in done else "➕ ") + LANGUAGE_NAMES[loc], "tr", loc)] for loc in LOCALES]
+    rows.append([(_("➡️ Continue to the preview"), "tr", "done")])
+    added = ", ".join(LANGUAGE_NAMES[loc] for loc in done) or _("none")
+    await message.answer(_("Add a translation? Everyone gets the version in their own language if there is one, "
+                           "otherwise your text. Added: {added}.").format(added=added), reply_markup=_kb(rows))
+
+
+@router.message(StateFilter(N.tr_text), NotCommand())
+async def on_tr_text(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        text = notices.clean_text(message.text, caption=bool(data.get("media")))
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(tr={**data.get("tr", {}), data.get("tr_locale", "en"): text})
+    await _ask_translations(message, state)
+
+
+@router.message(StateFilter(N.audience, N.buildings, N.level, N.ack, N.when, N.translations, N.preview),
+                NotCommand())
+async def press_a_button(message: Message) -> None:
+    await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
+
+
+def _draft(data: dict, tz: str, quiet: str, settings: Settings, person_id: int | None) -> Notice:
+    first = datetime.fromisoformat(data["first_at"]) if data.get("first_at") else None
+    return Notice(community_id=data["community_id"], created_by_id=person_id, text=data["text"],
+                  translations=data.get("tr", {}), media_kind=data.get("media_kind"), media=data.get("media"),
+                  level=data.get("level", "info"), ack_required=bool(data.get("ack")), audience=data["aud"],
+                  repeat=data.get("repeat", "none"), first_at=first,
+                  repeat_until=datetime.fromisoformat(data["until"]) if data.get("until") else None, timezone=tz,
+                  quiet_hours=quiet, ack_remind_minutes=settings.notice_ack_remind_minutes,
+                  doorknock_minutes=settings.notice_doorknock_minutes)
+
+
+def _when_text(notice: Notice) -> str:
+    if notice.first_at is None:
+        return _("now")
+    tz = ZoneInfo(notice.timezone)
+    local = notice.first_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if notice.repeat == "none":
+        return local
+    # repeat_until is the end of the last day: show that day
+    until = (notice.repeat_until.astimezone(tz) - timedelta(days=1)).date().isoformat() if notice.repeat_until else "—"
+    return (_("every day from {start} until {until}") if notice.repeat == "daily"
+            else _("every week from {start} until {until}")).format(start=local, until=until)
+
+
+async def _preview(message: Message, state: FSMContext, session: AsyncSession, settings: Settings,
+                   clock: Clock) -> None:
+    data = await state.get_data()
+    tz, quiet = await _community_tz(session, data, settings)
+    notice = _draft(data, tz, quiet, settings, None)
+    resolved = await notices.resolve(session, notice)
+    loc = get_i18n().current_locale
+    markup = _kb([[(_("✅ I have read this"), "noop", "-")]]) if notice.ack_required else None
+    shown = notify.notice_text(notice, loc, caption=notice.media is not None)
+    await message.answer(_("Preview — this is what residents will see:"))
+    if notice.media_kind == "photo":
+        await message.answer_photo(notice.media, caption=shown, reply_markup=markup)
+    elif notice.media_kind == "document":
+        await message.answer_document(notice.media, caption=shown, reply_markup=markup)
+    else:
+        await message.answer(shown, reply_markup=markup)
+    lines = [_("It will go to {people} people and {groups} group chats.").format(
+        people=len(resolved.people), groups=len(resolved.groups)),
+        _("When: {when}").format(when=_when_text(notice))]
+    start = notice.first_at or clock.now()
+    if notices.waits_for_morning(notice.level):
+        later = notices.after_quiet_hours(start, notices.parse_hours(quiet), tz)
+        if later != start:
+            lines.append(_("That is within the quiet hours ({quiet}): information and blue notices wait until "
+                           "they end.").format(quiet=quiet))
+    if not resolved.people and not resolved.groups:
+        lines.append(_("Nobody is registered in this audience yet."))
+    await state.set_state(N.preview)
+    await message.answer("\n".join(lines), reply_markup=_kb([[(_("✅ Send"), "ok", "-")],
+                                                              [(_("✖️ Cancel"), "cancel", "-")]]))
+
+
+async def _confirm(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                   settings: Settings) -> None:
+    data = await state.get_data()
+    now = clock.now()
+    tz, quiet = await _community_tz(session, data, settings)
+    a = await notices.check_audience(session, actor, data["community_id"], notices.Audience.from_json(data["aud"]))
+    data["aud"] = a.to_json()
+    notice = _draft(data, tz, quiet, settings, actor.person_id)
+    if notice.first_at is not None and notice.first_at <= now:
+        await state.set_state(N.time)
+        await message.answer(refusal("when_past"))
+        return
+    notice.first_at = notice.first_at or now
+    notice.created_at = now
+    session.add(notice)
+    await session.flush()
+    schedule_send(session, notice, notice.first_at, now)
+    audit(session, actor_id=actor.person_id, action="send_notice", at=now, notice=notice.id, level=notice.level)
+    await session.commit()
+    await state.clear()
+    if notice.first_at <= now:
+        await message.answer(_("Notice #{id} is on its way. Its progress will appear here.").format(id=notice.id))
+    else:
+        await message.answer(_("Notice #{id} is scheduled: {when}. /notices lists, edits and cancels it.").format(
+            id=notice.id, when=_when_text(notice)))
+
+
+# --- staff: list, rates, reminders, edit, cancel -----------------------------------------------------------
+
+@router.message(Command("notices"))
+async def cmd_notices(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
+                      clock: Clock) -> None:
+    if person is None or not _may_send(actor):
+        await message.answer(refusal("forbidden"))
+        return
+    scheduled = await notices.scheduled_in_scope(session, actor)
+    for n in scheduled[:10]:
+        text = _("🗓 Notice #{id} ({level}) — {when}:\n{text}").format(
+            id=n.id, level=level_label(n.level), when=_when_text(n), text=n.text[:300])
+        await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text=_("✏️ Edit text"), callback_data=NoticeCB(action="edit", id=n.id).pack()),
+            InlineKeyboardButton(text=_("✖️ Cancel it"), callback_data=NoticeCB(action="cancel", id=n.id).pack())]]))
+    sends = (await session.exec(select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
+                                .order_by(NoticeSend.id.desc()).limit(50))).all()
+    shown = 0
+    for send, n in sends:
+        try:
+            await notices.may_manage(session, actor, n)
+        except PermissionDenied:
+            continue
+        shown += 1
+        if shown > 5:
+            break
+        rates = await notices.ack_rates(session, send.id, person.locale)
+        line = _("📨 Notice #{id} ({level}), sent {when}: {n} recipients.").format(
+            id=n.id, level=level_label(n.level), when=send.due_at.astimezone(ZoneInfo(n.timezone)).strftime(
+                "%m-%d %H:%M"), n=send.recipients)
+        buttons = []
+        if n.ack_required:
+            line += " " + _("Read: {acked} of {total}.").format(acked=rates.acked, total=rates.total)
+            buttons = [[InlineKeyboardButton(text=_("📊 By building"),
+                                             callback_data=NoticeCB(action="rates", id=send.id).pack()),
+                        InlineKeyboardButton(text=_("🔔 Remind the others"),
+                                             callback_data=NoticeCB(action="remind", id=send.id).pack())]]
+        await message.answer(line + "\n" + n.text[:200],
+                             reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
+    if not scheduled and shown == 0:
+        await message.answer(_("No notices yet. Send one with /notice."))
+    audit(session, actor_id=actor.person_id, action="read_notices", at=clock.now(), count=shown)
+    await session.commit()
+
+
+@router.callback_query(NoticeCB.filter())
+async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state: FSMContext, session: AsyncSession,
+                           person: Person | None, actor: Actor, clock: Clock) -> None:
+    if person is None:
+        await query.answer(refusal("not_registered"), show_alert=True)
+        return
+    action, now = callback_data.action, clock.now()
+    try:
+        if action == "ack":
+            first = await notices.ack(session, callback_data.id, person, now)
+            await session.commit()
+            await query.answer(_("Thank you, noted.") if first else _("Already noted. Thank you!"))
+            await edit_markup(query.message, InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("✅ Read"), callback_data=NoticeCB(action="read", id=callback_data.id).pack())]]))
+        elif action == "read":
+            await query.answer(_("Already noted. Thank you!"))
+        elif action in ("rates", "remind"):
+            send = await session.get(NoticeSend, callback_data.id)
+            notice = await session.get(Notice, send.notice_id) if send else None
+            if notice is None:
+                raise DomainError("not_found")
+            await notices.may_manage(session, actor, notice)
+            if action == "rates":
+                rates = await notices.ack_rates(session, send.id, person.locale)
+                audit(session, actor_id=actor.person_id, action="read_notice_rates", at=now, notice=notice.id)
+                await session.commit()
+                lines = [_("Notice #{id}: read by {acked} of {total}.").format(id=notice.id, acked=rates.acked,
+                                                                               total=rates.total)]
+                lines += [f"• {label}: {acked}/{total} ({round(100 * acked / total) if total else 0}%)"
+                          for label, acked, total in rates.by_building]
+                await query.answer()
+                await query.bot.send_message(query.from_user.id, "\n".join(lines))
+            else:
+                if send.reminded_at is not None and (now - send.reminded_at).total_seconds() < 1800:
+                    raise DomainError("reminded_recently")
+                people = await notices.not_acked(session, send.id)
+                notify.ack_reminder(session, notice, send.id, people, now)
+                send.reminded_at = now
+                audit(session, actor_id=actor.person_id, action="notice_reminder", at=now, notice=notice.id,
+                      count=len(people))
+                await session.commit()
+                await query.answer(_("A reminder goes to {n} people.").format(n=len(people)), show_alert=True)
+        elif action == "cancel":
+            notice = await notices.cancel(session, actor, callback_data.id, now)
+            await session.exec(update(DueWork).where(DueWork.status == "pending",
+                                                     DueWork.key.like(f"notice:{notice.id}:%"))
+                               .values(status="cancelled", done_at=now))
+            audit(session, actor_id=actor.person_id, action="cancel_notice", at=now, notice=notice.id)
+            await session.commit()
+            await query.answer()
+            await edit_text(query.message, _("Notice #{id} is cancelled; it will not go out.").format(id=notice.id))
+        elif action == "edit":
+            notice = await session.get(Notice, callback_data.id)
+            if notice is None:
+                raise DomainError("not_found")
+            await notices.may_manage(session, actor, notice)
+            if notice.status != "scheduled":
+                raise DomainError("already_done")
+            await query.answer()
+            await state.clear()
+            await state.set_state(N.edit)
+            await state.update_data(edit_id=notice.id)
+            await query.bot.send_message(query.from_user.id, _(
+                "Type the new text for notice #{id}. Its translations will be removed (they would be out of "
+                "date).").format(id=notice.id))
+        else:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+
+
+@router.message(StateFilter(N.edit), NotCommand())
+async def on_edit_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                       clock: Clock) -> None:
+    data = await state.get_data()
+    notice = await session.get(Notice, data.get("edit_id", -1))
+    try:
+        if notice is None:
+            raise DomainError("not_found")
+        await notices.may_manage(session, actor, notice)
+        if notice.status != "scheduled":
+            raise DomainError("already_done")
+        text = notices.clean_text(message.text, caption=notice.media is not None)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code not in ("notice_empty", "notice_too_long"):
+            await state.clear()
+        return
+    notice.text, notice.translations = text, {}
+    audit(session, actor_id=actor.person_id, action="edit_notice", at=clock.now(), notice=notice.id)
+    await session.commit()
+    await state.clear()
+    await message.answer(_("Notice #{id} now reads:\n{text}").format(id=notice.id, text=text))
+
+
+# --- residents ---------------------------------------------------------------------------------------------
+
+@router.message(ButtonText("notices"))
+async def on_notices_button(message: Message, session: AsyncSession, person: Person | None) -> None:
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    rows = (await session.exec(select(NoticeDelivery, NoticeSend, Notice)
+                               .join(NoticeSend, NoticeSend.id == NoticeDelivery.send_id)
+                               .join(Notice, Notice.id == NoticeSend.notice_id)
+                               .where(NoticeDelivery.person_id == person.id)
+                               .order_by(NoticeSend.id.desc()).limit(5))).all()
+    if not rows:
+        await message.answer(_("No notices for you yet. When the community sends one, it appears here."))
+        return
+    await message.answer(_("The latest notices for you:"))
+    for delivery, send, notice in reversed(rows):
+        markup = None
+        if notice.ack_required and delivery.acked_at is None:
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("✅ I have read this"), callback_data=NoticeCB(action="ack", id=send.id).pack())]])
+        await message.answer(notify.notice_text(notice, person.locale), reply_markup=markup)
+
+
+@router.message(StateFilter(N.text), F.sticker)
+async def sticker_instead_of_text(message: Message) -> None:
+    await message.answer(_("Please send text, a photo or a document."))
