@@ -108,6 +108,10 @@ class TgUser:
                    "is_animated": False, "is_video": False}
         return await self._run({"message": self._message(self.private_chat(), sticker=sticker)})
 
+    async def send_photo(self, caption: str = "", file_id: str = "photo-1") -> Reply:
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600}]
+        return await self._run({"message": self._message(self.private_chat(), photo=photo, caption=caption)})
+
     async def share_contact(self, phone: str, user_id: int | None = None) -> Reply:
         contact = {"phone_number": phone, "first_name": self.first_name, "user_id": user_id or self.id}
         return await self._run({"message": self._message(self.private_chat(), contact=contact)})

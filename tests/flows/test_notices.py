@@ -300,3 +300,23 @@ async def test_red_alerts_overtake_routine_notices_already_queued(bot, user_fact
     last_red = max(i for i, t in enumerate(sent) if "shelter" in t)
     first_routine = min(i for i, t in enumerate(sent) if "library" in t)
     assert last_red < first_routine, sent
+
+
+async def test_a_photo_notice_goes_out_as_a_photo_with_its_caption(bot, user_factory, tg, clock):
+    admin, _worker, _vol, mei, *_rest, runner = await world(bot, user_factory)
+    await admin.send("/notice")
+    r = await admin.send_photo(caption="x" * 901)
+    assert "at most 900" in r.text  # a caption is shorter than a message
+    r = await admin.send_photo(caption="Testing site map")
+    assert "Who should receive it?" in r.text
+    await admin.press("Next")
+    await admin.press("(yellow)")
+    await admin.press("No")
+    await admin.press("Now")
+    r = await admin.press("Continue to the preview")
+    assert any(c.method == "sendPhoto" and "Testing site map" in c.text for c in r.calls)
+    await admin.press("Send")
+    await run(bot, runner, clock)
+    photos = [c for c in tg.calls if c.method == "sendPhoto" and c.chat_id == mei.id]
+    assert photos and photos[0].params.get("photo") == "photo-1"
+    assert photos[0].text.startswith("🟡 Level III alert (yellow)") and "Testing site map" in photos[0].text
