@@ -93,6 +93,8 @@ def error_text(code: str, **params: object) -> str:
         "until_format": _("Please type a day like 12-31 (or 2026-12-31)."),
         "until_before": _("The last day cannot be before the first send. Please type a later day."),
         "reminded_recently": _("A reminder was sent less than 30 minutes ago. Please give people a little time."),
+        "notice_started": _("This notice has already gone out once, so its time cannot be changed. Cancel it and "
+                            "send a new one."),
         "group_not_bound": _("This group is not bound to any place."),
         "stock_format": _("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
         "stock_range": _("Quantities go from 0 to {max}."),

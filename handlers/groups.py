@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.filters import BaseFilter, Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _, get_i18n
@@ -79,6 +79,13 @@ async def cmd_unbind(message: Message, session: AsyncSession, actor: Actor, cloc
     audit(session, actor_id=actor.person_id, action="unbind_group", at=clock.now(), chat=message.chat.id)
     await session.commit()
     await message.reply(_("This group will no longer receive the community's notices."))
+
+
+@router.my_chat_member()
+async def on_membership(event: ChatMemberUpdated, session: AsyncSession) -> None:
+    """Removed from a group: its binding stops, so notices are not sent into the void."""
+    if event.chat.type in ("group", "supergroup") and event.new_chat_member.status in ("left", "kicked"):
+        await notices.group_left(session, event.chat.id)
 
 
 @router.message(Command(*PRIVATE_ONLY))

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F
+from aiogram import Bot
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -71,6 +71,7 @@ class N(StatesGroup):
     tr_text = State()
     preview = State()
     edit = State()
+    edit_time = State()
 
 
 def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
@@ -447,6 +448,7 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
             id=n.id, level=level_label(n.level), when=_when_text(n), text=n.text[:300])
         await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
             InlineKeyboardButton(text=_("✏️ Edit text"), callback_data=NoticeCB(action="edit", id=n.id).pack()),
+            InlineKeyboardButton(text=_("🕒 Change time"), callback_data=NoticeCB(action="time", id=n.id).pack()),
             InlineKeyboardButton(text=_("✖️ Cancel it"), callback_data=NoticeCB(action="cancel", id=n.id).pack())]]))
     sends = (await session.exec(select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
                                 .order_by(NoticeSend.id.desc()).limit(50))).all()
@@ -529,13 +531,18 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
             await session.commit()
             await query.answer()
             await edit_text(query.message, _("Notice #{id} is cancelled; it will not go out.").format(id=notice.id))
+        elif action == "time":
+            notice = await notices.editable(session, actor, callback_data.id)
+            if await notices.has_gone_out(session, notice.id):
+                raise DomainError("notice_started")
+            await query.answer()
+            await state.clear()
+            await state.set_state(N.edit_time)
+            await state.update_data(edit_id=notice.id)
+            await query.bot.send_message(query.from_user.id, _(
+                "Type the new date and time for notice #{id}, for example 18:30 or 11-24 09:00.").format(id=notice.id))
         elif action == "edit":
-            notice = await session.get(Notice, callback_data.id)
-            if notice is None:
-                raise DomainError("not_found")
-            await notices.may_manage(session, actor, notice)
-            if notice.status != "scheduled":
-                raise DomainError("already_done")
+            notice = await notices.editable(session, actor, callback_data.id)
             await query.answer()
             await state.clear()
             await state.set_state(N.edit)
@@ -549,17 +556,40 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
 
 
+@router.message(StateFilter(N.edit_time), NotCommand())
+async def on_edit_time(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                       clock: Clock) -> None:
+    data = await state.get_data()
+    now = clock.now()
+    try:
+        notice = await notices.editable(session, actor, data.get("edit_id", -1))
+        if await notices.has_gone_out(session, notice.id):
+            raise DomainError("notice_started")
+        at = notices.parse_when(message.text, now, notice.timezone)
+        if notice.repeat_until is not None and at >= notice.repeat_until:
+            raise DomainError("until_before")
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code in ("not_found", "already_done", "forbidden", "notice_started"):
+            await state.clear()
+        return
+    await session.exec(update(DueWork).where(DueWork.status == "pending", DueWork.kind == "notice_due",
+                                             DueWork.key.like(f"notice:{notice.id}:%"))
+                       .values(status="cancelled", done_at=now, key=None))  # frees the key: the time may come back
+    notice.first_at = at
+    schedule_send(session, notice, at, now)
+    audit(session, actor_id=actor.person_id, action="edit_notice_time", at=now, notice=notice.id)
+    await session.commit()
+    await state.clear()
+    await message.answer(_("Notice #{id} is now scheduled: {when}.").format(id=notice.id, when=_when_text(notice)))
+
+
 @router.message(StateFilter(N.edit), NotCommand())
 async def on_edit_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
                        clock: Clock) -> None:
     data = await state.get_data()
-    notice = await session.get(Notice, data.get("edit_id", -1))
     try:
-        if notice is None:
-            raise DomainError("not_found")
-        await notices.may_manage(session, actor, notice)
-        if notice.status != "scheduled":
-            raise DomainError("already_done")
+        notice = await notices.editable(session, actor, data.get("edit_id", -1))
         text = notices.clean_text(message.text, caption=notice.media is not None)
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
@@ -596,7 +626,3 @@ async def on_notices_button(message: Message, session: AsyncSession, person: Per
                 text=_("✅ I have read this"), callback_data=NoticeCB(action="ack", id=send.id).pack())]])
         await message.answer(notify.notice_text(notice, person.locale), reply_markup=markup)
 
-
-@router.message(StateFilter(N.text), F.sticker)
-async def sticker_instead_of_text(message: Message) -> None:
-    await message.answer(_("Please send text, a photo or a document."))

@@ -418,3 +418,29 @@ async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: i
     if group is not None:
         group.chat_id = new_chat_id
         await session.commit()
+
+
+async def group_left(session: AsyncSession, chat_id: int) -> bool:
+    """The bot was removed from a group: stop sending there (binding again re-activates it)."""
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id,
+                                                        GroupChat.active.is_(True)))).first()
+    if group is None:
+        return False
+    group.active = False
+    await session.commit()
+    return True
+
+
+async def editable(session: AsyncSession, actor: Actor, notice_id: int) -> Notice:
+    """A scheduled notice this person may change (the sender, or community-wide staff)."""
+    notice = await session.get(Notice, notice_id)
+    if notice is None:
+        raise DomainError("not_found")
+    await may_manage(session, actor, notice)
+    if notice.status != "scheduled":
+        raise DomainError("already_done")
+    return notice
+
+
+async def has_gone_out(session: AsyncSession, notice_id: int) -> bool:
+    return (await session.exec(select(NoticeSend.id).where(NoticeSend.notice_id == notice_id))).first() is not None

@@ -15,6 +15,7 @@ from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
 
 GROUP = -100777
+BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}
 
 
 def texts_to(tg, chat_id: int) -> list[str]:
@@ -73,6 +74,8 @@ async def run(bot, runner, clock, seconds: int = 0) -> None:
 async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock):
     _admin, worker, _vol, mei, wang, jun, granny, runner = await world(bot, user_factory)
     await worker.send("/notice")
+    r = await worker.send_sticker()
+    assert "Please send text, a photo or a document" in r.text
     for bad, expected in [("   ", "write the text"), ("x" * 5000, "at most 3500")]:
         r = await worker.send(bad)
         assert expected in r.text, (bad[:5], r.text)
@@ -171,6 +174,17 @@ async def test_scheduled_and_repeating_notices_can_be_listed_edited_and_cancelle
     r = await admin.press_data("nt:cancel:3")
     assert "already been handled" in r.alert
     await admin.send("/notices")
+    r = await admin.press_data("nt:time:1")
+    assert "new date and time for notice #1" in r.text
+    r = await admin.send("yesterday")
+    assert "like 18:30" in r.text  # asked again
+    r = await admin.send("10:00")
+    assert "Notice #1 is now scheduled: 2026-03-01 10:00" in r.text
+    await admin.press_data("nt:time:1")
+    r = await admin.send("09:00")  # and back again
+    assert "Notice #1 is now scheduled: 2026-03-01 09:00" in r.text
+    r = await mei.press_data("nt:time:1")
+    assert "permission" in r.alert
     r = await admin.press_data("nt:edit:2")
     r = await admin.send("Daily: testing 8-11 at the east gate")
     assert "Notice #2 now reads" in r.text
@@ -178,7 +192,11 @@ async def test_scheduled_and_repeating_notices_can_be_listed_edited_and_cancelle
     assert not any("Testing at the gate" in t for t in texts_to(tg, mei.id))
     await run(bot, runner, clock, seconds=30 * 60)  # 09:00
     assert sum("Testing at the gate" in t for t in texts_to(tg, mei.id)) == 1
-    for _ in range(4):  # through 3 March and beyond
+    assert "already been handled" in (await admin.press_data("nt:time:1")).alert  # it went out
+    await run(bot, runner, clock, seconds=23 * 3600)  # 2 March 08:00: the daily one starts
+    r = await admin.press_data("nt:time:2")
+    assert "already gone out once" in r.alert
+    for _ in range(3):  # through 3 March and beyond
         await run(bot, runner, clock, seconds=24 * 3600)
     assert sum("east gate" in t for t in texts_to(tg, mei.id)) == 2  # 2 and 3 March, not the 4th
     assert not any("To be cancelled" in t for t in texts_to(tg, mei.id))
@@ -284,6 +302,15 @@ async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, cl
     await run(bot, runner, clock)
     assert len(texts_to(tg, GROUP)) == before
     assert any("After unbinding" in t for t in texts_to(tg, mei.id))
+    # Bound again, then the bot is removed from the group: the binding stops by itself.
+    await worker.send_in_group(GROUP, "/bind")
+    await worker.press_in_group(GROUP, "Building 1")
+    await tg.wait_handled(tg.push({"my_chat_member": {
+        "chat": {"id": GROUP, "type": "supergroup", "title": "Building 1"}, "from": worker.as_user(),
+        "date": 0, "old_chat_member": {"status": "member", "user": BOT_USER},
+        "new_chat_member": {"status": "kicked", "until_date": 0, "user": BOT_USER}}}))
+    session.expire_all()
+    assert not (await session.exec(select(GroupChat))).one().active
 
 
 async def test_red_alerts_overtake_routine_notices_already_queued(bot, user_factory, tg, clock):
