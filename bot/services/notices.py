@@ -72,6 +72,11 @@ def after_quiet_hours(at: datetime, quiet: tuple[time, time], timezone: str) -> 
     return datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
 
 
+def _typed(text: str | None) -> str:
+    """Dates and times as people type them: full-width digits, '/' for '-'."""
+    return unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
+
+
 _WHEN = re.compile(r"^(?:(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})$")
 _DAY = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$")
 
@@ -79,8 +84,7 @@ _DAY = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$")
 def parse_when(text: str | None, now: datetime, timezone: str) -> datetime:
     """'09:00' (the next 09:00), '11-24 09:00', '2026-11-24 09:00' -> UTC. Must be in the future and within
     a year. Refusals: when_format, when_past, when_far."""
-    s = unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
-    m = _WHEN.match(s)
+    m = _WHEN.match(_typed(text))
     if m is None:
         raise DomainError("when_format")
     tz = ZoneInfo(timezone)
@@ -107,8 +111,7 @@ def parse_when(text: str | None, now: datetime, timezone: str) -> datetime:
 
 def parse_until(text: str | None, first_at: datetime, timezone: str) -> datetime:
     """The last day of a repeating notice ('12-31' or '2026-12-31'), inclusive: returns the end of that day."""
-    s = unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
-    m = _DAY.match(s)
+    m = _DAY.match(_typed(text))
     if m is None:
         raise DomainError("until_format")
     tz = ZoneInfo(timezone)

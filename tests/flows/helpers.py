@@ -44,3 +44,24 @@ async def household_of(session, user: TgUser) -> Household | None:
     if p is None or p.household_id is None:
         return None
     return await session.get(Household, p.household_id)
+
+
+def texts_to(tg, who) -> list[str]:
+    """Every text (or caption) the bot sent to a user or a chat id, oldest first."""
+    chat_id = who if isinstance(who, int) else who.id
+    return [str(c.text) for c in tg.calls if c.chat_id == chat_id and c.text]
+
+
+async def full_report(user: TgUser, temperature: str, *symptoms: str, test: str = "No recent test",
+                      start: bool = True) -> object:
+    """A full health report in English; with start=False the temperature question is already on screen."""
+    if start:
+        await user.send("🌡 Health report")
+        await user.press("Full report")
+    await user.send(temperature)
+    for s in symptoms:
+        await user.press(s)
+    await user.press("Done" if symptoms else "None of these")
+    await user.press(test)
+    await user.press("No note")
+    return await user.press("Save")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import HealthReport
-from tests.flows.helpers import consent, register
+from tests.flows.helpers import consent, full_report, register
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
 
@@ -110,13 +110,7 @@ async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
     await register(mei)
     await register(jun, unit="3-303")
     for person, temp in ((mei, "38.1"), (jun, "39.8")):
-        await person.send("🌡 Health report")
-        await person.press("Full report")
-        await person.send(temp)
-        await person.press("Done")
-        await person.press("No recent test")
-        await person.press("No note")
-        await person.press("Save")
+        await full_report(person, temp)
     await deliver(bot)
     r = await doc_a.send("/health")
     assert "Health reports today in your area: 2 (abnormal 2, red flags 1)" in r.text

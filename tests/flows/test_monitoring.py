@@ -12,13 +12,9 @@ from sqlmodel import select
 from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import DueWork, Monitoring, Task
-from tests.flows.helpers import consent, register
+from tests.flows.helpers import consent, full_report, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
-
-
-def texts_to(tg, user) -> list[str]:
-    return [c.text for c in tg.calls if c.chat_id == user.id]
 
 
 async def world(bot, user_factory):
@@ -166,11 +162,7 @@ async def test_a_report_in_time_means_no_reminder_and_a_late_one_calls_off_the_c
         await runner.sweep()
     await deliver(bot)
     assert any("since 08:00" in t for t in texts_to(tg, vol))
-    await mei.send("36.6")
-    await mei.press("None of these")
-    await mei.press("No recent test")
-    await mei.press("No note")
-    r = await mei.press("Save")
+    r = await full_report(mei, "36.6", start=False)
     assert "Saved" in r.text
     await deliver(bot)
     assert any("C-0001: the resident has just sent their health report, so no call is needed" in t
@@ -236,13 +228,7 @@ async def test_monitoring_ends_by_itself_and_can_be_ended_early(bot, user_factor
 
 async def test_the_doctor_starts_monitoring_from_a_health_follow_up(bot, user_factory, tg, session):
     _admin, doctor, _other, _vol, mei, _runner = await world(bot, user_factory)
-    await mei.send("🌡 Health report")
-    await mei.press("Full report")
-    await mei.send("38.2")
-    await mei.press("Done")
-    await mei.press("Antigen test: positive")
-    await mei.press("No note")
-    await mei.press("Save")
+    await full_report(mei, "38.2", test="Antigen test: positive")
     await deliver(bot)
     await doctor.press("I'll call them")
     r = await doctor.press("Home monitoring")

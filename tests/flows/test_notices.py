@@ -10,16 +10,13 @@ from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import Task
 from models.notices import GroupChat, NoticeDelivery
-from tests.flows.helpers import consent, register
+from tests.flows.helpers import consent, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
 
 GROUP = -100777
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}
 
-
-def texts_to(tg, chat_id: int) -> list[str]:
-    return [str(c.text) for c in tg.calls if c.chat_id == chat_id and c.text]
 
 
 async def world(bot, user_factory):
@@ -98,14 +95,14 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
     r = await worker.press("Send")
     assert "Notice #1 is on its way" in r.text
     await run(bot, runner, clock)
-    assert any(t.startswith("ℹ️ Information\n\nWater is off") for t in texts_to(tg, mei.id))
-    assert any("明天9点到12点停水" in t for t in texts_to(tg, wang.id))
-    assert any("Water is off" in t for t in texts_to(tg, granny.id))
-    assert not any("Water is off" in t or "停水" in t for t in texts_to(tg, jun.id))  # grid 2
-    assert any("Notice #1 is going out" in t for t in texts_to(tg, worker.id))
+    assert any(t.startswith("ℹ️ Information\n\nWater is off") for t in texts_to(tg, mei))
+    assert any("明天9点到12点停水" in t for t in texts_to(tg, wang))
+    assert any("Water is off" in t for t in texts_to(tg, granny))
+    assert not any("Water is off" in t or "停水" in t for t in texts_to(tg, jun))  # grid 2
+    assert any("Notice #1 is going out" in t for t in texts_to(tg, worker))
     await run(bot, runner, clock, seconds=6)
     assert any("Notice #1 finished: 3 delivered, 0 could not be delivered (of 3)" in t
-               for t in texts_to(tg, worker.id))
+               for t in texts_to(tg, worker))
     r = await worker.press_data("nc:ok:-")  # Send pressed again after the fact
     assert "no longer active" in r.alert
 
@@ -132,12 +129,12 @@ async def test_audiences_buildings_care_needs_roles_and_who_may_choose_them(bot,
     await admin.press("Continue to the preview")
     await admin.press("Send")
     await run(bot, runner, clock)
-    assert [t for t in texts_to(tg, granny.id) if "Care check" in t]
-    assert not any("Care check" in t for t in texts_to(tg, mei.id) + texts_to(tg, jun.id))
-    assert any("Volunteers: meet" in t for t in texts_to(tg, vol.id))
-    assert not any("Volunteers: meet" in t for t in texts_to(tg, mei.id) + texts_to(tg, worker.id))
-    assert any("Building 5 only" in t for t in texts_to(tg, jun.id))
-    assert not any("Building 5 only" in t for t in texts_to(tg, mei.id) + texts_to(tg, wang.id))
+    assert [t for t in texts_to(tg, granny) if "Care check" in t]
+    assert not any("Care check" in t for t in texts_to(tg, mei) + texts_to(tg, jun))
+    assert any("Volunteers: meet" in t for t in texts_to(tg, vol))
+    assert not any("Volunteers: meet" in t for t in texts_to(tg, mei) + texts_to(tg, worker))
+    assert any("Building 5 only" in t for t in texts_to(tg, jun))
+    assert not any("Building 5 only" in t for t in texts_to(tg, mei) + texts_to(tg, wang))
     # A grid-1 worker cannot pick a grid-2 building, even with a forged button.
     await worker.send("/notice")
     await worker.send("forged")
@@ -189,17 +186,17 @@ async def test_scheduled_and_repeating_notices_can_be_listed_edited_and_cancelle
     r = await admin.send("Daily: testing 8-11 at the east gate")
     assert "Notice #2 now reads" in r.text
     await run(bot, runner, clock, seconds=30 * 60)  # 08:30
-    assert not any("Testing at the gate" in t for t in texts_to(tg, mei.id))
+    assert not any("Testing at the gate" in t for t in texts_to(tg, mei))
     await run(bot, runner, clock, seconds=30 * 60)  # 09:00
-    assert sum("Testing at the gate" in t for t in texts_to(tg, mei.id)) == 1
+    assert sum("Testing at the gate" in t for t in texts_to(tg, mei)) == 1
     assert "already been handled" in (await admin.press_data("nt:time:1")).alert  # it went out
     await run(bot, runner, clock, seconds=23 * 3600)  # 2 March 08:00: the daily one starts
     r = await admin.press_data("nt:time:2")
     assert "already gone out once" in r.alert
     for _ in range(3):  # through 3 March and beyond
         await run(bot, runner, clock, seconds=24 * 3600)
-    assert sum("east gate" in t for t in texts_to(tg, mei.id)) == 2  # 2 and 3 March, not the 4th
-    assert not any("To be cancelled" in t for t in texts_to(tg, mei.id))
+    assert sum("east gate" in t for t in texts_to(tg, mei)) == 2  # 2 and 3 March, not the 4th
+    assert not any("To be cancelled" in t for t in texts_to(tg, mei))
 
 
 async def test_quiet_hours_hold_information_but_not_alerts(bot, user_factory, tg, clock):
@@ -211,11 +208,11 @@ async def test_quiet_hours_hold_information_but_not_alerts(bot, user_factory, tg
     await compose(admin, "Stay indoors now", level="(orange)")
     await admin.press("Send")
     await run(bot, runner, clock)
-    assert any("Stay indoors now" in t for t in texts_to(tg, mei.id))
-    assert not any("market open" in t for t in texts_to(tg, mei.id))
+    assert any("Stay indoors now" in t for t in texts_to(tg, mei))
+    assert not any("market open" in t for t in texts_to(tg, mei))
     clock.advance(hours=8)  # 07:00
     await run(bot, runner, clock)
-    assert any("market open" in t for t in texts_to(tg, mei.id))
+    assert any("market open" in t for t in texts_to(tg, mei))
 
 
 async def test_acknowledgements_rates_and_reminders(bot, user_factory, tg, clock, session):
@@ -241,9 +238,9 @@ async def test_acknowledgements_rates_and_reminders(bot, user_factory, tg, clock
     r = await admin.press_data("nt:remind:1")
     assert "less than 30 minutes ago" in r.alert
     await deliver(bot)
-    assert any("Reminder: please read this notice" in t for t in texts_to(tg, granny.id))
-    assert any("提醒：请阅读这条通知" in t for t in texts_to(tg, wang.id))  # in her language
-    assert not any("Reminder: please read this notice" in t for t in texts_to(tg, mei.id))
+    assert any("Reminder: please read this notice" in t for t in texts_to(tg, granny))
+    assert any("提醒：请阅读这条通知" in t for t in texts_to(tg, wang))  # in her language
+    assert not any("Reminder: please read this notice" in t for t in texts_to(tg, mei))
     # Residents find it again under "📢 Notices".
     r = await granny.send("📢 Notices")
     assert "Read this please" in r.text
@@ -258,14 +255,14 @@ async def test_red_alerts_remind_automatically_then_knock_on_silent_care_needs_d
     await compose(admin, "Evacuate building 2 now", level="(red)", ack=True)
     await admin.press("Send")
     await run(bot, runner, clock)
-    assert any(t.startswith("🔴 Level I alert (red)") for t in texts_to(tg, granny.id))
+    assert any(t.startswith("🔴 Level I alert (red)") for t in texts_to(tg, granny))
     await mei.press("I have read this")
     await run(bot, runner, clock, seconds=31 * 60)
-    assert any("Reminder: please read this notice" in t for t in texts_to(tg, granny.id))
-    assert not any("Reminder: please read" in t for t in texts_to(tg, mei.id))
-    assert not any("door-knock" in t for t in texts_to(tg, vol.id))
+    assert any("Reminder: please read this notice" in t for t in texts_to(tg, granny))
+    assert not any("Reminder: please read" in t for t in texts_to(tg, mei))
+    assert not any("door-knock" in t for t in texts_to(tg, vol))
     await run(bot, runner, clock, seconds=30 * 60)
-    offers = [t for t in texts_to(tg, vol.id) if "door-knock" in t]
+    offers = [t for t in texts_to(tg, vol) if "door-knock" in t]
     assert len(offers) == 1 and "Building 2, unit 1-102" in offers[0]
     r = await vol.press("I'll take it")
     assert "You took D-0001" in r.text
@@ -301,7 +298,7 @@ async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, cl
     await admin.press("Send")
     await run(bot, runner, clock)
     assert len(texts_to(tg, GROUP)) == before
-    assert any("After unbinding" in t for t in texts_to(tg, mei.id))
+    assert any("After unbinding" in t for t in texts_to(tg, mei))
     # Bound again, then the bot is removed from the group: the binding stops by itself.
     await worker.send_in_group(GROUP, "/bind")
     await worker.press_in_group(GROUP, "Building 1")

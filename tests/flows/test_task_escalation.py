@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import Task
-from tests.flows.helpers import consent, register
+from tests.flows.helpers import consent, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import ask, deliver
 
@@ -31,9 +31,6 @@ async def setup(bot, user_factory, *, urgency: str = "Normal"):
     runner = DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS)
     return wei, lan, boss, granny, runner
 
-
-def texts_to(tg, user) -> list[str]:
-    return [c.text for c in tg.calls if c.chat_id == user.id]
 
 
 async def test_unclaimed_work_goes_community_wide_and_to_grid_staff(bot, user_factory, tg, clock):
