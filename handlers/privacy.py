@@ -50,6 +50,12 @@ def render(data: dict) -> str:
     active = [r for r in data["roles"] if not r["revoked_at"]]
     if active:
         lines.append(_("Roles: {value}").format(value=", ".join(role_label(r["role"]) for r in active)))
+    if data["health_reports"]:
+        lines.append(_("Health reports kept (deleted after the retention period): {n}").format(
+            n=len(data["health_reports"])))
+    for m in data["home_monitoring"]:
+        lines.append(_("Home monitoring: {start} to {end} ({reason})").format(
+            start=m["from"][:10], end=m["until"][:10], reason=m["reason"]))
     lines.append(_("Times staff opened your data: {n}").format(
         n=sum(1 for e in data["access_log"] if e["action"].startswith("read"))))
     lines += ["", _("The attached file has the same in full. /deleteme erases it.")]
@@ -73,9 +79,9 @@ async def cmd_deleteme(message: Message, person: Person | None) -> None:
         await message.answer(_("We store nothing about you."))
         return
     await message.answer(
-        _("This erases your name, phone, address and roles from the bot. Members you registered for "
-          "your household are erased too unless someone else in the household uses the bot. Anonymous "
-          "counts stay. This cannot be undone. Delete your data?"),
+        _("This erases your name, phone, address, roles and health reports from the bot, and cancels your "
+          "open requests. Members you registered for your household are erased too unless someone else in "
+          "the household uses the bot. Anonymous counts stay. This cannot be undone. Delete your data?"),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[
             [InlineKeyboardButton(text=_("🗑 Yes, delete my data"),
                                   callback_data=DeleteMeCB(confirm=True).pack())],

@@ -5,6 +5,7 @@ the end of the period, early stop, restarts, and the daily check-in for everyone
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from sqlmodel import select
@@ -312,3 +313,36 @@ async def test_the_daily_check_in_is_not_sent_hours_late(bot, user_factory, tg, 
     await runner.sweep()
     await deliver(bot)
     assert any("Daily check-in" in t for t in texts_to(tg, mei)) == (minutes_late < 180)
+
+
+async def test_mydata_shows_health_data_and_deleteme_erases_it_with_open_requests(bot, user_factory, tg, session):
+    from models import HealthReport, Household, Person, Task
+    from tests.flows.test_supplies import ask
+
+    _admin, doctor, _other, _vol, mei, _runner = await world(bot, user_factory)
+    await mei.send("🏠 My household")
+    await mei.press("Add a member without Telegram")
+    await mei.send("Grandma Wang")
+    await full_report(mei, "38.4")
+    await start_monitoring(doctor)
+    await ask(mei, "rice")
+    r = await mei.send("/mydata")
+    assert "Health reports kept (deleted after the retention period): 1" in r.text
+    assert "Home monitoring: 2026-03-01 to 2026-03-15 (close contact of a confirmed case)" in r.text
+    data = json.loads(tg.files["my-data.json"])
+    assert data["health_reports"][0]["temperature_c"] == 38.4 and data["home_monitoring"][0]["status"] == "active"
+    await mei.send("/deleteme")
+    r = await mei.press("Yes, delete my data")
+    assert "has been erased" in r.text
+    session.expire_all()
+    assert (await session.exec(select(HealthReport))).all() == []
+    assert (await session.exec(select(Monitoring))).all() == []
+    assert (await session.exec(select(Household).where(Household.unit == "2-502"))).all() == []
+    assert all(p.full_name is None for p in (await session.exec(select(Person).where(
+        Person.deleted_at.is_not(None)))).all())
+    tasks = (await session.exec(select(Task))).all()
+    assert {t.kind: t.status for t in tasks} == {"followup": "cancelled", "supply": "cancelled"}
+    assert all(t.household_id is None for t in tasks)
+    pending = (await session.exec(select(DueWork).where(DueWork.status == "pending",
+                                                        DueWork.kind.in_(("mon_slot", "mon_end"))))).all()
+    assert pending == []
