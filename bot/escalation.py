@@ -48,6 +48,15 @@ def after_submit(session: AsyncSession, task: Task, settings: Settings, now: dat
     schedule_unclaimed(session, task, minutes, now)
 
 
+async def offer_to_grid(session: AsyncSession, task: Task, escalate_after_minutes: int, now: datetime) -> None:
+    """A call or a door-knock: offered to the grid's on-duty volunteers and to its staff at once, and to the
+    whole community if nobody takes it in time."""
+    people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
+                                *await dispatch.staff_for(session, task)]}
+    await notify.offer_task(session, task, list(people.values()), now)
+    schedule_unclaimed(session, task, escalate_after_minutes, now)
+
+
 def schedule_unclaimed(session: AsyncSession, task: Task, minutes: int, now: datetime) -> None:
     schedule(session, "task_unclaimed", now + timedelta(minutes=minutes), ref=str(task.id),
              key=f"task:{task.id}:unclaimed:{task.releases}", now=now)

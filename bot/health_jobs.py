@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
-from bot.escalation import schedule_unclaimed
+from bot.escalation import offer_to_grid
 from bot.scheduling.due import schedule
 from bot.scheduling.registry import due_handler
 from bot.services import dispatch, monitoring
@@ -41,10 +41,7 @@ async def mon_slot(session: AsyncSession, work: DueWork, now: datetime) -> None:
         priority = dispatch.task_priority("today", household.care_needs if household else [])
         task = await monitoring.checkin_task(session, m, slot_at, priority, now)
         if task is not None:
-            people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
-                                        *await dispatch.staff_for(session, task)]}
-            await notify.offer_task(session, task, list(people.values()), now)
-            schedule_unclaimed(session, task, m.followup_minutes, now)
+            await offer_to_grid(session, task, m.followup_minutes, now)
     if next_stage is not None:
         monitoring.schedule_slot_stage(session, m, slot_at, next_stage, next_at, now)
 

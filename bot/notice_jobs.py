@@ -18,10 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
-from bot.escalation import schedule_unclaimed
+from bot.escalation import offer_to_grid
 from bot.scheduling.due import schedule
 from bot.scheduling.registry import due_handler
-from bot.services import dispatch, notices
+from bot.services import notices
 from models import DueWork, OutboxMessage, Person, Task
 from models.delivery import HIGH
 from models.notices import Notice, NoticeSend
@@ -132,7 +132,4 @@ async def notice_doorknock(session: AsyncSession, work: DueWork, now: datetime) 
                     household_id=hh.id, skill="", urgency="urgent", priority=0, created_at=now)
         session.add(task)
         await session.flush()
-        people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
-                                    *await dispatch.staff_for(session, task)]}
-        await notify.offer_task(session, task, list(people.values()), now)
-        schedule_unclaimed(session, task, 10, now)
+        await offer_to_grid(session, task, notice.doorknock_escalate_minutes, now)

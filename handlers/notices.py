@@ -359,7 +359,8 @@ def _draft(data: dict, tz: str, quiet: str, settings: Settings, person_id: int |
                   repeat=data.get("repeat", "none"), first_at=first,
                   repeat_until=datetime.fromisoformat(data["until"]) if data.get("until") else None, timezone=tz,
                   quiet_hours=quiet, ack_remind_minutes=settings.notice_ack_remind_minutes,
-                  doorknock_minutes=settings.notice_doorknock_minutes)
+                  doorknock_minutes=settings.notice_doorknock_minutes,
+                  doorknock_escalate_minutes=settings.task_escalate_urgent_minutes)
 
 
 def _when_text(notice: Notice) -> str:

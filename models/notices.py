@@ -32,6 +32,7 @@ class Notice(SQLModel, table=True):
     quiet_hours: str = Field(default="22:00-07:00", max_length=11)
     ack_remind_minutes: int = Field(default=30)  # red and orange: remind who has not acknowledged
     doorknock_minutes: int = Field(default=60)  # red: door-knock for care-needs households still silent
+    doorknock_escalate_minutes: int = Field(default=10)  # a door-knock nobody took goes community-wide
     status: str = Field(default="scheduled", max_length=10)  # scheduled | done | cancelled
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

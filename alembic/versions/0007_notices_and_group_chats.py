@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('quiet_hours', sqlmodel.sql.sqltypes.AutoString(length=11), nullable=False),
     sa.Column('ack_remind_minutes', sa.Integer(), nullable=False),
     sa.Column('doorknock_minutes', sa.Integer(), nullable=False),
+    sa.Column('doorknock_escalate_minutes', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('cancelled_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
