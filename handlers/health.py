@@ -115,6 +115,10 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
     data = await state.get_data()
     chat, send = query.from_user.id, query.bot.send_message
     if step == "cancel":
+        if current is None or not current.startswith(f"{HR.__name__}:"):  # a stale button: leave other flows be
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            await edit_markup(query.message, None)
+            return
         await query.answer()
         await state.clear()
         await edit_markup(query.message, None)

@@ -145,7 +145,8 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
     try:
         if step == "cancel":
             await query.answer()
-            await state.clear()
+            if current is not None and current.startswith(f"{Mon.__name__}:"):  # not another conversation
+                await state.clear()
             await edit_markup(query.message, None)
             await send(chat, _("Cancelled. Nothing was changed."))
         elif step == "new":

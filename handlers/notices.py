@@ -172,8 +172,9 @@ async def on_compose(query: CallbackQuery, callback_data: ComposeCB, state: FSMC
     expected = {**{s: N.audience.state for s in audience_steps}, "bld": N.buildings.state, "back": N.buildings.state,
                 "level": N.level.state, "ack": N.ack.state, "when": N.when.state, "tr": N.translations.state,
                 "ok": N.preview.state, "cancel": None, "noop": None}
+    composing = current is not None and current.startswith(f"{N.__name__}:")
     if step not in expected or (expected[step] is not None and expected[step] != current) or \
-            (step != "cancel" and step != "noop" and "community_id" not in data):
+            (step == "cancel" and not composing) or (step != "noop" and "community_id" not in data):
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
     if step == "noop":

@@ -124,3 +124,25 @@ async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
     assert "someone is calling (F-0002)" in (await doc_b.send("/health")).text
     assert "in your area: 0" in (await other.send("/health")).text
     assert "permission" in (await mei.send("/health")).text
+
+
+async def test_cancel_at_the_check_saves_nothing_and_a_stale_cancel_leaves_other_conversations(bot, user_factory,
+                                                                                                session):
+    mei = user_factory()
+    await register(mei)
+    await mei.send("🌡 Health report")
+    await mei.press("Full report")
+    await mei.send("36.9")
+    await mei.press("None of these")
+    await mei.press("No recent test")
+    r = await mei.press("No note")
+    assert "Please check" in r.text
+    r = await mei.press("Cancel")
+    assert "Nothing was saved" in r.text
+    assert (await session.exec(select(HealthReport))).all() == []
+    await mei.send("🛒 Request supplies")
+    await mei.press("Groceries")
+    r = await mei.press_data("hl:cancel:-")  # the old summary's Cancel, pressed again
+    assert "no longer active" in r.alert
+    r = await mei.send("rice")
+    assert "How many rice?" in r.text  # the supply request carries on

@@ -105,6 +105,12 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
                for t in texts_to(tg, worker))
     r = await worker.press_data("nc:ok:-")  # Send pressed again after the fact
     assert "no longer active" in r.alert
+    await worker.send("/monitor")
+    await worker.press("Start home monitoring")
+    r = await worker.press_data("nc:cancel:-")  # yesterday's Cancel must not end today's other conversation
+    assert "no longer active" in r.alert
+    r = await worker.press("Building 1")
+    assert "type the unit and room" in r.text
 
 
 async def test_audiences_buildings_care_needs_roles_and_who_may_choose_them(bot, user_factory, tg, clock, session):
