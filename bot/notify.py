@@ -190,11 +190,13 @@ def _for_whom(locale: str, recipient: Person, subject: Person) -> str:
     return "" if recipient.id == subject.id else translate(locale, "For {name}:", name=subject.full_name or "—") + " "
 
 
-async def monitoring_started(session: AsyncSession, m, subject: Person, emergency: str, now: datetime) -> None:
-    """Tell the person (or, without Telegram, their household) what home monitoring means for them."""
+async def monitoring_started(session: AsyncSession, m, subject: Person, emergency: str, now: datetime) -> int:
+    """Tell the person (or, without Telegram, their household) what home monitoring means for them.
+    Returns how many people were told (0: nobody in the household uses Telegram)."""
     from bot.services.monitoring import contacts, local_date
 
-    for r in await contacts(session, subject):
+    people = await contacts(session, subject)
+    for r in people:
         loc = r.locale
         text = _for_whom(loc, r, subject) + translate(
             loc, "🏠 You are under home monitoring for {days} days, until {date}.\nReason: {reason}\n\nWhat this "
@@ -205,6 +207,7 @@ async def monitoring_started(session: AsyncSession, m, subject: Person, emergenc
             number=emergency)
         enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
                 cause=f"monitoring:{m.id}", priority=HIGH)
+    return len(people)
 
 
 async def monitoring_reminder(session: AsyncSession, m, subject: Person, slot_at: datetime, again: bool,

@@ -332,9 +332,13 @@ async def _start(message: Message, state: FSMContext, session: AsyncSession, act
         await state.clear()
         await message.answer(refusal(e.code, **e.params))
         return
+    unreachable = []
     for m in started:
         subject = next(p for p in subjects if p.id == m.person_id)
-        await notify.monitoring_started(session, m, subject, community.emergency_number if community else "120", now)
+        told = await notify.monitoring_started(session, m, subject, community.emergency_number if community else "120",
+                                               now)
+        if not told:
+            unreachable.append(subject.full_name or "—")
         audit(session, actor_id=actor.person_id, action="start_monitoring", at=now, subject_id=m.person_id,
               monitoring=m.id, days=m.days)
     await session.commit()
@@ -345,6 +349,10 @@ async def _start(message: Message, state: FSMContext, session: AsyncSession, act
     skipped = len(subjects) - len(started)
     if skipped:
         text += "\n" + _("{n} of them were already under monitoring and were left as they are.").format(n=skipped)
+    if unreachable:
+        text += "\n" + _("⚠️ Nobody in the household of {names} uses Telegram, so they could not be told and "
+                         "will get no reminders: please tell them in person. A call is offered to volunteers at "
+                         "each report time they miss.").format(names=", ".join(unreachable))
     await message.answer(text)
 
 

@@ -192,14 +192,14 @@ async def reported_for_slot(session: AsyncSession, m: Monitoring, slot_at: datet
 
 
 async def contacts(session: AsyncSession, person: Person) -> list[Person]:
-    """Whom to tell about a person: themselves if they use Telegram, else the household members who do
-    (the relative who reports for an elderly parent without a phone)."""
-    if person.tg_user_id is not None and person.deleted_at is None:
+    """Whom to tell about a person: themselves if they use Telegram (and have not blocked the bot), else the
+    household members who do (the relative who reports for an elderly parent without a phone)."""
+    if person.tg_user_id is not None and person.deleted_at is None and person.unreachable_since is None:
         return [person]
     if person.household_id is None:
         return []
     rows = (await session.exec(select(Person).where(Person.household_id == person.household_id,
-                                                    Person.tg_user_id.is_not(None),
+                                                    Person.tg_user_id.is_not(None), Person.unreachable_since.is_(None),
                                                     Person.deleted_at.is_(None)))).all()
     return list(rows)
 

@@ -346,3 +346,16 @@ async def test_mydata_shows_health_data_and_deleteme_erases_it_with_open_request
     pending = (await session.exec(select(DueWork).where(DueWork.status == "pending",
                                                         DueWork.kind.in_(("mon_slot", "mon_end"))))).all()
     assert pending == []
+
+
+async def test_staff_are_warned_when_nobody_in_the_household_can_be_reached(bot, user_factory, session, clock):
+    from models import Person
+
+    _admin, doctor, _other, _vol, mei, _runner = await world(bot, user_factory)
+    person = (await session.exec(select(Person).where(Person.tg_user_id == mei.id))).one()
+    person.unreachable_since = clock.now()  # she blocked the bot
+    session.add(person)
+    await session.commit()
+    r = await start_monitoring(doctor)
+    assert "Home monitoring started for Mei Li" in r.text
+    assert "Nobody in the household of Mei Li uses Telegram" in r.text
