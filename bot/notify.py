@@ -373,3 +373,33 @@ def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Perso
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:4096], now=now,
                 cause=f"notice-remind:{send_id}", priority=priority_for(notice.level),
                 reply_markup=ack_markup(send_id, loc))
+
+
+async def join_request(session: AsyncSession, requester: Person, household_id: int, members: list[Person],
+                       now: datetime) -> None:
+    """Ask the household's members whether the newcomer lives there (the newcomer sees nothing until then)."""
+    from bot.keyboards.callbacks import JoinCB
+
+    for m in members:
+        loc = m.locale
+        building, unit = await _place_of(session, household_id, loc)
+        text = translate(loc, "👪 {name} has registered in the bot at your home ({building}, {unit}). Do they live "
+                              "with you? Only confirm someone you know: members can report health for each other "
+                              "and see household notices.", name=requester.full_name or "—", building=building,
+                         unit=unit)
+        yes, no = (JoinCB(person_id=requester.id, accept=a).pack() for a in (True, False))
+        markup = _markup([(translate(loc, "✅ Yes, they live here"), yes)], [(translate(loc, "❌ No"), no)])
+        enqueue(session, [Recipient(chat_id=m.tg_user_id, person_id=m.id)], text, now=now,
+                cause=f"join:{requester.id}", priority=HIGH, reply_markup=markup)
+
+
+def join_decided(session: AsyncSession, requester: Person, accepted: bool, now: datetime) -> None:
+    if requester.tg_user_id is None:
+        return
+    loc = requester.locale
+    text = (translate(loc, "✅ Your household confirmed you. You are registered: press /menu to see the services.")
+            if accepted else
+            translate(loc, "Your household did not confirm that you live there. If this is a mistake, talk to them "
+                           "or to your neighbourhood committee, or press /start to register another address."))
+    enqueue(session, [Recipient(chat_id=requester.tg_user_id, person_id=requester.id)], text, now=now,
+            cause=f"join:{requester.id}", priority=HIGH)

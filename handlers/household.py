@@ -18,16 +18,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notify
 from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _
 from bot.keyboards.builders import care_kb
-from bot.keyboards.callbacks import CareCB, HouseholdCB
+from bot.keyboards.callbacks import CareCB, HouseholdCB, JoinCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import registration as reg
+from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.texts import care_need_label
-from handlers.ui import address_label, edit_markup, refusal
+from handlers.ui import address_label, edit_markup, edit_text, refusal
 from models import Household, Person
 
 router = RouterTemplate("household")
@@ -148,3 +150,28 @@ async def on_care_edit(query: CallbackQuery, callback_data: CareCB, state: FSMCo
     await state.update_data(care=selected)
     await query.answer()
     await edit_markup(query.message, care_kb(selected))
+
+
+@router.callback_query(JoinCB.filter())
+async def on_join(query: CallbackQuery, callback_data: JoinCB, session: AsyncSession, person: Person | None,
+                  clock: Clock) -> None:
+    """A member confirms (or not) that a newcomer lives in the household."""
+    if person is None:
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    now = clock.now()
+    try:
+        requester = await reg.decide_join(session, person, callback_data.person_id, callback_data.accept, now)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        if e.code == "already_done":
+            await edit_markup(query.message, None)
+        return
+    notify.join_decided(session, requester, callback_data.accept, now)
+    audit(session, actor_id=person.id, action="household_join_confirmed" if callback_data.accept
+          else "household_join_declined", at=now, subject_id=requester.id)
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, (_("✅ {name} is now a member of your household.") if callback_data.accept
+                                    else _("❌ {name} was not added to your household.")).format(
+        name=requester.full_name or "—"))

@@ -32,6 +32,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import notify
 from bot.config import Settings
 from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _, get_i18n
@@ -194,6 +195,11 @@ async def continue_after_consent(message: Message | None, state: FSMContext, ses
                 "If you also live in this community, press “Register my address” to use the resident services."),
                 reply_markup=main_menu(person, actor))
             return
+    if person.pending_household_id is not None and not data.get("building_id"):
+        label = await address_label(session, person.pending_household_id, person.locale)
+        await bot.send_message(chat_id, _("We are still waiting for your household at {address} to confirm you. "
+                                          "If that address is wrong, choose your address again below.").format(
+            address=label))
     if person.household_id is not None:
         await state.clear()
         label = await address_label(session, person.household_id, person.locale)
@@ -452,6 +458,13 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
         return
     await state.clear()
     label = await address_label(session, result.household.id, person.locale)
+    if result.pending:
+        await notify.join_request(session, person, result.household.id, result.confirmers, clock.now())
+        await session.commit()
+        await message.answer(_("Almost done. Other members of your household at {address} already use the bot, so "
+                               "we have asked them to confirm that you live there. You will get a message as soon "
+                               "as one of them does.").format(address=label), reply_markup=main_menu(person, actor))
+        return
     text = _("You are registered ✅\n{address}\n\nUse the buttons below. Type /help at any time.").format(
         address=label)
     await show_menu(message, person, actor, text)

@@ -33,6 +33,9 @@ class Person(SQLModel, table=True):
     added_by_id: int | None = Field(default=None, foreign_key="person.id")
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Asked to join a household that already has members on Telegram: one of them confirms first, so a
+    # stranger who types someone's unit sees nothing of that household.
+    pending_household_id: int | None = Field(default=None, foreign_key="household.id")
     # Set when Telegram answered 403 (blocked the bot); cleared when they write again.
     unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

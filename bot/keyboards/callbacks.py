@@ -122,3 +122,10 @@ class BindCB(CallbackData, prefix="bind"):
 
     kind: str
     id: int
+
+
+class JoinCB(CallbackData, prefix="join"):
+    """A household member confirms (or not) that a newcomer lives there."""
+
+    person_id: int
+    accept: bool

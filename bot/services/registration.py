@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, PermissionDenied
 from bot.services.text import clean_line
 from models import Building, Household, Person
 
@@ -126,6 +126,19 @@ async def find_household(session: AsyncSession, building_id: int, unit: str) -> 
 class RegistrationResult:
     household: Household
     linked: bool  # True: joined an existing household, its details were not asked again
+    confirmers: list[Person] = field(default_factory=list)  # non-empty: waiting for one of them to confirm
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.confirmers)
+
+
+async def confirmers(session: AsyncSession, household_id: int, exclude_id: int | None) -> list[Person]:
+    """The household's members who can confirm a newcomer: on Telegram, reachable, not erased."""
+    rows = (await session.exec(select(Person).where(
+        Person.household_id == household_id, Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
+        Person.unreachable_since.is_(None)))).all()
+    return [p for p in rows if p.id != exclude_id]
 
 
 async def complete_registration(
@@ -153,15 +166,35 @@ async def complete_registration(
             assert household is not None
             person = await session.get(Person, person_id)
             assert person is not None
-    person.household_id = household.id
+    waiting_for = [] if person.household_id == household.id else \
+        await confirmers(session, household.id, exclude_id=person.id) if linked else []
+    if waiting_for:
+        person.household_id, person.pending_household_id = None, household.id
+    else:
+        person.household_id, person.pending_household_id = household.id, None
     if phone:
         person.phone = normalize_phone(phone)
-    if person.registered_at is None:
+    if person.registered_at is None and not waiting_for:
         person.registered_at = now
     if person.consent_at is None:
         person.consent_at = now
     await session.commit()
-    return RegistrationResult(household=household, linked=linked)
+    return RegistrationResult(household=household, linked=linked, confirmers=waiting_for)
+
+
+async def decide_join(session: AsyncSession, member: Person, requester_id: int, accept: bool,
+                      now: datetime) -> Person:
+    """A member of the household confirms (or not) that the newcomer lives there."""
+    requester = await session.get(Person, requester_id)
+    if requester is None or requester.pending_household_id is None or requester.deleted_at is not None:
+        raise DomainError("already_done")
+    if member.household_id is None or member.household_id != requester.pending_household_id:
+        raise PermissionDenied()
+    if accept:
+        requester.household_id = requester.pending_household_id
+        requester.registered_at = requester.registered_at or now
+    requester.pending_household_id = None
+    return requester
 
 
 async def update_household(session: AsyncSession, household: Household, *, size: int | None = None,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
+from bot.delivery.sender import Sender, SenderConfig
 from models import Household, Person
 from tests.fakes.people import TgUser
 
@@ -15,9 +18,19 @@ async def consent(user: TgUser, payload: str = "", language: str = "English"):
     return await user.press("I agree")
 
 
+async def deliver(running) -> None:
+    """Run the sender until the outbox is empty (production runs it in the background)."""
+    app = running.app
+    sender = Sender(app.bot, app.sessionmaker, app.clock, SenderConfig(rate=200, private_interval=0.0,
+                                                                       idle_poll=0.02, retry_base=0.02))
+    await asyncio.wait_for(sender.run(asyncio.Event(), until_idle=True), 20)
+
+
 async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Building 1", unit: str = "2-502",
-                   size: str | None = "3", care: tuple[str, ...] = (), language: str = "English") -> None:
-    """Register a resident in English through the real conversation."""
+                   size: str | None = "3", care: tuple[str, ...] = (), language: str = "English",
+                   confirmed_by: TgUser | None = None, running=None) -> None:
+    """Register a resident in English through the real conversation. Joining a household that has members
+    on Telegram needs one of them to confirm: `confirmed_by` does, through the outbox of `running`."""
     r = await consent(user, language=language)
     if grid:
         assert "Which area" in r.text, r.text
@@ -31,6 +44,11 @@ async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Build
             await user.press(c)
         await user.press("Done")
     r = await user.send("Skip")
+    if confirmed_by is not None:
+        assert "asked them to confirm" in r.text, r.text
+        await deliver(running)
+        await confirmed_by.press("Yes, they live here")
+        return
     assert "You are registered" in r.text, r.text
 
 

@@ -52,7 +52,7 @@ async def test_deleting_one_member_keeps_the_household_for_the_others(bot, user_
     await mei.send("🏠 My household")
     await mei.press("Add a member without Telegram")
     await mei.send("Grandma Wang")
-    await register(jun, size=None)
+    await register(jun, size=None, confirmed_by=mei, running=bot)
     await jun.send("/deleteme")
     await jun.press("Yes, delete my data")
     hh = await household_of(session, mei)

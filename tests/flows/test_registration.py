@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import Household, Person
-from tests.flows.helpers import consent, household_of, person_of, register
+from tests.flows.helpers import consent, deliver, household_of, person_of, register
 
 
 async def test_full_registration_in_english(bot, user_factory, session):
@@ -44,7 +44,7 @@ async def test_full_registration_in_english(bot, user_factory, session):
     assert (hh.unit, hh.size, hh.care_needs) == ("1-302", 2, ["elderly_alone", "chronic"])
 
 
-async def test_second_member_is_linked_not_asked_again(bot, user_factory, session):
+async def test_second_member_is_linked_not_asked_again_once_the_household_confirms(bot, user_factory, session, tg):
     mei, jun = user_factory(), user_factory(first_name="Jun")
     await register(mei, unit="2-502", size="4")
     await consent(jun)
@@ -54,10 +54,43 @@ async def test_second_member_is_linked_not_asked_again(bot, user_factory, sessio
     assert "already registered by another member" in r.text
     assert "How many people" not in r.text and "phone number" in r.text
     r = await jun.send("Skip")
-    assert "You are registered" in r.text
+    assert "asked them to confirm that you live there" in r.text
+    r = await jun.send("🌡 Health report")
+    assert "register your address first" in r.text  # nothing of the household until confirmed
+    assert await household_of(session, jun) is None
+    await deliver(bot)
+    stranger = user_factory(first_name="Stranger")
+    await register(stranger, unit="3-303")
+    r = await stranger.press_data(f"join:{(await person_of(session, jun)).id}:1")  # forged
+    assert "permission" in r.alert
+    r = await mei.press("Yes, they live here")
+    assert "Jun Li is now a member of your household" in r.text
+    r = await mei.press_data(f"join:{(await person_of(session, jun)).id}:1")  # pressed twice
+    assert "already been handled" in r.alert
+    await deliver(bot)
+    assert "Your household confirmed you" in tg.calls[-1].text
     a, b = await household_of(session, mei), await household_of(session, jun)
     assert a.id == b.id and b.size == 4
-    assert len((await session.exec(select(Household))).all()) == 1
+    assert len((await session.exec(select(Household))).all()) == 2  # and the stranger's
+
+
+async def test_a_stranger_typing_someone_s_unit_is_not_let_in(bot, user_factory, session, tg):
+    mei, eve = user_factory(), user_factory(first_name="Eve")
+    await register(mei, unit="2-502")
+    await consent(eve)
+    await eve.press("Grid 1")
+    await eve.press("Building 1")
+    await eve.send("2-502")
+    r = await eve.send("Skip")
+    assert "asked them to confirm" in r.text
+    await deliver(bot)
+    r = await mei.press("No")
+    assert "Eve Li was not added" in r.text
+    await deliver(bot)
+    assert "did not confirm that you live there" in tg.calls[-1].text
+    assert await household_of(session, eve) is None
+    r = await eve.send("/start")
+    assert "Which area" in r.text  # she can register her real address
 
 
 async def test_qr_deep_link_prefills_the_building(bot, user_factory, session):

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from bot.delivery.sender import Sender, SenderConfig
-from tests.flows.helpers import consent, register
+from tests.flows.helpers import consent, deliver, register
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-
-
-async def deliver(running) -> None:
-    """Run the sender until the outbox is empty (production runs it in the background)."""
-    app = running.app
-    sender = Sender(app.bot, app.sessionmaker, app.clock, SenderConfig(rate=200, private_interval=0.0,
-                                                                       idle_poll=0.02, retry_base=0.02))
-    await asyncio.wait_for(sender.run(asyncio.Event(), until_idle=True), 20)
 
 
 async def test_request_to_confirmation(bot, user_factory, tg):
