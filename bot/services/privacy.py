@@ -98,6 +98,7 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
     person.full_name = None
     person.phone = None
     person.household_id = None
+    person.pending_household_id = None
     person.consent_at = None
     person.deleted_at = now
     await session.exec(delete(RoleGrant).where(RoleGrant.person_id == pid))
@@ -144,6 +145,9 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
     their counts without pointing at an address."""
     for model in (Task, SupplyRequest, HealthReport, NoticeDelivery):
         await session.exec(update(model).where(model.household_id == household_id).values(household_id=None))
+    # someone still waiting to be confirmed there has nobody left to confirm them: they register afresh
+    await session.exec(update(Person).where(Person.pending_household_id == household_id)
+                       .values(pending_household_id=None))
     hh = await session.get(Household, household_id)
     if hh is not None:
         await session.delete(hh)

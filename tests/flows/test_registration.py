@@ -311,3 +311,19 @@ community:
     r = await mei.press("Block 1")
     assert "Block 1" in r.text
     assert (await session.exec(select(Person))).first() is not None
+
+
+async def test_the_last_member_leaving_while_someone_waits_to_join(bot, user_factory, session):
+    mei, eve = user_factory(), user_factory(first_name="Eve")
+    await register(mei, unit="2-502")
+    await consent(eve)
+    await eve.press("Grid 1")
+    await eve.press("Building 1")
+    await eve.send("2-502")
+    await eve.send("Skip")
+    await mei.send("/deleteme")
+    r = await mei.press("Yes, delete my data")
+    assert "has been erased" in r.text
+    assert (await person_of(session, eve)).pending_household_id is None
+    r = await eve.send("/start")
+    assert "Which area" in r.text
