@@ -55,6 +55,7 @@ i18n: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/broadcast.py
 	$(PY) bench/broadcast.py --kill-at 0.5
+	$(PY) bench/notice_fanout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
