@@ -51,10 +51,12 @@ class Inv(StatesGroup):
 
 
 def staff_tools_kb(actor: Actor) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(text=_("➕ Invite a volunteer or staff member"),
-                                  callback_data=StaffCB(action="invite").pack())],
-            [InlineKeyboardButton(text=_("🔗 My open invitation links"),
-                                  callback_data=StaffCB(action="invites").pack())]]
+    rows = []
+    if roles_actor_may_grant(actor):
+        rows += [[InlineKeyboardButton(text=_("➕ Invite a volunteer or staff member"),
+                                       callback_data=StaffCB(action="invite").pack())],
+                 [InlineKeyboardButton(text=_("🔗 My open invitation links"),
+                                       callback_data=StaffCB(action="invites").pack())]]
     if actor.superadmin or actor.has_role(Role.STAFF, Role.ADMIN, Role.DOCTOR):
         rows.insert(0, [InlineKeyboardButton(text=_("📢 Send a notice or alert"),
                                              callback_data=StaffCB(action="notice").pack())])
@@ -67,7 +69,12 @@ def staff_tools_kb(actor: Actor) -> InlineKeyboardMarkup:
 
 @router.message(ButtonText("staff"), StaffLike())
 async def on_staff_tools(message: Message, actor: Actor) -> None:
-    await message.answer(_("Staff tools:"), reply_markup=staff_tools_kb(actor))
+    from handlers.commands import role_commands
+
+    kb = staff_tools_kb(actor)
+    mine = role_commands(get_i18n().current_locale, actor)
+    text = _("Staff tools:") + "\n" + "\n".join(f"/{c.command} — {c.description}" for c in mine)
+    await message.answer(text, reply_markup=kb if kb.inline_keyboard else None)
 
 
 @router.callback_query(StaffCB.filter())

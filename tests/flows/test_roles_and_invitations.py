@@ -32,6 +32,9 @@ async def test_admin_invites_a_volunteer_who_joins(bot, user_factory, session):
     r = await consent(vol, payload)
     assert "You are now a volunteer for Yangguang Community · Grid 2 (Bldg 5-8)" in r.text
     assert "Register my address" in r.text
+    r = await vol.send("🧰 Staff tools")  # a volunteer's tools: their commands, no invitation buttons
+    assert "/duty" in r.text and "/tasks" in r.text and "/queue" not in r.text
+    assert not r.inline_buttons()
     grant = (await session.exec(select(RoleGrant))).one()
     assert grant.role == "volunteer" and grant.grid_id is not None
     inv = (await session.exec(select(Invitation))).one()

@@ -113,3 +113,20 @@ def test_who_sees_residents_of_a_grid() -> None:
     assert not can_view_person_in(actor((Role.VOLUNTEER, Scope(1))), 1, 10)
     assert not can_view_person_in(actor((Role.COUNSELLOR, Scope(1))), 1, 10)
     assert not can_view_person_in(actor((Role.STAFF, Scope(2))), 1, 10)
+
+
+def test_each_person_s_command_menu_lists_what_their_roles_allow() -> None:
+    from handlers.commands import commands_for
+
+    def names(actor):
+        return {c.command for c in commands_for("en", actor)}
+
+    scope = Scope(1, 2)
+    resident = names(None)
+    volunteer = names(Actor(person_id=1, grants=(Grant(Role.VOLUNTEER, scope),)))
+    doctor = names(Actor(person_id=1, grants=(Grant(Role.DOCTOR, scope),)))
+    admin = names(Actor(person_id=1, superadmin=True))
+    assert {"start", "mydata", "deleteme"} <= resident and "duty" not in resident
+    assert volunteer - resident == {"duty", "tasks"}
+    assert {"health", "monitor", "notice", "tasks"} <= doctor and not {"queue", "roles", "duty"} & doctor
+    assert {"roles", "addbuilding", "queue", "checkin"} <= admin
