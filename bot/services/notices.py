@@ -247,10 +247,10 @@ async def resolve(session: AsyncSession, notice: Notice) -> Resolved:
         rows = (await session.exec(select(Person, Household).join(Household, Household.id == Person.household_id)
                                    .where(Household.building_id.in_(bids)).order_by(Person.id))).all()
         for person, hh in rows:
-            if hh.care_needs and hh.id not in care:
-                care.append(hh.id)
             if not a.residents or (a.care_only and not hh.care_needs):
                 continue
+            if hh.care_needs and hh.id not in care:
+                care.append(hh.id)
             if person.tg_user_id is None or person.deleted_at is not None:
                 continue
             people[person.id] = (person, hh.building_id, hh.id)

@@ -68,8 +68,10 @@ async def test_audiences(session):
     assert await names(session, notice(cid, care_only=True)) == ["Bob"]
     assert await names(session, notice(cid, residents=False, roles=["volunteer"])) == ["Vol"]
     assert await names(session, notice(cid, residents=False, roles=["volunteer"], grids=[g["G2"].id])) == []
-    r = await notices.resolve(session, notice(cid, residents=False, roles=["volunteer"]))
+    r = await notices.resolve(session, notice(cid))
     assert sorted(r.care_households) == sorted([homes["b"].id, homes["d"].id])  # Dan's too: he needs a knock
+    r = await notices.resolve(session, notice(cid, residents=False, roles=["volunteer"]))
+    assert r.care_households == []  # the alert was not for residents: nobody to knock on
 
 
 async def test_grid_staff_whole_area_is_their_grid_and_other_places_are_refused(session):
