@@ -135,6 +135,14 @@ async def test_household_linking_and_erasure(session):
                                                   care_needs=[], phone=None, now=now)
     assert not r1.linked and r2.linked and r1.household.id == r2.household.id
     assert r2.household.size == 3 and r2.household.care_needs == ["infant"]
+    assert r2.pending and [p.id for p in r2.confirmers] == [a.id] and c.household_id is None
+    with pytest.raises(PermissionDenied):  # only a member of that household confirms
+        await registration.decide_join(session, c, c.id, True, now)
+    await registration.decide_join(session, a, c.id, True, now)
+    await session.commit()
+    assert c.household_id == r1.household.id and c.pending_household_id is None
+    with pytest.raises(DomainError):  # confirmed already
+        await registration.decide_join(session, a, c.id, True, now)
     member = await registration.add_member(session, a, "奶奶", now)
     data = await privacy.export_person(session, a, now)
     assert data["members_you_added"] == [{"name": "奶奶", "added_at": member.created_at.isoformat()}]
