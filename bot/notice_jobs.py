@@ -27,6 +27,7 @@ from models.delivery import HIGH
 from models.notices import Notice, NoticeSend
 
 PROGRESS_EVERY = timedelta(seconds=5)
+REPEAT_LATE_LIMIT = timedelta(hours=3)  # a one-off notice is sent however late; a daily one is skipped
 
 
 def schedule_send(session: AsyncSession, notice: Notice, at: datetime, now: datetime) -> None:
@@ -41,6 +42,13 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if notice is None or notice.status != "scheduled":
         return
     due_at = datetime.fromisoformat(at_iso)
+    following = notices.next_occurrence(notice, max(due_at, now))  # after an outage: no catching up
+    if following is None:
+        notice.status = "done"
+    else:
+        schedule_send(session, notice, following, now)
+    if notice.repeat != "none" and now - due_at > REPEAT_LATE_LIMIT:
+        return  # a repeating notice hours late (the runner was down): the next one comes at its time
     send = NoticeSend(notice_id=notice.id, due_at=due_at, sent_at=now)
     session.add(send)
     await session.flush()
@@ -70,11 +78,6 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if notice.ack_required and notice.level == "red":
         schedule(session, "notice_doorknock", now + timedelta(minutes=notice.doorknock_minutes), ref=str(send.id),
                  key=f"notice-send:{send.id}:doorknock", now=now)
-    following = notices.next_occurrence(notice, due_at)
-    if following is None:
-        notice.status = "done"
-    else:
-        schedule_send(session, notice, following, now)
 
 
 @due_handler("notice_progress")

@@ -350,3 +350,17 @@ async def test_a_photo_notice_goes_out_as_a_photo_with_its_caption(bot, user_fac
     photos = [c for c in tg.calls if c.method == "sendPhoto" and c.chat_id == mei.id]
     assert photos and photos[0].params.get("photo") == "photo-1"
     assert photos[0].text.startswith("🟡 Level III alert (yellow)") and "Testing site map" in photos[0].text
+
+
+async def test_after_an_outage_a_repeating_notice_does_not_catch_up(bot, user_factory, tg, clock):
+    admin, _worker, _vol, mei, *_rest, runner = await world(bot, user_factory)
+    await compose(admin, "Daily: masks at the gate", when="Every day", at="09:00", until="03-10")
+    await admin.press("Send")
+    await compose(admin, "Once: meeting moved", when="At a set time", at="10:00")
+    await admin.press("Send")
+    await run(bot, runner, clock, seconds=3600 * 24 * 2 + 3600 * 6)  # down from 08:00 on 1 March to 14:00 on 3 March
+    assert sum("masks at the gate" in t for t in texts_to(tg, mei)) == 0  # five hours late: skipped
+    assert sum("meeting moved" in t for t in texts_to(tg, mei)) == 1  # a one-off still goes, late
+    clock.advance(hours=19)  # 09:00 on 4 March
+    await run(bot, runner, clock)
+    assert sum("masks at the gate" in t for t in texts_to(tg, mei)) == 1
