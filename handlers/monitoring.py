@@ -39,7 +39,7 @@ from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
-from models import Building, Community, DueWork, Grid, Household, Monitoring, Person
+from models import Building, Community, DueWork, Grid, Household, Person
 
 router = RouterTemplate("monitoring")
 router.message.filter(Private())
@@ -198,7 +198,7 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
             await edit_markup(query.message, None)
             await _start(query.message, state, session, actor, clock, settings)
         elif step == "stop":
-            m = await _stoppable(session, actor, value)
+            m = await monitoring.stoppable(session, actor, int(value) if value.isdigit() else -1)
             subject = await session.get(Person, m.person_id)
             await query.answer()
             await send(chat, _("End home monitoring for {name} now? They will be told that no more reports are "
@@ -220,17 +220,6 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
         await query.answer(refusal(e.code, **e.params), show_alert=True)
         if e.code in ("already_done", "not_found"):
             await edit_markup(query.message, None)
-
-
-async def _stoppable(session: AsyncSession, actor: Actor, value: str) -> Monitoring:
-    m = await session.get(Monitoring, int(value) if value.isdigit() else -1)
-    if m is None:
-        raise DomainError("not_found")
-    if not actor.covering(monitoring.MONITOR_ROLES, m.community_id, m.grid_id):
-        raise DomainError("forbidden")
-    if m.status != "active":
-        raise DomainError("already_done")
-    return m
 
 
 async def _members(session: AsyncSession, household_id: int | None) -> list[Person]:

@@ -31,7 +31,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,7 +48,7 @@ from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor
 from bot.texts import LANGUAGE_NAMES
 from handlers.ui import edit_markup, edit_text, refusal
-from models import DueWork, Person
+from models import Person
 from models.notices import Notice, NoticeDelivery, NoticeSend
 
 router = RouterTemplate("notices")
@@ -526,9 +525,6 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
                 await query.answer(_("A reminder goes to {n} people.").format(n=len(people)), show_alert=True)
         elif action == "cancel":
             notice = await notices.cancel(session, actor, callback_data.id, now)
-            await session.exec(update(DueWork).where(DueWork.status == "pending",
-                                                     DueWork.key.like(f"notice:{notice.id}:%"))
-                               .values(status="cancelled", done_at=now))
             audit(session, actor_id=actor.person_id, action="cancel_notice", at=now, notice=notice.id)
             await session.commit()
             await query.answer()
@@ -575,9 +571,7 @@ async def on_edit_time(message: Message, state: FSMContext, session: AsyncSessio
         if e.code in ("not_found", "already_done", "forbidden", "notice_started"):
             await state.clear()
         return
-    await session.exec(update(DueWork).where(DueWork.status == "pending", DueWork.kind == "notice_due",
-                                             DueWork.key.like(f"notice:{notice.id}:%"))
-                       .values(status="cancelled", done_at=now, key=None))  # frees the key: the time may come back
+    await notices.unschedule(session, notice, now)
     notice.first_at = at
     schedule_send(session, notice, at, now)
     audit(session, actor_id=actor.person_id, action="edit_notice_time", at=now, notice=notice.id)

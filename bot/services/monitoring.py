@@ -160,8 +160,8 @@ async def _cancel_due(session: AsyncSession, m: Monitoring, now: datetime) -> No
                        .values(status="cancelled", done_at=now))
 
 
-async def stop(session: AsyncSession, actor: Actor, monitoring_id: int, now: datetime) -> Monitoring:
-    """End monitoring early (staff/doctor of the scope): no more reminders."""
+async def stoppable(session: AsyncSession, actor: Actor, monitoring_id: int) -> Monitoring:
+    """Active monitoring that this doctor or staff member (of its scope) may end."""
     m = await session.get(Monitoring, monitoring_id)
     if m is None:
         raise DomainError("not_found")
@@ -169,6 +169,12 @@ async def stop(session: AsyncSession, actor: Actor, monitoring_id: int, now: dat
         raise PermissionDenied()
     if m.status != "active":
         raise DomainError("already_done")
+    return m
+
+
+async def stop(session: AsyncSession, actor: Actor, monitoring_id: int, now: datetime) -> Monitoring:
+    """End monitoring early (staff/doctor of the scope): no more reminders."""
+    m = await stoppable(session, actor, monitoring_id)
     m.status, m.stopped_at, m.stopped_by_id = "stopped", now, actor.person_id
     await _cancel_due(session, m, now)
     return m

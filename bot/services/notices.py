@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role
-from models import Building, Community, Grid, Household, Person, RoleGrant
+from models import Building, Community, DueWork, Grid, Household, Person, RoleGrant
 from models.delivery import HIGH, ROUTINE, URGENT
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 
@@ -349,14 +349,18 @@ async def scheduled_in_scope(session: AsyncSession, actor: Actor) -> list[Notice
 
 
 async def cancel(session: AsyncSession, actor: Actor, notice_id: int, now: datetime) -> Notice:
-    notice = await session.get(Notice, notice_id)
-    if notice is None:
-        raise DomainError("not_found")
-    await may_manage(session, actor, notice)
-    if notice.status != "scheduled":
-        raise DomainError("already_done")
+    """Cancel a scheduled or repeating notice: none of its sends to come will go out."""
+    notice = await editable(session, actor, notice_id)
     notice.status, notice.cancelled_at = "cancelled", now
+    await unschedule(session, notice, now)
     return notice
+
+
+async def unschedule(session: AsyncSession, notice: Notice, now: datetime) -> None:
+    """Drop the notice's pending send; the key is freed, so the same time may be booked again."""
+    await session.exec(update(DueWork).where(DueWork.status == "pending", DueWork.kind == "notice_due",
+                                             DueWork.key.like(f"notice:{notice.id}:%"))
+                       .values(status="cancelled", done_at=now, key=None))
 
 
 BIND_ROLES = (Role.STAFF, Role.ADMIN)
