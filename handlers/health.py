@@ -40,7 +40,7 @@ from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
 from bot.services.text import clean_note
-from handlers.ui import edit_markup, emergency_number, refusal
+from handlers.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
 from models import HealthReport, Person
 
 router = RouterTemplate("health")
@@ -297,7 +297,7 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         n=ov.reports, abnormal=ov.abnormal, red=ov.red_flags)]
     if not ov.follow_ups:
         lines.append(_("Nobody needs a follow-up call."))
-    for report, subject, task in ov.follow_ups:
+    for report, subject, task in ov.follow_ups[:LIST_MAX]:
         status = {None: _("nobody has taken the call yet"), "open": _("nobody has taken the call yet"),
                   "claimed": _("someone is calling"), "confirmed": _("resolved")}.get(
             task.status if task else None, task.status if task else "")
@@ -305,13 +305,16 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
         lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
                      + (f" ({task.ref})" if task else ""))
+    lines += more_line(len(ov.follow_ups) - LIST_MAX)
     lines.append("")
     lines.append(_("🏠 Under home monitoring: {n}. Missed report times today: {missed}.").format(
         n=ov.under_monitoring, missed=len(ov.missed)))
-    for m, subject, at in ov.missed:
+    for m, subject, at in ov.missed[:LIST_MAX]:
         lines.append(_("• {name}: no report for {time}").format(name=subject.full_name if subject else "—",
                                                                 time=monitoring.local_time(at, m.timezone)))
-    for task, subject in ov.checkins:
+    lines += more_line(len(ov.missed) - LIST_MAX)
+    for task, subject in ov.checkins[:LIST_MAX]:
         status = _("nobody has taken the call yet") if task.status == "open" else _("someone is calling")
         lines.append(f"📞 {task.ref} {subject.full_name if subject else '—'} — {status}")
-    await message.answer("\n".join(lines))
+    lines += more_line(len(ov.checkins) - LIST_MAX)
+    await send_long(message.bot, message.chat.id, "\n".join(lines))

@@ -33,7 +33,7 @@ from bot.services import structure
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role, Scope, can_grant, roles_actor_may_grant
 from bot.texts import role_label
-from handlers.ui import deep_link, edit_text, refusal
+from handlers.ui import LIST_MAX, deep_link, edit_text, more_line, refusal, send_long
 from models import Community, Grid, Person
 
 router = RouterTemplate("invitations")
@@ -260,10 +260,11 @@ async def show_invites(bot: Bot, chat_id: int, session: AsyncSession, actor: Act
         return
     rows = []
     lines = [_("Open invitation links:")]
-    for i in invites:
+    for i in invites[:LIST_MAX]:
         uses = f"{i.uses}/{i.max_uses}" if i.max_uses else f"{i.uses}/∞"
         lines.append(_("#{id} {role}: used {uses}, expires {date}").format(
             id=i.id, role=role_label(i.role), uses=uses, date=i.expires_at.strftime("%Y-%m-%d")))
         rows.append([InlineKeyboardButton(text=_("Withdraw #{id}").format(id=i.id),
                                           callback_data=RevokeCB(kind="invite", id=i.id).pack())])
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    lines += more_line(len(invites) - LIST_MAX)
+    await send_long(bot, chat_id, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))

@@ -38,14 +38,13 @@ from bot.services import monitoring, registration, structure
 from bot.services.audit import audit
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
-from handlers.ui import edit_markup, edit_text, refusal
+from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 from models import Building, Community, DueWork, Grid, Household, Person
 
 router = RouterTemplate("monitoring")
 router.message.filter(Private())
 
 MAX_BUTTONS = 24
-LIST_MAX = 20
 
 
 class Mon(StatesGroup):
@@ -94,10 +93,9 @@ async def cmd_monitor(message: Message, state: FSMContext, session: AsyncSession
             name=name, where=await _where(session, subject, loc), date=monitoring.local_date(m.ends_at, m.timezone),
             reason=m.reason))
         buttons.append([(_("⏹ End early: {name}").format(name=name), "stop", str(m.id))])
-    if len(rows) > LIST_MAX:
-        lines.append(_("… and {n} more.").format(n=len(rows) - LIST_MAX))
+    lines += more_line(len(rows) - LIST_MAX)
     buttons.append([(_("➕ Start home monitoring"), "new", "-")])
-    await message.answer("\n".join(lines), reply_markup=_kb(buttons))
+    await send_long(message.bot, message.chat.id, "\n".join(lines), _kb(buttons))
 
 
 async def _grids(session: AsyncSession, actor: Actor) -> list[Grid]:

@@ -16,7 +16,7 @@ from bot.services import invitations as inv_svc
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
 from bot.texts import role_label
-from handlers.ui import edit_markup, edit_text, refusal
+from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 
 router = RouterTemplate("roles")
 router.message.filter(Private())
@@ -38,12 +38,13 @@ async def show_roles(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor
         return
     lines = [_("Roles in your area:")]
     buttons = []
-    for r in rows:
+    for r in rows[:LIST_MAX]:
         name = r.person.full_name or _("(no name)")
         lines.append(f"#{r.grant.id} {name} — {role_label(r.grant.role)}")
         buttons.append([InlineKeyboardButton(text=_("Revoke #{id}").format(id=r.grant.id),
                                              callback_data=RevokeCB(kind="grant", id=r.grant.id).pack())])
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+    lines += more_line(len(rows) - LIST_MAX)
+    await send_long(bot, chat_id, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
 @router.callback_query(RevokeCB.filter())

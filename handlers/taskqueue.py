@@ -22,7 +22,7 @@ from bot.services import dispatch, stock
 from bot.services.audit import audit
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor
-from handlers.ui import edit_markup, refusal
+from handlers.ui import edit_markup, refusal, send_long
 from models import Person, Task
 from models.delivery import HIGH
 
@@ -214,4 +214,4 @@ async def cmd_stock(message: Message, command: CommandObject, session: AsyncSess
         ("⚠️ " if i.low_threshold and i.quantity <= i.low_threshold else "• ")
         + _("{name}: {qty} (alert at {low})").format(name=i.name, qty=i.quantity, low=i.low_threshold)
         for i in items]
-    await message.answer("\n".join(lines))
+    await send_long(message.bot, message.chat.id, "\n".join(lines))

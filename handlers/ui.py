@@ -74,3 +74,34 @@ async def emergency_number(session: AsyncSession, person: Person | None) -> str:
         if c is not None and c.emergency_number:
             return c.emergency_number
     return "120"
+
+
+LIST_MAX = 30  # lines (and buttons) of one listing: Telegram allows 4,096 characters and ~100 buttons
+TEXT_MAX = 4000
+
+
+def more_line(hidden: int) -> list[str]:
+    """The line that says a listing was cut, if it was."""
+    return [_("… and {n} more.").format(n=hidden)] if hidden > 0 else []
+
+
+def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
+    """Split a long text at line breaks into messages Telegram accepts (a single over-long line is cut)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    parts.append(current)
+    return parts
+
+
+async def send_long(bot: Bot, chat_id: int, text: str, reply_markup: object = None) -> None:
+    """Send a text of any length as several messages; the buttons go with the last one."""
+    parts = split_text(text)
+    for i, part in enumerate(parts):
+        await bot.send_message(chat_id, part, reply_markup=reply_markup if i == len(parts) - 1 else None)

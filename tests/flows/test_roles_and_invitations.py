@@ -139,3 +139,21 @@ async def test_admin_adds_a_building_from_the_chat(bot, user_factory, session):
     r = await consent(mei, "b_YG-11")
     assert "Your building: 11号楼" in r.text
     assert (await person_of(session, mei)) is not None
+
+
+async def test_a_long_role_list_stays_within_telegram_limits(bot, user_factory, session, tg):
+    from models import Community, Person
+
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin)
+    community = (await session.exec(select(Community))).first()
+    for i in range(45):
+        p = Person(tg_user_id=70_000 + i, full_name=f"Volunteer number {i} with a rather long name")
+        session.add(p)
+        await session.flush()
+        session.add(RoleGrant(person_id=p.id, role="volunteer", community_id=community.id))
+    await session.commit()
+    r = await admin.send("/roles")
+    assert "… and 15 more." in r.text
+    assert all(len(c.text) <= 4096 for c in r.calls)
+    assert len(r.inline_buttons()) == 30

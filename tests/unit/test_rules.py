@@ -130,3 +130,14 @@ def test_each_person_s_command_menu_lists_what_their_roles_allow() -> None:
     assert volunteer - resident == {"duty", "tasks"}
     assert {"health", "monitor", "notice", "tasks"} <= doctor and not {"queue", "roles", "duty"} & doctor
     assert {"roles", "addbuilding", "queue", "checkin"} <= admin
+
+
+def test_long_listings_are_split_for_telegram() -> None:
+    from handlers.ui import split_text
+
+    text = "\n".join(f"line {i} " + "x" * 90 for i in range(200))
+    parts = split_text(text)
+    assert len(parts) > 1 and all(len(p) <= 4000 for p in parts)
+    assert "\n".join(parts) == text  # nothing lost, cut only between lines
+    assert split_text("short") == ["short"]
+    assert len(split_text("y" * 5000)[0]) == 4000  # one over-long line is cut, not refused by Telegram
