@@ -36,7 +36,7 @@ from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import health, monitoring, registration
-from bot.services.audit import audit
+from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
 from bot.services.text import clean_note
@@ -292,6 +292,10 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         return
     audit(session, actor_id=actor.person_id, action="read_health_overview", at=clock.now(),
           count=len(ov.follow_ups))
+    shown = ([r.person_id for r, _s, _t in ov.follow_ups[:LIST_MAX]]
+             + [m.person_id for m, _s, _a in ov.missed[:LIST_MAX]]
+             + [t.subject_person_id for t, _s in ov.checkins[:LIST_MAX]])
+    audit_reads(session, actor_id=actor.person_id, action="read_health_status", at=clock.now(), subject_ids=shown)
     await session.commit()
     lines = [_("Health reports today in your area: {n} (abnormal {abnormal}, red flags {red})").format(
         n=ov.reports, abnormal=ov.abnormal, red=ov.red_flags)]

@@ -35,7 +35,7 @@ from bot.keyboards.callbacks import CheckinCB, MonCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import monitoring, registration, structure
-from bot.services.audit import audit
+from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
@@ -82,6 +82,8 @@ async def cmd_monitor(message: Message, state: FSMContext, session: AsyncSession
     await state.clear()
     rows = await monitoring.in_scope(session, actor)
     audit(session, actor_id=actor.person_id, action="read_monitoring", at=clock.now(), count=len(rows))
+    audit_reads(session, actor_id=actor.person_id, action="read_monitoring_entry", at=clock.now(),
+                subject_ids=[m.person_id for m in rows[:LIST_MAX]])
     await session.commit()
     loc = person.locale
     lines = [_("🏠 Under home monitoring in your area: {n}").format(n=len(rows))]

@@ -30,6 +30,7 @@ from bot.keyboards.callbacks import DutyCB, MonCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
 from bot.services import dispatch, monitoring, stock, structure
+from bot.services.audit import audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import edit_markup, edit_text, refusal
@@ -171,8 +172,10 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await notify.tell_requester(session, result.task, "claimed", now)
             if result.task.kind == "supply":
                 escalation.after_claim(session, result.task, settings, now)
-            await session.commit()
             details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
+            audit_reads(session, actor_id=person.id, action="read_task_details", at=now,
+                        subject_ids=[result.task.subject_person_id])
+            await session.commit()
             await query.answer()
             text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
                 ref=result.task.ref, name=details.name or "—", building=details.building, unit=details.unit,

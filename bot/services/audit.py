@@ -14,3 +14,13 @@ def audit(session: AsyncSession, *, actor_id: int | None, action: str, at: datet
                        detail=dict(detail), at=at)
     session.add(entry)
     return entry
+
+
+def audit_reads(session: AsyncSession, *, actor_id: int | None, action: str, at: datetime,
+                subject_ids: list[int | None]) -> int:
+    """One row per person whose data a staff member or volunteer was shown, so each resident's /mydata counts
+    every time someone opened their details. Returns how many were written."""
+    seen = {s for s in subject_ids if s is not None}
+    for subject_id in sorted(seen):
+        audit(session, actor_id=actor_id, action=action, at=at, subject_id=subject_id)
+    return len(seen)

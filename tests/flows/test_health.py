@@ -124,6 +124,8 @@ async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
     assert "someone is calling (F-0002)" in (await doc_b.send("/health")).text
     assert "in your area: 0" in (await other.send("/health")).text
     assert "permission" in (await mei.send("/health")).text
+    # Jun's record of who saw his data: two /health lists and one call taken (the other grid saw nothing).
+    assert "Times staff opened your data: 3" in (await jun.send("/mydata")).text
 
 
 async def test_cancel_at_the_check_saves_nothing_and_a_stale_cancel_leaves_other_conversations(bot, user_factory,
