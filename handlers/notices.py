@@ -435,6 +435,11 @@ async def _confirm(message: Message, state: FSMContext, session: AsyncSession, a
             id=notice.id, when=_when_text(notice)))
 
 
+@router.message(Command("bind", "unbind"))
+async def bind_in_private(message: Message) -> None:
+    await message.answer(_("Send /bind (or /unbind) inside the group chat itself, after adding me to it."))
+
+
 # --- staff: list, rates, reminders, edit, cancel -----------------------------------------------------------
 
 @router.message(Command("notices"))

@@ -280,6 +280,8 @@ async def test_red_alerts_remind_automatically_then_knock_on_silent_care_needs_d
 
 async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, clock, session):
     admin, worker, _vol, mei, _wang, jun, _granny, runner = await world(bot, user_factory)
+    r = await worker.send("/bind")  # in the private chat
+    assert "inside the group chat itself" in r.text
     r = await mei.send_in_group(GROUP, "/bind")
     assert "Only community staff of this area" in r.text
     r = await worker.send_in_group(GROUP, "/bind")
