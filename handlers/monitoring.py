@@ -173,6 +173,8 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
             if subject is None or subject.household_id is None:
                 raise DomainError("not_found")
             await monitoring.may_monitor(session, actor, subject.household_id)
+            if await monitoring.active_for(session, subject.id) is not None:
+                raise DomainError("already_monitored")
             await query.answer()
             await state.clear()
             await state.set_data({"who": [subject.id], "who_label": subject.full_name or "—"})
@@ -183,6 +185,8 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
             chosen = members if value == "all" else [m for m in members if str(m.id) == value]
             if not chosen:
                 raise DomainError("not_found")
+            if all([await monitoring.active_for(session, m.id) is not None for m in chosen]):
+                raise DomainError("already_monitored")  # said now, not after the days and the reason
             await query.answer()
             await edit_markup(query.message, None)
             label = _("the whole household ({n} people)").format(n=len(chosen)) if value == "all" else \

@@ -79,9 +79,13 @@ async def test_a_doctor_puts_a_resident_under_monitoring_and_the_resident_is_tol
     assert len(slots) == 19  # started at 08:00: 20:00 today ... 20:00 on day 10; it ends at 08:00 on day 11
     r = await doctor.send("/monitor")
     assert "Under home monitoring in your area: 1" in r.text and "Mei Li" in r.text and "2-502" in r.text
-    # Again: refused politely. Another grid's worker sees nobody and cannot stop it.
-    r = await start_monitoring(doctor)
-    assert "Already under home monitoring" in r.text
+    # Again: refused politely as soon as she is chosen. Another grid's worker sees nobody and cannot stop it.
+    await doctor.send("/monitor")
+    await doctor.press("Start home monitoring")
+    await doctor.press("Building 1")
+    await doctor.send("2-502")
+    r = await doctor.press("Mei Li")
+    assert "Already under home monitoring" in r.alert
     assert "in your area: 0" in (await other.send("/monitor")).text
     r = await other.press_data(f"mon:stop:{m.id}")
     assert "permission" in r.alert
@@ -238,6 +242,8 @@ async def test_the_doctor_starts_monitoring_from_a_health_follow_up(bot, user_fa
     await doctor.send("antigen positive")
     r = await doctor.press("Start")
     assert "Home monitoring started for Mei Li" in r.text
+    r = await doctor.press("Home monitoring")  # the follow-up's button, pressed again
+    assert "Already under home monitoring" in r.alert
     r = await mei.press_data(f"mon:person:{(await session.exec(select(Monitoring))).one().person_id}")
     assert "permission" in r.alert
 
