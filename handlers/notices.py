@@ -131,10 +131,13 @@ async def on_text(message: Message, state: FSMContext, session: AsyncSession, ac
                          reply_markup=await _audience_kb(session, actor, data))
 
 
+def mark(on: bool) -> str:
+    return "☑️ " if on else "⬜ "
+
+
 async def _audience_kb(session: AsyncSession, actor: Actor, data: dict) -> InlineKeyboardMarkup:
     a = notices.Audience.from_json(data["aud"])
     grids = await notices.area_grids(session, actor, data["community_id"])
-    mark = lambda on: "☑️ " if on else "⬜ "  # noqa: E731
     whole = not a.grids and not a.buildings
     rows = [[(mark(whole) + _("My whole area"), "whole", "-")]]
     if len(grids) > 1:
@@ -152,7 +155,7 @@ async def _audience_kb(session: AsyncSession, actor: Actor, data: dict) -> Inlin
 
 async def _buildings_kb(session: AsyncSession, actor: Actor, data: dict, locale: str) -> InlineKeyboardMarkup:
     a = notices.Audience.from_json(data["aud"])
-    rows = [[(("☑️ " if b.id in a.buildings else "⬜ ") + b.label(locale), "bld", str(b.id))]
+    rows = [[(mark(b.id in a.buildings) + b.label(locale), "bld", str(b.id))]
             for b in (await notices.area_buildings(session, actor, data["community_id"]))[:60]]
     rows.append([(_("⬅️ Back"), "back", "-")])
     return _kb(rows)
