@@ -506,11 +506,7 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
         elif action == "read":
             await query.answer(_("Already noted. Thank you!"))
         elif action in ("rates", "remind"):
-            send = await session.get(NoticeSend, callback_data.id)
-            notice = await session.get(Notice, send.notice_id) if send else None
-            if notice is None:
-                raise DomainError("not_found")
-            await notices.may_manage(session, actor, notice)
+            send, notice = await notices.managed_send(session, actor, callback_data.id)
             if action == "rates":
                 rates = await notices.ack_rates(session, send.id, person.locale)
                 audit(session, actor_id=actor.person_id, action="read_notice_rates", at=now, notice=notice.id)
@@ -522,11 +518,8 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
                 await query.answer()
                 await query.bot.send_message(query.from_user.id, "\n".join(lines))
             else:
-                if send.reminded_at is not None and (now - send.reminded_at).total_seconds() < 1800:
-                    raise DomainError("reminded_recently")
-                people = await notices.not_acked(session, send.id)
+                people = await notices.who_to_remind(session, send, now)
                 notify.ack_reminder(session, notice, send.id, people, now)
-                send.reminded_at = now
                 audit(session, actor_id=actor.person_id, action="notice_reminder", at=now, notice=notice.id,
                       count=len(people))
                 await session.commit()

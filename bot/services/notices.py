@@ -316,6 +316,27 @@ async def ack_rates(session: AsyncSession, send_id: int, locale: str) -> Rates:
     return Rates(total=sum(r[2] for r in out), acked=sum(r[1] for r in out), by_building=out)
 
 
+REMIND_AGAIN_AFTER = timedelta(minutes=30)
+
+
+async def managed_send(session: AsyncSession, actor: Actor, send_id: int) -> tuple[NoticeSend, Notice]:
+    """A send whose read rates and reminders this person may see and use."""
+    send = await session.get(NoticeSend, send_id)
+    notice = await session.get(Notice, send.notice_id) if send else None
+    if send is None or notice is None:
+        raise DomainError("not_found")
+    await may_manage(session, actor, notice)
+    return send, notice
+
+
+async def who_to_remind(session: AsyncSession, send: NoticeSend, now: datetime) -> list[Person]:
+    """Those who have not read it, for a reminder; not twice within half an hour (people need a moment)."""
+    if send.reminded_at is not None and now - send.reminded_at < REMIND_AGAIN_AFTER:
+        raise DomainError("reminded_recently")
+    send.reminded_at = now
+    return await not_acked(session, send.id)
+
+
 async def not_acked(session: AsyncSession, send_id: int) -> list[Person]:
     rows = (await session.exec(select(Person).join(NoticeDelivery, NoticeDelivery.person_id == Person.id).where(
         NoticeDelivery.send_id == send_id, NoticeDelivery.acked_at.is_(None), Person.deleted_at.is_(None),
