@@ -157,7 +157,7 @@ class Audience:
     residents: bool = True
     care_only: bool = False
     roles: list[str] = field(default_factory=list)
-    groups: bool = False
+    groups: bool = True  # a notice for a place's residents goes to its bound group chats as well
 
     def to_json(self) -> dict:
         return {"grids": self.grids, "buildings": self.buildings, "residents": self.residents,
@@ -167,10 +167,18 @@ class Audience:
     def from_json(cls, d: dict) -> Audience:
         return cls(grids=list(d.get("grids", [])), buildings=list(d.get("buildings", [])),
                    residents=bool(d.get("residents", True)), care_only=bool(d.get("care_only", False)),
-                   roles=[r for r in d.get("roles", []) if r in AUDIENCE_ROLES], groups=bool(d.get("groups", False)))
+                   roles=[r for r in d.get("roles", []) if r in AUDIENCE_ROLES], groups=bool(d.get("groups", True)))
 
     def empty(self) -> bool:
         return not (self.residents or self.roles or self.groups)
+
+    @property
+    def posts_to_groups(self) -> bool:
+        """Group chats get what is for everyone there: not a notice only for households with care needs, nor
+        one only for volunteers or staff (unless it is for the groups alone)."""
+        if not self.groups or self.care_only:
+            return False
+        return self.residents or not self.roles
 
 
 async def sender_community(session: AsyncSession, actor: Actor) -> Community:
@@ -262,7 +270,7 @@ async def resolve(session: AsyncSession, notice: Notice) -> Resolved:
             if (g.grid_id is None or g.grid_id in gids) and person.id not in people:
                 people[person.id] = (person, None, person.household_id)
     groups: list[GroupChat] = []
-    if a.groups and bids:
+    if a.posts_to_groups and bids:
         rows = (await session.exec(select(GroupChat).where(GroupChat.community_id == notice.community_id,
                                                            GroupChat.active.is_(True)))).all()
         groups = [g for g in rows if (g.building_id in bids) or (g.building_id is None and g.grid_id in gids)

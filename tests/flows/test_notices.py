@@ -77,7 +77,8 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
         r = await worker.send(bad)
         assert expected in r.text, (bad[:5], r.text)
     r = await worker.send("Water is off tomorrow 09:00-12:00. Please store some.")
-    r = await worker.press("Residents")  # nobody chosen now
+    await worker.press("Residents")
+    await worker.press("Group chats")  # nobody chosen now
     r = await worker.press("Next")
     assert "at least one kind of recipient" in r.alert
     await worker.press("Residents")
@@ -118,7 +119,7 @@ async def test_audiences_buildings_care_needs_roles_and_who_may_choose_them(bot,
     # Only households with care needs in the whole community.
     await compose(admin, "Care check", audience=["Only households with care needs"])
     await admin.press("Send")
-    # Volunteers only (residents off), in grid 1.
+    # Volunteers only (residents off), in grid 1: not posted in group chats either.
     r = await compose(admin, "Volunteers: meet at 10", audience=["Residents", "Volunteers", "Grid 1"])
     assert "It will go to 1 people" in r.text
     await admin.press("Send")
@@ -293,7 +294,8 @@ async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, cl
     assert "now receives the community's notices for Building 1" in r.text
     group = (await session.exec(select(GroupChat))).one()
     assert group.building_id is not None and group.active
-    await compose(worker, "For the building group", audience=["Group chats"])
+    r = await compose(worker, "For the building group")  # group chats are on by default
+    assert "and 1 group chats" in r.text
     r = await worker.press("Send")
     await run(bot, runner, clock)
     assert any("For the building group" in t for t in texts_to(tg, GROUP))
@@ -302,7 +304,7 @@ async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, cl
     r = await worker.send_in_group(GROUP, "/unbind")
     assert "no longer receive" in r.text
     before = len(texts_to(tg, GROUP))
-    await compose(admin, "After unbinding", audience=["Group chats"])
+    await compose(admin, "After unbinding")
     await admin.press("Send")
     await run(bot, runner, clock)
     assert len(texts_to(tg, GROUP)) == before

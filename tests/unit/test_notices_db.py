@@ -100,6 +100,11 @@ async def test_binding_groups_and_following_a_migration(session):
     assert [x.chat_id for x in r.groups] == [-100]
     r = await notices.resolve(session, notice(cid, groups=True, grids=[g["G2"].id]))
     assert r.groups == []
+    r = await notices.resolve(session, notice(cid))  # residents of the whole community: the group too
+    assert [x.chat_id for x in r.groups] == [-100]
+    for private in (notice(cid, care_only=True), notice(cid, residents=False, roles=["volunteer"])):
+        assert (await notices.resolve(session, private)).groups == []  # targeted notices stay out of groups
+    assert (await notices.resolve(session, notice(cid, groups=False))).groups == []
     await notices.group_migrated(session, -100, -100200)
     group = (await session.exec(select(GroupChat))).one()
     assert group.chat_id == -100200 and group.building_id == b["B1"].id
