@@ -49,7 +49,7 @@ from bot.services.permissions import Actor
 from bot.texts import LANGUAGE_NAMES
 from handlers.ui import edit_markup, edit_text, refusal
 from models import Person
-from models.notices import Notice, NoticeDelivery, NoticeSend
+from models.notices import Notice, NoticeSend
 
 router = RouterTemplate("notices")
 router.message.filter(Private())
@@ -603,22 +603,18 @@ async def on_edit_text(message: Message, state: FSMContext, session: AsyncSessio
 # --- residents ---------------------------------------------------------------------------------------------
 
 @router.message(ButtonText("notices"))
-async def on_notices_button(message: Message, session: AsyncSession, person: Person | None) -> None:
+async def on_notices_button(message: Message, session: AsyncSession, person: Person | None, clock: Clock) -> None:
     if person is None or person.household_id is None:
         await message.answer(refusal("not_registered"))
         return
-    rows = (await session.exec(select(NoticeDelivery, NoticeSend, Notice)
-                               .join(NoticeSend, NoticeSend.id == NoticeDelivery.send_id)
-                               .join(Notice, Notice.id == NoticeSend.notice_id)
-                               .where(NoticeDelivery.person_id == person.id)
-                               .order_by(NoticeSend.id.desc()).limit(5))).all()
+    rows = await notices.latest_for(session, person, clock.now() - timedelta(days=7))
     if not rows:
         await message.answer(_("No notices for you yet. When the community sends one, it appears here."))
         return
     await message.answer(_("The latest notices for you:"))
-    for delivery, send, notice in reversed(rows):
+    for notice, send, delivery in rows:
         markup = None
-        if notice.ack_required and delivery.acked_at is None:
+        if notice.ack_required and delivery is not None and delivery.acked_at is None:
             markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
                 text=_("✅ I have read this"), callback_data=NoticeCB(action="ack", id=send.id).pack())]])
         await message.answer(notify.notice_text(notice, person.locale), reply_markup=markup)

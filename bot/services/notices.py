@@ -226,6 +226,36 @@ async def check_audience(session: AsyncSession, actor: Actor, community_id: int,
     return audience
 
 
+def covers(a: Audience, building: Building, care_needs: list[str]) -> bool:
+    """Whether a notice with this audience is for the residents of this household's building."""
+    if not a.residents or (a.care_only and not care_needs):
+        return False
+    return (not a.grids and not a.buildings) or building.id in a.buildings or building.grid_id in a.grids
+
+
+async def latest_for(session: AsyncSession, person: Person, since: datetime,
+                     limit: int = 5) -> list[tuple[Notice, NoticeSend, NoticeDelivery | None]]:
+    """The latest notices for a resident: those sent to them, and those sent since `since` to their building
+    before they registered (someone who joins during an alert sees it too), newest last."""
+    got = (await session.exec(select(NoticeDelivery, NoticeSend, Notice)
+                              .join(NoticeSend, NoticeSend.id == NoticeDelivery.send_id)
+                              .join(Notice, Notice.id == NoticeSend.notice_id)
+                              .where(NoticeDelivery.person_id == person.id)
+                              .order_by(NoticeSend.id.desc()).limit(limit))).all()
+    out = {send.id: (notice, send, delivery) for delivery, send, notice in got}
+    household = await session.get(Household, person.household_id) if person.household_id else None
+    building = await session.get(Building, household.building_id) if household else None
+    if building is not None:
+        recent = (await session.exec(select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
+                                     .where(Notice.community_id == building.community_id,
+                                            NoticeSend.due_at >= since)
+                                     .order_by(NoticeSend.id.desc()).limit(50))).all()
+        for send, notice in recent:
+            if send.id not in out and covers(Audience.from_json(notice.audience), building, household.care_needs):
+                out[send.id] = (notice, send, None)
+    return [out[k] for k in sorted(out)[-limit:]]
+
+
 async def places(session: AsyncSession, notice: Notice) -> list[Building]:
     """The buildings a notice is for: chosen buildings and grids, or (neither chosen) the whole community."""
     a = Audience.from_json(notice.audience)

@@ -254,6 +254,12 @@ async def test_acknowledgements_rates_and_reminders(bot, user_factory, tg, clock
     await granny.press("I have read this")
     acked = (await session.exec(select(NoticeDelivery).where(NoticeDelivery.acked_at.is_not(None)))).all()
     assert len(acked) == 2
+    # Someone who registers afterwards in that grid finds it too; in another grid, not.
+    newcomer, elsewhere = user_factory(first_name="New"), user_factory(first_name="Far")
+    await register(newcomer, unit="5-505")
+    await register(elsewhere, grid="Grid 2", building="Building 5", unit="6-606")
+    assert "Read this please" in (await newcomer.send("📢 Notices")).text
+    assert "No notices for you yet" in (await elsewhere.send("📢 Notices")).text
 
 
 async def test_red_alerts_remind_automatically_then_knock_on_silent_care_needs_doors(bot, user_factory, tg, clock,
