@@ -4,8 +4,11 @@ the door-knock for care-needs households, and group chats."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
+from bot.delivery.sender import Sender, SenderConfig
 from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import Task
@@ -333,7 +336,10 @@ async def test_red_alerts_overtake_routine_notices_already_queued(bot, user_fact
     await compose(admin, "RED: shelter in place", level="(red)")
     await admin.press("Send")
     await runner.sweep()  # both queued before the sender starts
-    await deliver(bot)
+    app = bot.app  # one request at a time, so the order the server sees is the order of sending
+    sender = Sender(app.bot, app.sessionmaker, app.clock, SenderConfig(rate=200, private_interval=0.0, workers=1,
+                                                                       idle_poll=0.02, retry_base=0.02))
+    await asyncio.wait_for(sender.run(asyncio.Event(), until_idle=True), 20)
     sent = [str(c.text) for c in tg.calls if c.method == "sendMessage" and c.text and c.chat_id != ADMIN_ID
             and ("library hours" in c.text or "shelter in place" in c.text)]  # not the admin's previews
     assert len(sent) == 8  # Mei, Wang, Jun, Granny
