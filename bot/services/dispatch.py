@@ -211,7 +211,8 @@ async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | N
     if task is None:
         raise DomainError("not_found")
     if by_resident is not None:
-        if task.household_id is None or by_resident.household_id != task.household_id:
+        # Residents cancel their own supply requests; a call or a door-knock about them is not theirs to stop.
+        if task.kind != "supply" or task.household_id is None or by_resident.household_id != task.household_id:
             raise PermissionDenied()
         if task.status == "cancelled":
             raise DomainError("already_done")

@@ -214,3 +214,15 @@ async def test_cancel_rules(session):
         await dispatch.cancel(session, task.id, by_staff=staff, reason="", now=NOW)
     await dispatch.cancel(session, task.id, by_staff=staff, reason="duplicate request", now=NOW)
     assert task.status == "cancelled" and task.close_reason == "duplicate request"
+
+
+async def test_a_resident_cannot_cancel_a_call_or_a_door_knock_about_them(session):
+    resident, _b1, g1, _g2 = await world(session)
+    for kind in ("checkin", "doorknock", "followup"):
+        task = Task(kind=kind, community_id=g1.community_id, grid_id=g1.id, household_id=resident.household_id,
+                    subject_person_id=resident.id, skill="phone", created_at=NOW)
+        session.add(task)
+        await session.commit()
+        with pytest.raises(PermissionDenied):
+            await dispatch.cancel(session, task.id, by_resident=resident, now=NOW)
+        assert task.status == "open"
