@@ -83,6 +83,7 @@ def error_text(code: str, **params: object) -> str:
         "days_range": _("Please choose from 1 to {max} days."),
         "already_monitored": _("Already under home monitoring. To change it, end it first in /monitor."),
         "bad_outcome": _("This button is no longer active."),
+        "bad_step": _("This button is no longer active."),
         "claim_first": _("Please take the task first (“I'll take it”)."),
         "notice_empty": _("Please write the text of the notice."),
         "notice_too_long": _("That is {length} characters; a notice can have at most {max}. Please shorten it."),

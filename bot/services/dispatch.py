@@ -144,10 +144,13 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
     return ClaimResult(task=task, other_offers=others)
 
 
-async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expected: tuple[str, ...]) -> Task:
+async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expected: tuple[str, ...],
+                    kinds: tuple[str, ...] | None = None) -> Task:
     task = await session.get(Task, task_id)
     if task is None:
         raise DomainError("not_found")
+    if kinds is not None and task.kind not in kinds:
+        raise DomainError("bad_step")  # e.g. "Delivered" forged for a phone call
     if task.claimed_by_id != volunteer.id:
         raise PermissionDenied()
     if task.status not in expected:
@@ -156,13 +159,13 @@ async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expe
 
 
 async def picked_up(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
-    task = await _own_task(session, task_id, volunteer, ("claimed",))
+    task = await _own_task(session, task_id, volunteer, ("claimed",), kinds=("supply",))
     task.status, task.picked_up_at = "picked_up", now
     return task
 
 
 async def delivered(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
-    task = await _own_task(session, task_id, volunteer, ("claimed", "picked_up"))
+    task = await _own_task(session, task_id, volunteer, ("claimed", "picked_up"), kinds=("supply",))
     task.status, task.delivered_at = "delivered", now
     task.picked_up_at = task.picked_up_at or now
     return task
@@ -317,6 +320,8 @@ async def resolvable(session: AsyncSession, task_id: int, person: Person, actor:
     task = await session.get(Task, task_id)
     if task is None or task.status in ("confirmed", "cancelled"):
         raise DomainError("already_done")
+    if task.kind != "followup":
+        raise DomainError("bad_step")  # calls and door-knocks close with an outcome instead
     if task.claimed_by_id != person.id and not actor.covering([Role.DOCTOR, Role.STAFF, Role.ADMIN],
                                                                task.community_id, task.grid_id):
         raise PermissionDenied()

@@ -226,3 +226,21 @@ async def test_a_resident_cannot_cancel_a_call_or_a_door_knock_about_them(sessio
         with pytest.raises(PermissionDenied):
             await dispatch.cancel(session, task.id, by_resident=resident, now=NOW)
         assert task.status == "open"
+
+
+async def test_steps_belong_to_their_kind_of_task(session):
+    resident, _b1, g1, _g2 = await world(session)
+    v = await volunteer(session, 40, g1, skills=["phone", "delivery"])
+    call = Task(kind="checkin", community_id=g1.community_id, grid_id=g1.id, household_id=resident.household_id,
+                subject_person_id=resident.id, skill="phone", created_at=NOW)
+    session.add(call)
+    await session.commit()
+    await dispatch.claim(session, call.id, v, NOW)
+    for step in (dispatch.picked_up, dispatch.delivered):  # forged "Picked up" / "Delivered" on a phone call
+        with pytest.raises(DomainError) as e:
+            await step(session, call.id, v, NOW)
+        assert e.value.code == "bad_step"
+    with pytest.raises(DomainError) as e:  # nor is it closed as a health follow-up, without an outcome
+        await dispatch.resolvable(session, call.id, v, Actor(person_id=v.id))
+    assert e.value.code == "bad_step"
+    assert call.status == "claimed"
