@@ -249,7 +249,8 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
     for task, offers in await monitoring.close_on_report(session, subject.id, now):
         await notify.checkin_closed_by_report(session, task, offers, now)
     await session.commit()
-    await state.clear()
+    if ((await state.get_state()) or "").startswith(f"{HR.__name__}:"):
+        await state.clear()  # the report's own conversation ends; a one-tap report leaves any other one as it was
     if assessment.red_flag:
         number = await emergency_number(session, reporter)
         await message.answer(_("⚠️ This may be serious. Call {number} now if there is difficulty breathing, chest "

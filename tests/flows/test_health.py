@@ -148,3 +148,14 @@ async def test_cancel_at_the_check_saves_nothing_and_a_stale_cancel_leaves_other
     assert "no longer active" in r.alert
     r = await mei.send("rice")
     assert "How many rice?" in r.text  # the supply request carries on
+
+
+async def test_the_one_tap_check_in_mid_request_keeps_the_request(bot, user_factory, session):
+    mei = user_factory()
+    await register(mei)
+    await mei.send("🛒 Request supplies")
+    await mei.press("Groceries")
+    r = await mei.press_data("hl:start:well")  # the morning check-in's "I'm well today", tapped meanwhile
+    assert "Saved. Thank you" in r.text
+    r = await mei.send("rice")
+    assert "How many rice?" in r.text  # the supply request carries on where it was
