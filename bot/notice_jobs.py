@@ -69,7 +69,7 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
                       notify.progress_text(author.locale, notice.id, p, final=False), now=now,
                       cause=f"notice-progress:{send.id}", priority=HIGH)[0]
         await session.flush()
-        send.progress_chat_id, send.progress_outbox_id = author.tg_user_id, msg.id
+        send.progress_outbox_id = msg.id
         schedule(session, "notice_progress", max(now, not_before) + PROGRESS_EVERY, ref=f"{send.id}|1",
                  key=f"notice-send:{send.id}:progress:1", now=now)
     if notice.ack_required and notice.level in ("red", "orange"):

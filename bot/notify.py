@@ -278,16 +278,15 @@ async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: da
                     else translate(loc, "⚠️ {ref}: {who} asks for help for {building}, {unit} (door-knock after the "
                                         "red alert). Please follow up.", ref=task.ref, who=by.full_name or "—",
                                    building=building, unit=unit))
-            enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now,
-                    cause=f"task:{task.id}", priority=URGENT)
-            continue
-        head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under home "
-                               "monitoring and has not reported. Please arrange a visit.", ref=task.ref,
-                          who=by.full_name or "—", name=subject.full_name if subject else "—", building=building,
-                          unit=unit) if task.outcome == "unreached" else
-                translate(loc, "⚠️ {ref}: {who} escalated the case of {name} ({building}, {unit}), who is under "
-                               "home monitoring. Please follow up.", ref=task.ref, who=by.full_name or "—",
-                          name=subject.full_name if subject else "—", building=building, unit=unit))
+        else:
+            name = subject.full_name if subject else "—"
+            head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under "
+                                   "home monitoring and has not reported. Please arrange a visit.", ref=task.ref,
+                              who=by.full_name or "—", name=name, building=building, unit=unit)
+                    if task.outcome == "unreached" else
+                    translate(loc, "⚠️ {ref}: {who} escalated the case of {name} ({building}, {unit}), who is under "
+                                   "home monitoring. Please follow up.", ref=task.ref, who=by.full_name or "—",
+                              name=name, building=building, unit=unit))
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now, cause=f"task:{task.id}",
                 priority=URGENT)
     return len(people)

@@ -39,7 +39,7 @@ from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
-from models import Building, Community, DueWork, Grid, Household, Person
+from models import Building, Community, DueWork, Household, Person
 
 router = RouterTemplate("monitoring")
 router.message.filter(Private())
@@ -100,18 +100,10 @@ async def cmd_monitor(message: Message, state: FSMContext, session: AsyncSession
     await send_long(message.bot, message.chat.id, "\n".join(lines), _kb(buttons))
 
 
-async def _grids(session: AsyncSession, actor: Actor) -> list[Grid]:
-    out = []
-    for community in await structure.list_communities(session):
-        for g in await structure.list_grids(session, community.id):
-            if actor.covering(monitoring.MONITOR_ROLES, community.id, g.id):
-                out.append(g)
-    return out
-
-
 async def _ask_building(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
                         grid_id: int | None, locale: str) -> None:
-    grids = [g for g in await _grids(session, actor) if grid_id is None or g.id == grid_id]
+    grids = [g for g in await structure.covered_grids(session, actor, monitoring.MONITOR_ROLES)
+             if grid_id is None or g.id == grid_id]
     buildings = [b for g in grids for b in await structure.list_buildings(session, g.id)]
     await state.set_state(Mon.pick)
     if not buildings:

@@ -48,7 +48,6 @@ class NoticeSend(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     recipients: int = Field(default=0)
-    progress_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     progress_outbox_id: int | None = Field(default=None)  # the staff member's live progress message
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

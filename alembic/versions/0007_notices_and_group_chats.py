@@ -76,7 +76,6 @@ def upgrade() -> None:
     sa.Column('due_at', models.base.UTCDateTime(), nullable=False),
     sa.Column('sent_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=False),
-    sa.Column('progress_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('progress_outbox_id', sa.Integer(), nullable=True),
     sa.Column('finished_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('reminded_at', models.base.UTCDateTime(), nullable=True),

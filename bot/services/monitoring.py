@@ -18,6 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.scheduling.due import schedule
+from bot.services import registration
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role
 from bot.services.text import clean_line
@@ -155,7 +156,8 @@ async def start(session: AsyncSession, actor: Actor, subjects: list[Person], *, 
     return started
 
 
-async def _cancel_due(session: AsyncSession, m: Monitoring, now: datetime) -> None:
+async def cancel_due_work(session: AsyncSession, m: Monitoring, now: datetime) -> None:
+    """No more reminders, calls or end message for this monitoring."""
     await session.exec(update(DueWork).where(DueWork.status == "pending", DueWork.key.like(f"mon:{m.id}:%"))
                        .values(status="cancelled", done_at=now))
 
@@ -176,7 +178,7 @@ async def stop(session: AsyncSession, actor: Actor, monitoring_id: int, now: dat
     """End monitoring early (staff/doctor of the scope): no more reminders."""
     m = await stoppable(session, actor, monitoring_id)
     m.status, m.stopped_at, m.stopped_by_id = "stopped", now, actor.person_id
-    await _cancel_due(session, m, now)
+    await cancel_due_work(session, m, now)
     return m
 
 
@@ -185,7 +187,7 @@ async def finish(session: AsyncSession, m: Monitoring, now: datetime) -> bool:
     if m.status != "active":
         return False
     m.status = "ended"
-    await _cancel_due(session, m, now)
+    await cancel_due_work(session, m, now)
     return True
 
 
@@ -204,10 +206,7 @@ async def contacts(session: AsyncSession, person: Person) -> list[Person]:
         return [person]
     if person.household_id is None:
         return []
-    rows = (await session.exec(select(Person).where(Person.household_id == person.household_id,
-                                                    Person.tg_user_id.is_not(None), Person.unreachable_since.is_(None),
-                                                    Person.deleted_at.is_(None)))).all()
-    return list(rows)
+    return await registration.reachable_members(session, person.household_id)
 
 
 async def open_checkin(session: AsyncSession, person_id: int) -> Task | None:

@@ -18,6 +18,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services import structure
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role
 from models import Building, Community, DueWork, Grid, Household, Person, RoleGrant
@@ -202,8 +203,7 @@ async def area_buildings(session: AsyncSession, actor: Actor, community_id: int)
 
 
 async def area_grids(session: AsyncSession, actor: Actor, community_id: int) -> list[Grid]:
-    rows = (await session.exec(select(Grid).where(Grid.community_id == community_id).order_by(Grid.id))).all()
-    return [g for g in rows if actor.covering(SENDER_ROLES, community_id, g.id)]
+    return await structure.covered_grids(session, actor, SENDER_ROLES, community_id)
 
 
 async def check_audience(session: AsyncSession, actor: Actor, community_id: int, audience: Audience) -> Audience:

@@ -9,10 +9,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.audit import audit
+from bot.services.monitoring import cancel_due_work
 from models import (
     AuditEntry,
     Building,
-    DueWork,
     Grid,
     HealthReport,
     Household,
@@ -131,8 +131,7 @@ async def _forget_health_and_requests(session: AsyncSession, person_ids: list[in
     await session.exec(update(HealthReport).where(HealthReport.reported_by_id.in_(person_ids))
                        .values(reported_by_id=None))
     for m in (await session.exec(select(Monitoring).where(Monitoring.person_id.in_(person_ids)))).all():
-        await session.exec(update(DueWork).where(DueWork.status == "pending", DueWork.key.like(f"mon:{m.id}:%"))
-                           .values(status="cancelled", done_at=now))
+        await cancel_due_work(session, m, now)
         await session.delete(m)
     await session.exec(update(Task).where(Task.subject_person_id.in_(person_ids),
                                           Task.status.in_(("open", "claimed", "picked_up")))

@@ -133,8 +133,9 @@ class RegistrationResult:
         return bool(self.confirmers)
 
 
-async def confirmers(session: AsyncSession, household_id: int, exclude_id: int | None) -> list[Person]:
-    """The household's members who can confirm a newcomer: on Telegram, reachable, not erased."""
+async def reachable_members(session: AsyncSession, household_id: int, exclude_id: int | None = None) -> list[Person]:
+    """The household's members on Telegram who can be reached (not blocked, not erased): who confirms a
+    newcomer, and who is told about a member without Telegram."""
     rows = (await session.exec(select(Person).where(
         Person.household_id == household_id, Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
         Person.unreachable_since.is_(None)))).all()
@@ -167,7 +168,7 @@ async def complete_registration(
             person = await session.get(Person, person_id)
             assert person is not None
     waiting_for = [] if person.household_id == household.id else \
-        await confirmers(session, household.id, exclude_id=person.id) if linked else []
+        await reachable_members(session, household.id, exclude_id=person.id) if linked else []
     if waiting_for:
         person.household_id, person.pending_household_id = None, household.id
     else:

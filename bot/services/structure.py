@@ -171,6 +171,15 @@ async def list_grids(session: AsyncSession, community_id: int) -> list[Grid]:
         select(Grid).where(Grid.community_id == community_id).order_by(Grid.code))).all())
 
 
+async def covered_grids(session: AsyncSession, actor: object, roles: tuple, community_id: int | None = None
+                        ) -> list[Grid]:
+    """The grids (of one community, or of all) where the actor holds one of `roles` (`permissions.Actor`)."""
+    q = select(Grid).order_by(Grid.community_id, Grid.code)
+    if community_id is not None:
+        q = q.where(Grid.community_id == community_id)
+    return [g for g in (await session.exec(q)).all() if actor.covering(roles, g.community_id, g.id)]
+
+
 async def list_buildings(session: AsyncSession, grid_id: int) -> list[Building]:
     return list((await session.exec(
         select(Building).where(Building.grid_id == grid_id).order_by(Building.code))).all())
