@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
@@ -56,12 +57,16 @@ async def mon_end(session: AsyncSession, work: DueWork, now: datetime) -> None:
         await notify.monitoring_over(session, m, subject, False, now)
 
 
-def schedule_daily_checkin(session: AsyncSession, community: Community, hhmm: str, default_tz: str,
-                           now: datetime) -> datetime:
+async def ensure_daily_checkin(session: AsyncSession, community: Community, hhmm: str, default_tz: str,
+                               now: datetime) -> None:
+    """Book the next daily check-in, unless one is already booked (switched off and on again the same day)."""
+    booked = (await session.exec(select(DueWork.id).where(DueWork.kind == "checkin_daily", DueWork.status == "pending",
+                                                          DueWork.ref.startswith(f"{community.id}|")))).first()
+    if booked is not None:
+        return
     at = monitoring.next_daily(now, hhmm, community.timezone or default_tz)
     schedule(session, "checkin_daily", at, ref=f"{community.id}|{hhmm}|{community.timezone or default_tz}",
              key=f"checkin:{community.id}:{at:%Y%m%d}", now=now)
-    return at
 
 
 @due_handler("checkin_daily")

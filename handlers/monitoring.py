@@ -23,13 +23,12 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import Settings
 from bot.filters import NotCommand, Private
-from bot.health_jobs import schedule_daily_checkin
+from bot.health_jobs import ensure_daily_checkin
 from bot.i18n import _
 from bot.keyboards.callbacks import CheckinCB, MonCB
 from bot.routing import RouterTemplate
@@ -39,7 +38,7 @@ from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
-from models import Building, Community, DueWork, Household, Person
+from models import Building, Community, Household, Person
 
 router = RouterTemplate("monitoring")
 router.message.filter(Private())
@@ -376,11 +375,7 @@ async def on_checkin(query: CallbackQuery, callback_data: CheckinCB, session: As
         await query.answer(refusal(e.code), show_alert=True)
         return
     if c.daily_checkin:
-        pending = (await session.exec(select(DueWork.id).where(DueWork.kind == "checkin_daily",
-                                                               DueWork.status == "pending",
-                                                               DueWork.ref.startswith(f"{c.id}|")))).first()
-        if pending is None:
-            schedule_daily_checkin(session, c, settings.health_checkin_time, settings.timezone, now)
+        await ensure_daily_checkin(session, c, settings.health_checkin_time, settings.timezone, now)
     audit(session, actor_id=actor.person_id, action="daily_checkin", at=now, community=c.id, on=c.daily_checkin)
     await session.commit()
     await query.answer(_("Saved."))
