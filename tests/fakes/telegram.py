@@ -98,6 +98,11 @@ class FakeTelegram:
     r429: int = 0
     # chat_id -> ids of messages that reached it ("delivered"), for duplicate/loss counting
     delivered: dict[int, list[str]] = field(default_factory=dict)
+    # A round trip to Telegram: every method answers after this many seconds (tens to hundreds of ms in
+    # production; 0 on loopback). Benchmarks set it; conversation tests leave it at 0.
+    latency: float = 0.0
+    # Called with every successful call as it is recorded (benchmarks time the bot's answers with it).
+    on_call: Any = None
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1000)
@@ -188,6 +193,8 @@ class FakeTelegram:
                 return web.json_response({"ok": False, "error_code": 429,
                                           "description": f"Too Many Requests: retry after {math.ceil(wait)}",
                                           "parameters": {"retry_after": math.ceil(wait)}}, status=429)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if self.delays.get(method.lower()):
             await asyncio.sleep(self.delays[method.lower()])
         handler = getattr(self, "m_" + method.lower(), None)
@@ -199,6 +206,8 @@ class FakeTelegram:
         if method.lower() != "getupdates":
             call = Call(method, params, time.monotonic(), result)
             self.calls.append(call)
+            if self.on_call is not None:
+                self.on_call(call)
             async with self._changed:
                 self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
