@@ -18,8 +18,10 @@ from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.fsm_storage import SQLStorage
 from bot.i18n import get_i18n
-from bot.middlewares.db import DbSessionMiddleware
-from bot.middlewares.dedup import DbLedger, DedupMiddleware, RedisLedger
+from bot.isolation import PersonIsolation
+from bot.ledger import LedgerSession
+from bot.middlewares.commit_first import CommitBeforeTelegram
+from bot.middlewares.db import UpdateSessionMiddleware
 from bot.middlewares.fsm_journal import FsmJournalMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.person import PersonMiddleware
@@ -65,18 +67,20 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
     if redis is not None:
         storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm",
                                                                      with_destiny=True))
-        ledger = RedisLedger(redis, settings.redis_prefix)
     else:
         storage = SQLStorage(sessionmaker, clock)
-        ledger = DbLedger(sessionmaker, clock)
-    dp = Dispatcher(storage=storage, settings=settings, clock=clock, sessionmaker=sessionmaker)
-    # Order matters: flood control -> de-dup -> db session -> person/roles -> locale.
+    # aiogram's FSM middleware (first of all) holds this person's lock around each update: see bot/isolation.py.
+    dp = Dispatcher(storage=storage, events_isolation=PersonIsolation(redis, settings.redis_prefix),
+                    settings=settings, clock=clock, sessionmaker=sessionmaker)
+    update_sessions = make_sessionmaker(sessionmaker.kw["bind"], sync_session_class=LedgerSession)
+    # Order matters: conversation journal -> update session and ledger -> flood control -> person/roles -> locale.
+    # The session is outside flood control so a dropped update is still recorded as handled; the journal is
+    # outside the session so a failed update's conversation is put back after its transaction is gone.
+    dp.update.outer_middleware(FsmJournalMiddleware())
+    dp.update.outer_middleware(UpdateSessionMiddleware(update_sessions, clock))
     dp.update.outer_middleware(ThrottlingMiddleware(
         make_limits_storage(settings.redis_url, settings.redis_prefix), settings.flood_limit,
         settings.flood_window_seconds, settings.default_locale))
-    dp.update.outer_middleware(DedupMiddleware(ledger))
-    dp.update.outer_middleware(FsmJournalMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(PersonMiddleware(set(settings.admin_ids)))
     LocaleMiddleware(get_i18n(settings.default_locale), settings.default_locale).setup(dp)
     dp.errors.register(on_error)
@@ -91,6 +95,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEn
     sessionmaker = make_sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = bot or build_bot(settings)
+    bot.session.middleware(CommitBeforeTelegram())
     dp = build_dispatcher(settings, sessionmaker, clock, redis)
     return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
                clock=clock, redis=redis)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -36,5 +38,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+# The session of the update being handled in this task (set by the per-update session middleware): the
+# conversation store joins its transaction, and it is committed before any request to Telegram.
+update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+
+
+def make_sessionmaker(engine: AsyncEngine, *, sync_session_class: type[Session] = Session
+                      ) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, sync_session_class=sync_session_class,
+                              expire_on_commit=False)

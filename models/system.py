@@ -1,4 +1,4 @@
-"""Plumbing tables: update de-duplication and conversation state when Redis is not configured."""
+"""Plumbing tables: the update ledger (see bot/ledger.py) and conversation state when Redis is not configured."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from models.base import UTCDateTime, utcnow
 
 class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
-    status: str = Field(default="processing", max_length=12)  # processing | done
+    status: str = Field(default="received", max_length=12)  # received | done | failed
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # The update itself while it waits to be handled (polling); dropped when it is marked.
+    payload: dict | None = Field(default=None, sa_type=JSON)
 
 
 class FsmRecord(SQLModel, table=True):

@@ -132,16 +132,19 @@ def make_settings(tg: FakeTelegram, db_url: str, redis_prefix: str | None, **ove
 
 
 class Running:
-    """The real bot (same factory as production) long-polling the fake server."""
+    """The real bot (same factory as production) long-polling the fake server, telling it which updates it
+    has handled."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, tg: FakeTelegram) -> None:
         self.app = app
+        self.tg = tg
         self.stop_event = asyncio.Event()
         self.task: asyncio.Task | None = None
 
     async def start(self) -> Running:
         self.task = asyncio.create_task(poll(self.app.dispatcher, self.app.bot, self.stop_event,
-                                             timeout=self.app.settings.polling_timeout))
+                                             timeout=self.app.settings.polling_timeout,
+                                             on_handled=self.tg.mark_handled))
         await asyncio.sleep(0)
         return self
 
@@ -161,7 +164,8 @@ async def start_bot(tg: FakeTelegram, engine, clock: FakeClock,
     async def _start(**overrides: object) -> Running:
         settings = make_settings(tg, db_url, redis_prefix, **overrides)
         app = build_app(settings, clock=clock, engine=make_engine(db_url))
-        r = await Running(app).start()
+        tg.reports_handled = True
+        r = await Running(app, tg).start()
         running.append(r)
         return r
 

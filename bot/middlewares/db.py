@@ -1,27 +1,58 @@
+"""One database session per update, which is also where the update is recorded as handled.
+
+Handlers and services receive it as `session`. A redelivered update (a webhook retry, or Telegram sending it
+again) that was already handled is skipped here (polling has already filtered its batch against the ledger
+and says so with `ledger_checked`). The session's first commit that changes anything marks the update done
+in the same transaction (`bot.ledger.LedgerSession`); an update that changes nothing is marked when it ends;
+one whose handler failed is marked failed (the error handler tells the person) so it is not run again.
+"""
+
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot import ledger
+from bot.db import update_session
+from bot.scheduling.clock import Clock
 
-class DbSessionMiddleware(BaseMiddleware):
-    """One database session per update; handlers and services receive it as `session`."""
+log = logging.getLogger(__name__)
 
-    def __init__(self, sessionmaker: async_sessionmaker) -> None:
+
+class UpdateSessionMiddleware(BaseMiddleware):
+    def __init__(self, sessionmaker: async_sessionmaker, clock: Clock) -> None:
         self.sessionmaker = sessionmaker
+        self.clock = clock
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
         async with self.sessionmaker() as session:
+            ledger.begin_update(session, event.update_id, self.clock)
+            if not data.get("ledger_checked") and await ledger.handled(session, event.update_id):
+                log.info("update %s already handled; skipped", event.update_id)
+                return None
             data["session"] = session
+            token = update_session.set(session)
             try:
                 result = await handler(event, data)
+                await ledger.finish(session)
+            except Exception:
+                await session.rollback()
+                try:
+                    await ledger.finish(session, ledger.FAILED)
+                except Exception:  # the database itself is failing: the update stays unmarked, to be run again
+                    log.exception("update %s could not be marked failed", event.update_id)
+                    await session.rollback()
+                raise
             except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
+            finally:
+                update_session.reset(token)
             return result

@@ -24,8 +24,7 @@ class PersonMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             person = await person_by_tg(session, user.id)
             if person is not None and person.unreachable_since is not None:
-                person.unreachable_since = None  # they wrote to us: reachable again
-                await session.commit()
+                person.unreachable_since = None  # they wrote to us: reachable again (saved with the update)
         data["person"] = person
         # A plain copy: the error handler runs after the session is gone, and must not touch ORM objects.
         data["person_locale"] = person.locale if person is not None else None

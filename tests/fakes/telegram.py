@@ -103,6 +103,8 @@ class FakeTelegram:
     latency: float = 0.0
     # Called with every successful call as it is recorded (benchmarks time the bot's answers with it).
     on_call: Any = None
+    # True when the bot under test runs in this process and reports each update it has handled (mark_handled).
+    reports_handled: bool = False
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1000)
@@ -114,6 +116,8 @@ class FakeTelegram:
         self._closing = False
         self._send_times: deque[float] = deque()
         self._chat_times: dict[int, deque[float]] = {}
+        self.handled: set[int] = set()
+        self._handled_waiters: dict[int, asyncio.Future] = {}
 
     # ---- server ------------------------------------------------------------------------------
     async def start(self) -> str:
@@ -342,10 +346,32 @@ class FakeTelegram:
         self.updates.append({"update_id": update_id, **payload})
         self._new_update.set()
 
+    async def _wait_quiet(self, update_id: int, timeout: float, quiet: float = 0.3) -> None:
+        """For a bot in another process, which cannot report: the update is confirmed (recorded) and the bot
+        has then made no call for `quiet` seconds."""
+        async with asyncio.timeout(timeout):
+            await self.wait_for(lambda: self.confirmed >= update_id, timeout)
+            seen = -1
+            while seen != len(self.calls):
+                seen = len(self.calls)
+                await asyncio.sleep(quiet)
+
+    def mark_handled(self, update_id: int) -> None:
+        """The bot under test reports each update it has finished with (its poller's `on_handled`): polling
+        confirms an update once it is recorded, before it is handled, so confirmation cannot tell."""
+        self.handled.add(update_id)
+        waiter = self._handled_waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
-        """The bot asks for updates after `update_id` only once it has handled it (sequential polling)."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.confirmed >= update_id), timeout)
+        if not self.reports_handled:
+            await self._wait_quiet(update_id, timeout)
+            return
+        if update_id in self.handled:
+            return
+        waiter = self._handled_waiters.setdefault(update_id, asyncio.get_running_loop().create_future())
+        await asyncio.wait_for(asyncio.shield(waiter), timeout)
 
     async def wait_for(self, predicate, timeout: float = 5.0) -> None:
         async with self._changed:

@@ -18,9 +18,7 @@ from sqlmodel import SQLModel
 from bot.config import Settings, describe_validation_error
 from bot.db import make_engine
 from bot.fsm_storage import SQLStorage
-from bot.middlewares.dedup import LEASE, DbLedger
 from bot.migrations import upgrade_head
-from bot.scheduling.clock import FakeClock
 from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -38,20 +36,6 @@ async def test_sql_fsm_storage_round_trip(sessionmaker):
     await storage.set_state(key, None)
     await storage.set_data(key, {})
     assert await storage.get_state(key) is None
-
-
-async def test_db_update_ledger(sessionmaker):
-    clock = FakeClock()
-    ledger = DbLedger(sessionmaker, clock)
-    assert await ledger.begin(7) is True
-    assert await ledger.begin(7) is False  # redelivered while in hand
-    await ledger.done(7)
-    assert await ledger.begin(7) is False  # redelivered after handling
-    assert await ledger.begin(8) is True
-    clock.advance(seconds=LEASE.total_seconds() + 1)
-    assert await ledger.begin(8) is True  # the process handling it died: a redelivery is handled
-    await ledger.abandon(8)
-    assert await ledger.begin(8) is True
 
 
 def _assert_no_diff(sync_conn) -> None:
