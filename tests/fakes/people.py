@@ -150,12 +150,16 @@ class TgUser:
                                                      chat={"id": group_id, "type": "supergroup", "title": title})
         raise AssertionError(f"no button {label!r} in group {group_id}")
 
-    async def press_data(self, data: str, message_id: int = 1, chat: dict | None = None) -> Reply:
-        query_id = str(next(_query_ids))
+    def press_update(self, data: str, message_id: int = 1, chat: dict | None = None) -> dict:
+        """A press of a button with this callback data on this message, as Telegram sends it."""
         message = {"message_id": message_id, "date": int(time.time()), "chat": chat or self.private_chat(),
                    "from": {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}, "text": "…"}
-        payload = {"callback_query": {"id": query_id, "from": self.as_user(), "chat_instance": "ci",
-                                      "message": message, "data": data}}
+        return {"callback_query": {"id": str(next(_query_ids)), "from": self.as_user(), "chat_instance": "ci",
+                                   "message": message, "data": data}}
+
+    async def press_data(self, data: str, message_id: int = 1, chat: dict | None = None) -> Reply:
+        payload = self.press_update(data, message_id, chat)
+        query_id = payload["callback_query"]["id"]
         if chat is None:
             return await self._run(payload, query_id)
         since = len(self.tg.calls)

@@ -103,6 +103,8 @@ class FakeTelegram:
     latency: float = 0.0
     # Called with every successful call as it is recorded (benchmarks time the bot's answers with it).
     on_call: Any = None
+    # (method, chat_id, seconds): the next such call to that chat answers that much later (once each).
+    slow: list[tuple[str, int, float]] = field(default_factory=list)
     # True when the bot under test runs in this process and reports each update it has handled (mark_handled).
     reports_handled: bool = False
 
@@ -199,6 +201,11 @@ class FakeTelegram:
                                           "parameters": {"retry_after": math.ceil(wait)}}, status=429)
         if self.latency:
             await asyncio.sleep(self.latency)
+        for i, (m, chat, seconds) in enumerate(self.slow):
+            if m == method.lower() and str(params.get("chat_id")) == str(chat):
+                del self.slow[i]
+                await asyncio.sleep(seconds)
+                break
         if self.delays.get(method.lower()):
             await asyncio.sleep(self.delays[method.lower()])
         handler = getattr(self, "m_" + method.lower(), None)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
 from bot.delivery.sender import Sender, SenderConfig
-from models import Household, Person
+from models import Building, Household, Person
 from tests.fakes.people import TgUser
 
 
@@ -83,3 +84,17 @@ async def full_report(user: TgUser, temperature: str, *symptoms: str, test: str 
     await user.press(test)
     await user.press("No note")
     return await user.press("Save")
+
+
+async def seed_residents(sessionmaker, n: int, tg, *, first_id: int = 800_000) -> list[TgUser]:
+    """n residents registered in English straight into the database (for bursts), two to a household."""
+    async with sessionmaker() as s:
+        building = (await s.exec(select(Building).order_by(Building.id))).first()
+        homes = [Household(building_id=building.id, unit=f"9-{i}") for i in range((n + 1) // 2)]
+        s.add_all(homes)
+        await s.flush()
+        now = datetime.now(UTC)
+        s.add_all([Person(tg_user_id=first_id + i, full_name=f"Resident {i}", locale="en",
+                          household_id=homes[i // 2].id, consent_at=now, registered_at=now) for i in range(n)])
+        await s.commit()
+    return [TgUser(tg, first_id + i, first_name=f"R{i}") for i in range(n)]
