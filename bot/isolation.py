@@ -10,12 +10,18 @@ update (the key is the conversation's StorageKey), before the conversation state
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from aiogram.fsm.storage.base import BaseEventIsolation, DefaultKeyBuilder, StorageKey
-from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
+
+# A Redis lock expires this long after its holder stops renewing it (the process died), so after a crash a
+# person waits seconds, not minutes; while held it is renewed every third of that.
+REDIS_LOCK_TTL = 10.0
 
 
 class KeyedLocks:
@@ -45,21 +51,32 @@ class KeyedLocks:
 
 
 class PersonIsolation(BaseEventIsolation):
-    def __init__(self, redis: Redis | None = None, prefix: str = "cbot") -> None:
+    def __init__(self, redis: Redis | None = None, prefix: str = "cbot", *, ttl: float = REDIS_LOCK_TTL) -> None:
         self.local = KeyedLocks()
-        self.remote = None if redis is None else RedisEventIsolation(
-            redis, key_builder=DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True),
-            # Expires if a process dies holding it; waiters look again every 20 ms.
-            lock_kwargs={"timeout": 60, "sleep": 0.02})
+        self.redis = redis
+        self.key_builder = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
+        self.ttl = ttl
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
         async with self.local.hold(key):
-            if self.remote is None:
+            if self.redis is None:
                 yield
-            else:
-                async with self.remote.lock(key):
-                    yield
+                return
+            lock = Lock(self.redis, self.key_builder.build(key, "lock"), timeout=self.ttl, sleep=0.02)
+            await lock.acquire()
+            renew = asyncio.create_task(self._renew(lock))
+            try:
+                yield
+            finally:
+                renew.cancel()
+                with contextlib.suppress(LockError):  # it expired: renewals failed (Redis was away)
+                    await lock.release()
+
+    async def _renew(self, lock: Lock) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            await lock.reacquire()
 
     async def close(self) -> None:
         return None

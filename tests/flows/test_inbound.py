@@ -206,7 +206,8 @@ async def test_redis_isolation_keeps_two_workers_apart(redis_prefix_any):
     from bot.isolation import PersonIsolation
 
     r1, r2 = Redis.from_url(REDIS_URL), Redis.from_url(REDIS_URL)
-    a, b = PersonIsolation(r1, redis_prefix_any), PersonIsolation(r2, redis_prefix_any)
+    # A short expiry: held longer than it, the lock is renewed, not lost.
+    a, b = PersonIsolation(r1, redis_prefix_any, ttl=0.15), PersonIsolation(r2, redis_prefix_any, ttl=0.15)
     key = StorageKey(bot_id=1, chat_id=5, user_id=5)
     order: list[str] = []
 
@@ -214,7 +215,7 @@ async def test_redis_isolation_keeps_two_workers_apart(redis_prefix_any):
         await asyncio.sleep(delay)
         async with iso.lock(key):
             order.append(f"{name} in")
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
             order.append(f"{name} out")
 
     await asyncio.gather(hold(a, "a", 0), hold(b, "b", 0.05))
