@@ -67,6 +67,7 @@ class Result:
     wall: float
     latencies: list[float]
     stored: int | None = None
+    cpu: float | None = None  # CPU seconds the bot's process used meanwhile (with the fake in its own process)
 
     @property
     def rate(self) -> float:
@@ -83,6 +84,8 @@ class Result:
                f"p50={self.pct(0.5):.3f} p99={self.pct(0.99):.3f}")
         if self.stored is not None:
             out += f" stored={self.stored}"
+        if self.cpu is not None:
+            out += f" cpu={self.cpu:.1f}s"
         if baseline is not None and baseline.rate:
             out += f" ratio={self.rate / baseline.rate:.2f}"
         return out
@@ -153,7 +156,7 @@ async def crowd(tg, n: int, rate: float, one: Callable) -> tuple[float, list[flo
 
 
 # ---- the baseline: a plain aiogram bot, default polling, no database --------------------------------------------
-async def run_baseline(tg, args, alerts) -> Result:
+async def run_baseline(world, args) -> Result:
     from aiogram import Bot, Dispatcher, F, Router
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -178,17 +181,19 @@ async def run_baseline(tg, args, alerts) -> Result:
         await query.answer("Thank you, marked as read.")
         await query.message.edit_reply_markup(reply_markup=None)
 
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(world.base_url)))
     dp = Dispatcher()
     dp.include_router(router)
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
                                                    polling_timeout=1))
     await asyncio.sleep(0.2)
-    wall, lat = await crowd(tg, args.residents, args.rate, _mix(args, alerts))
+    cpu0 = time.process_time()
+    wall, lat = await world.run()
+    cpu = time.process_time() - cpu0
     await dp.stop_polling()
     await polling
     await bot.session.close()
-    return Result("baseline-aiogram", args.residents, wall, lat)
+    return Result("baseline-aiogram", args.residents, wall, lat, cpu=cpu)
 
 
 def _mix(args, alerts) -> Callable:
@@ -266,25 +271,42 @@ def show_alerts(tg, alerts) -> dict[int, tuple[int, str]]:
     return {chat: (mid, data) for chat, (mid, data, _t, _m) in alerts.items()}
 
 
-async def run_ours(tg, args, db_url: str, alerts) -> Result:
+async def run_ours(world, args, db_url: str) -> Result:
     from sqlalchemy import func
     from sqlmodel import select
 
     from bot.app import build_app
     from bot.config import Settings
     from bot.polling import poll
+    from bot.runtime import tune_gc
     from models import HealthReport
     from models.notices import NoticeDelivery
 
     overrides = {"concurrency": args.concurrency} if args.concurrency else {}
-    settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=tg.base_url, database_url=db_url,
+    settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=world.base_url, database_url=db_url,
                         redis_url=args.redis_url, default_locale="en", polling_timeout=1, flood_limit=1000,
                         log_level="WARNING", **overrides)
     app = build_app(settings)
+    if not args.no_gc_tuning:
+        tune_gc()  # as `python -m bot run` does after start-up
     stop = asyncio.Event()
     polling = asyncio.create_task(poll(app.dispatcher, app.bot, stop, timeout=1))
     await asyncio.sleep(0.2)
-    wall, lat = await crowd(tg, args.residents, args.rate, _mix(args, alerts))
+    import gc
+    gc_time = [0.0, 0.0]
+
+    def _gc(phase, info):
+        if phase == "start":
+            gc_time[1] = time.perf_counter()
+        else:
+            gc_time[0] += time.perf_counter() - gc_time[1]
+
+    gc.callbacks.append(_gc)
+    cpu0 = time.process_time()
+    wall, lat = await world.run()
+    cpu = time.process_time() - cpu0
+    gc.callbacks.remove(_gc)
+    print(f"gc: {gc_time[0]:.2f}s", flush=True)
     stop.set()
     await polling
     async with app.sessionmaker() as s:
@@ -294,7 +316,7 @@ async def run_ours(tg, args, db_url: str, alerts) -> Result:
             stored = (await s.exec(select(func.count()).select_from(NoticeDelivery)
                                    .where(NoticeDelivery.acked_at.is_not(None)))).one()
     await app.close()
-    return Result("ours", args.residents, wall, lat, stored)
+    return Result("ours", args.residents, wall, lat, stored, cpu)
 
 
 async def profile(tg, args, db_url: str, alerts) -> None:
@@ -316,6 +338,8 @@ async def profile(tg, args, db_url: str, alerts) -> None:
         head = statement.lstrip().split(None, 1)[0].upper()
         counts["statements"] += 1
         counts[f"  {head}"] += 1
+        if args.show_sql:
+            print("   SQL", " ".join(statement.split())[:160])
 
     @event.listens_for(app.engine.sync_engine, "commit")
     def _commit(conn):
@@ -328,12 +352,16 @@ async def profile(tg, args, db_url: str, alerts) -> None:
     stop = asyncio.Event()
     polling = asyncio.create_task(poll(app.dispatcher, app.bot, stop, timeout=1))
     await asyncio.sleep(0.3)
-    n = min(args.residents, 20)
+    n = min(args.residents, 200)
     one = _mix(args, alerts)
     calls_before = len(tg.calls)
     counts.clear()
+    cpu0 = time.process_time()
     for i in range(n):
         await crowd_one(tg, one, i)
+    cpu = time.process_time() - cpu0
+    if args.show_threads:
+        print_thread_cpu()
     await asyncio.sleep(0.5)
     api = [c for c in tg.calls[calls_before:] if c.chat_id is not None or c.method.lower() == "answercallbackquery"]
     stop.set()
@@ -341,6 +369,7 @@ async def profile(tg, args, db_url: str, alerts) -> None:
     await app.close()
     updates = n * (2 if args.mix == "checkin" else 1)
     print(f"profile: mix={args.mix} residents={n} updates={updates} (per update below)")
+    print(f"  cpu ms (bot, fake and residents, one at a time): {cpu / updates * 1000:.2f}")
     for k, v in sorted(counts.items(), key=lambda kv: (kv[0].startswith(" "), kv[0])):
         print(f"  {k}: {v / updates:.2f}")
     methods: dict[str, int] = defaultdict(int)
@@ -350,6 +379,17 @@ async def profile(tg, args, db_url: str, alerts) -> None:
     print(f"  bot api calls: {len(api) / updates:.2f} ({per_method})")
 
 
+def print_thread_cpu() -> None:
+    import os
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        print(f"  thread {tid} {names.get(int(tid), '?')}: cpu {(int(parts[11]) + int(parts[12])) / 100:.2f}s")
+
+
 async def crowd_one(tg, one, i: int) -> None:
     watch = Watch()
     tg.on_call = watch
@@ -357,37 +397,131 @@ async def crowd_one(tg, one, i: int) -> None:
     tg.on_call = None
 
 
+class LocalWorld:
+    """The fake Bot API and the residents in this process (they then compete with the bot for its CPU)."""
+
+    def __init__(self, args, alerts) -> None:
+        self.args, self.alerts = args, alerts
+
+    async def __aenter__(self) -> LocalWorld:
+        from tests.fakes.telegram import FakeTelegram
+
+        self.tg = FakeTelegram(TOKEN, latency=self.args.latency)
+        await self.tg.start()
+        self.base_url = self.tg.base_url
+        self.shown = show_alerts(self.tg, self.alerts)
+        return self
+
+    async def run(self) -> tuple[float, list[float]]:
+        return await crowd(self.tg, self.args.residents, self.args.rate, _mix(self.args, self.shown))
+
+    async def __aexit__(self, *exc) -> None:
+        await self.tg.stop()
+
+
+class RemoteWorld:
+    """The fake Bot API and the residents in a process of their own, as Telegram and its users are: the bot
+    under test has its CPU to itself. Driven over a small control endpoint."""
+
+    def __init__(self, args, alerts) -> None:
+        self.args, self.alerts = args, alerts
+
+    async def __aenter__(self) -> RemoteWorld:
+        import aiohttp
+
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--serve-fake", "--latency", str(self.args.latency),
+            "--residents", str(self.args.residents), "--rate", str(self.args.rate), "--mix", self.args.mix,
+            stdout=asyncio.subprocess.PIPE)
+        line = (await self.proc.stdout.readline()).decode().split()
+        self.base_url, self.control = line[1], line[3]
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900))
+        alerts = {str(k): list(v) for k, v in self.alerts.items()}
+        async with self.http.post(self.control + "/alerts", json=alerts) as resp:
+            assert resp.status == 200
+        return self
+
+    async def run(self) -> tuple[float, list[float]]:
+        async with self.http.post(self.control + "/run") as resp:
+            body = await resp.json()
+        return body["wall"], body["latencies"]
+
+    async def __aexit__(self, *exc) -> None:
+        async with self.http.post(self.control + "/stop") as resp:
+            await resp.read()
+        await self.http.close()
+        await self.proc.wait()
+
+
+async def serve_fake(args: argparse.Namespace) -> None:
+    """Child process: the fake Bot API, the residents, and a control endpoint (/alerts, /run, /stop)."""
+    from aiohttp import web
+
+    from tests.fakes.telegram import FakeTelegram
+
+    tg = FakeTelegram(TOKEN, latency=args.latency)
+    await tg.start()
+    stop = asyncio.Event()
+    state: dict = {}
+
+    async def alerts(request: web.Request) -> web.Response:
+        raw = {int(k): tuple(v) for k, v in (await request.json()).items()}
+        state["shown"] = show_alerts(tg, raw)
+        return web.json_response({"ok": True})
+
+    async def run(_request: web.Request) -> web.Response:
+        wall, lat = await crowd(tg, args.residents, args.rate, _mix(args, state.get("shown", {})))
+        return web.json_response({"wall": wall, "latencies": lat})
+
+    async def quit_(_request: web.Request) -> web.Response:
+        stop.set()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/alerts", alerts)
+    app.router.add_post("/run", run)
+    app.router.add_post("/stop", quit_)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    print(f"FAKE {tg.base_url} CONTROL http://127.0.0.1:{port}", flush=True)
+    await stop.wait()
+    await asyncio.sleep(0.1)
+    await runner.cleanup()
+    await tg.stop()
+
+
 async def main(args: argparse.Namespace) -> None:
     from tests.fakes.telegram import FakeTelegram
 
+    if args.serve_fake:
+        await serve_fake(args)
+        return
     tmp = tempfile.mkdtemp(prefix="bench-")
     db_url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     raw_alerts = await seed(db_url, args.residents, args.mix)
 
-    async def fresh_fake() -> FakeTelegram:
+    if args.profile:
         tg = FakeTelegram(TOKEN, latency=args.latency)
         await tg.start()
-        return tg
-
-    if args.profile:
-        tg = await fresh_fake()
         await profile(tg, args, db_url, show_alerts(tg, raw_alerts))
         await tg.stop()
         return
+    World = LocalWorld if args.fake_in_process else RemoteWorld
     baseline = None
     if not args.no_baseline:
-        tg = await fresh_fake()
-        baseline = await run_baseline(tg, args, show_alerts(tg, raw_alerts))
-        await tg.stop()
+        async with World(args, raw_alerts) as world:
+            baseline = await run_baseline(world, args)
         print(baseline.line(), flush=True)
-    tg = await fresh_fake()
-    ours = await run_ours(tg, args, db_url, show_alerts(tg, raw_alerts))
-    await tg.stop()
+    async with World(args, raw_alerts) as world:
+        ours = await run_ours(world, args, db_url)
     print(ours.line(baseline), flush=True)
     assert ours.stored == args.residents, f"stored {ours.stored}, expected {args.residents}"
     print(f"settings: latency={args.latency} residents={args.residents} mix={args.mix} rate={args.rate or 'burst'} "
           f"db={'postgresql' if db_url.startswith('postgresql') else 'sqlite'} "
-          f"redis={'yes' if args.redis_url else 'no'} "
+          f"redis={'yes' if args.redis_url else 'no'} fake={'in-process' if args.fake_in_process else 'own process'} "
           f"updates_per_s={ours.presses * (2 if args.mix == 'checkin' else 1) / ours.wall:.0f} "
           f"median_latency_all={statistics.median(ours.latencies):.3f}")
 
@@ -403,4 +537,10 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=0, help="override CONCURRENCY")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--fake-in-process", action="store_true",
+                        help="run the fake Bot API and the residents in the bot's process (they share its CPU)")
+    parser.add_argument("--no-gc-tuning", action="store_true", help="leave the garbage collector as Python sets it")
+    parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--show-threads", action="store_true", help="with --profile: CPU of each thread")
+    parser.add_argument("--show-sql", action="store_true", help="with --profile: print each statement")
     asyncio.run(main(parser.parse_args()))

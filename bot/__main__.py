@@ -33,12 +33,14 @@ def migrate(settings: Settings) -> None:
 
 async def _startup(app) -> None:
     from bot.i18n import get_i18n
+    from bot.runtime import tune_gc
     from handlers.commands import set_default_commands
 
     get_i18n()
     me = await app.bot.me()
     log.info("bot @%s (id %s) starting", me.username, me.id)
     await set_default_commands(app.bot, app.settings.default_locale)
+    tune_gc()  # everything loaded so far lives as long as the process
 
 
 async def run_polling(settings: Settings) -> None:

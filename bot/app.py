@@ -20,7 +20,7 @@ from bot.fsm_storage import SQLStorage
 from bot.i18n import get_i18n
 from bot.isolation import PersonIsolation
 from bot.ledger import LedgerSession
-from bot.middlewares.commit_first import CommitBeforeTelegram
+from bot.middlewares.commit_first import CommitBeforeTelegram, KeepResponseTypes
 from bot.middlewares.db import UpdateSessionMiddleware
 from bot.middlewares.fsm_journal import FsmJournalMiddleware
 from bot.middlewares.locale import LocaleMiddleware
@@ -96,6 +96,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEn
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = bot or build_bot(settings)
     bot.session.middleware(CommitBeforeTelegram())
+    bot.session.middleware(KeepResponseTypes())
     dp = build_dispatcher(settings, sessionmaker, clock, redis)
     return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
                clock=clock, redis=redis)

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     notice_doorknock_minutes: int = Field(default=60, ge=5)
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # Updates of different people handled at the same time (one person's are always handled in order).
-    concurrency: int = Field(default=64, ge=1, le=1000)
+    concurrency: int = Field(default=100, ge=1, le=1000)
     log_level: str = "INFO"
 
     @field_validator("bot_token")

@@ -1,13 +1,24 @@
-"""Engine and session factory for SQLite (default) and PostgreSQL."""
+"""Engine and session factory for SQLite (default) and PostgreSQL.
+
+SQLite lets one connection write at a time; a connection that finds the lock taken sleeps in SQLite's busy
+handler (1, 2, 5, 10 … 100 ms) and tries again, so under a burst of concurrent updates writers mostly sleep
+while the lock is free. Here, sessions on a SQLite engine queue for the write lock in the event loop instead
+(`_WriteGate`, taken before a session's first change and given back when its transaction ends): SQLite never
+sees two writers, and the lock passes to the next one at once. Transactions stay short because the update's
+transaction is committed before every request to Telegram (bot/middlewares/commit_first.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +34,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=10)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):
@@ -34,6 +45,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        _WriteGate.install(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -47,3 +59,55 @@ def make_sessionmaker(engine: AsyncEngine, *, sync_session_class: type[Session] 
                       ) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, sync_session_class=sync_session_class,
                               expire_on_commit=False)
+
+
+class _WriteGate:
+    """One writing transaction at a time per SQLite engine, queued in the event loop (FIFO)."""
+
+    HELD = "sqlite_write_gate"
+    TIMEOUT = 30.0  # as SQLite's own busy_timeout: a writer that waits longer fails instead of hanging
+    _gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def install(cls, engine: AsyncEngine) -> None:
+        cls._gates[engine.sync_engine] = asyncio.Lock()
+
+    @classmethod
+    def acquire(cls, session: Session) -> None:
+        if session.info.get(cls.HELD):
+            return
+        lock = cls._gates.get(session.get_bind())
+        if lock is None:
+            return
+        # Hold a connection before queueing: the writer whose turn it is must never wait for the pool, whose
+        # connections may all be held by sessions queued behind it.
+        session.connection()
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), cls.TIMEOUT))
+        except TimeoutError as e:
+            raise TimeoutError("waited 30 s for the SQLite write lock") from e
+        session.info[cls.HELD] = lock
+
+    @classmethod
+    def release(cls, session: Session) -> None:
+        lock = session.info.pop(cls.HELD, None)
+        if lock is not None:
+            lock.release()
+
+
+@event.listens_for(Session, "before_flush")
+def _gate_before_flush(session: Session, _ctx, _instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        _WriteGate.acquire(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _gate_before_dml(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _WriteGate.acquire(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _gate_after_transaction(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        _WriteGate.release(session)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -44,10 +44,22 @@ def _insert(dialect: str):
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
-def _mark_statement(dialect: str, update_id: int, status: str, at: datetime):
-    ins = _insert(dialect)(ProcessedUpdate).values(update_id=update_id, status=status, at=at, payload=None)
-    return ins.on_conflict_do_update(index_elements=["update_id"],
-                                     set_={"status": status, "at": at, "payload": None})
+def _mark_statement(dialect: str):
+    """The upsert that marks an update, built once per dialect (it runs for every update)."""
+    if dialect not in _MARKS:
+        ins = _insert(dialect)(ProcessedUpdate).values(update_id=bindparam("uid"), status=bindparam("status"),
+                                                       at=bindparam("at"), payload=None)
+        _MARKS[dialect] = ins.on_conflict_do_update(index_elements=["update_id"], set_={
+            "status": ins.excluded.status, "at": ins.excluded.at, "payload": None})
+    return _MARKS[dialect]
+
+
+_MARKS: dict[str, Any] = {}
+
+
+def _mark(session, status: str) -> tuple[Any, dict[str, Any]]:
+    return (_mark_statement(session.get_bind().dialect.name),
+            {"uid": session.info[UPDATE_ID], "status": status, "at": session.info[CLOCK].now()})
 
 
 async def record(session: AsyncSession, updates: Iterable[tuple[int, dict[str, Any]]], now: datetime) -> set[int]:
@@ -81,8 +93,8 @@ async def handled(session: AsyncSession, update_id: int) -> bool:
 async def finish(session: AsyncSession, status: str = DONE) -> None:
     """End the update's handling: mark it (unless a commit already did) and commit."""
     if not session.info.get(_MARKED) or status == FAILED:
-        await session.exec(_mark_statement(session.get_bind().dialect.name, session.info[UPDATE_ID], status,
-                                           session.info[CLOCK].now()))
+        statement, params = _mark(session, status)
+        await session.exec(statement, params=params)
         session.info[_MARKING] = True
     await session.commit()
 
@@ -122,7 +134,8 @@ def _mark_with_first_change(session: Session) -> None:
         return
     if not (info.get(_WROTE) or session.new or session.dirty or session.deleted):
         return
-    session.execute(_mark_statement(session.get_bind().dialect.name, info[UPDATE_ID], DONE, info[CLOCK].now()))
+    statement, params = _mark(session, DONE)
+    session.execute(statement, params)
     info[_MARKING] = True
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.services.invitations import load_actor
-from bot.services.registration import person_by_tg
+from bot.services.invitations import person_and_actor
+from bot.services.permissions import Actor
 
 
 class PersonMiddleware(BaseMiddleware):
@@ -20,13 +20,13 @@ class PersonMiddleware(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         session = data["session"]
         user: User | None = data.get("event_from_user")
-        person = None
+        person, actor = None, Actor(person_id=None)
         if user is not None and not user.is_bot:
-            person = await person_by_tg(session, user.id)
+            person, actor = await person_and_actor(session, user.id, self.superadmin_ids)
             if person is not None and person.unreachable_since is not None:
                 person.unreachable_since = None  # they wrote to us: reachable again (saved with the update)
         data["person"] = person
         # A plain copy: the error handler runs after the session is gone, and must not touch ORM objects.
         data["person_locale"] = person.locale if person is not None else None
-        data["actor"] = await load_actor(session, person, self.superadmin_ids)
+        data["actor"] = actor
         return await handler(event, data)

@@ -10,7 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from bot.i18n import get_i18n, translate
 from bot.services.locale import locale_from_language_code
@@ -27,7 +27,7 @@ def make_limits_storage(redis_url: str | None, prefix: str) -> Storage:
 
 class ThrottlingMiddleware(BaseMiddleware):
     def __init__(self, storage: Storage, limit: int, window_seconds: int, default_locale: str) -> None:
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
         self.item = RateLimitItemPerSecond(limit, window_seconds)
         self.warn_item = RateLimitItemPerSecond(1, window_seconds)
         self.default_locale = default_locale

@@ -9,6 +9,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
+from sqlmodel import select
+
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.text import clean_note
 from models import Building, HealthReport, Household
@@ -88,6 +91,10 @@ def rules_from(settings: object) -> HealthRules:
     return HealthRules(abnormal_temp=settings.health_abnormal_temp, red_flag_temp=settings.health_red_flag_temp)
 
 
+_HOME = select(Household, Building).join(Building, Building.id == Household.building_id).where(
+    Household.id == bindparam("household"))
+
+
 async def record_report(session, reporter, subject, *, temperature: float | None, symptoms: list[str],
                         test: str | None, note: str | None, rules: HealthRules, now) -> tuple:
     """Store a report about `subject`, made by `reporter` (themselves, or a member of the same household
@@ -96,8 +103,7 @@ async def record_report(session, reporter, subject, *, temperature: float | None
         raise PermissionDenied()
     note = clean_note(note)
     a = assess(temperature, symptoms, test, rules)
-    household = await session.get(Household, subject.household_id)
-    building = await session.get(Building, household.building_id)
+    household, building = (await session.exec(_HOME, params={"household": subject.household_id})).one()
     report = HealthReport(person_id=subject.id, reported_by_id=reporter.id, household_id=household.id,
                           community_id=building.community_id, grid_id=building.grid_id, temperature_c=temperature,
                           symptoms=[s for s in SYMPTOMS if s in symptoms], test_result=test, note=note,

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,14 +29,34 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def _actor(person: Person | None, grants: list[RoleGrant], superadmin_ids: set[int]) -> Actor:
+    if person is None:
+        return Actor(person_id=None)
+    return Actor(person_id=person.id,
+                 grants=tuple(Grant(role=Role(r.role), scope=Scope(r.community_id, r.grid_id), grant_id=r.id)
+                              for r in grants),
+                 superadmin=person.tg_user_id is not None and person.tg_user_id in superadmin_ids)
+
+
 async def load_actor(session: AsyncSession, person: Person | None, superadmin_ids: set[int]) -> Actor:
     if person is None:
         return Actor(person_id=None)
     rows = (await session.exec(select(RoleGrant).where(
         RoleGrant.person_id == person.id, RoleGrant.revoked_at.is_(None)))).all()
-    grants = tuple(Grant(role=Role(r.role), scope=Scope(r.community_id, r.grid_id), grant_id=r.id) for r in rows)
-    return Actor(person_id=person.id, grants=grants,
-                 superadmin=person.tg_user_id is not None and person.tg_user_id in superadmin_ids)
+    return _actor(person, list(rows), superadmin_ids)
+
+
+# Built once: this runs for every update, and building and caching the statement costs as much as running it.
+_PERSON_AND_GRANTS = select(Person, RoleGrant).outerjoin(RoleGrant, and_(
+    RoleGrant.person_id == Person.id, RoleGrant.revoked_at.is_(None))).where(Person.tg_user_id == bindparam("tg"))
+
+
+async def person_and_actor(session: AsyncSession, tg_user_id: int,
+                           superadmin_ids: set[int]) -> tuple[Person | None, Actor]:
+    """The person behind a Telegram user and what they may do, in one query (once per update)."""
+    rows = (await session.exec(_PERSON_AND_GRANTS, params={"tg": tg_user_id})).all()
+    person = rows[0][0] if rows else None
+    return person, _actor(person, [g for _p, g in rows if g is not None], superadmin_ids)
 
 
 async def validate_scope(session: AsyncSession, scope: Scope) -> None:

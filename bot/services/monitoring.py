@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -209,9 +209,12 @@ async def contacts(session: AsyncSession, person: Person) -> list[Person]:
     return await registration.reachable_members(session, person.household_id)
 
 
+_OPEN_CHECKIN = select(Task).where(Task.kind == "checkin", Task.subject_person_id == bindparam("person"),
+                                   Task.status.in_(("open", "claimed")))
+
+
 async def open_checkin(session: AsyncSession, person_id: int) -> Task | None:
-    return (await session.exec(select(Task).where(Task.kind == "checkin", Task.subject_person_id == person_id,
-                                                  Task.status.in_(("open", "claimed"))))).first()
+    return (await session.exec(_OPEN_CHECKIN, params={"person": person_id})).first()
 
 
 async def checkin_task(session: AsyncSession, m: Monitoring, slot_at: datetime, priority: int,
