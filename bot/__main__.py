@@ -48,15 +48,15 @@ async def run_polling(settings: Settings) -> None:
     from bot.polling import poll
     from bot.scheduling.background import Background
 
+    stop = asyncio.Event()  # SIGTERM during start-up also stops cleanly
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     app = build_app(settings)
     try:
         await _startup(app)
         # A webhook left behind would make getUpdates fail; pending updates are kept (never dropped).
         await app.bot.delete_webhook(drop_pending_updates=False)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         background = Background(app)
         await background.start()
         try:
@@ -78,12 +78,16 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
         print("Configuration error: WEBHOOK_SECRET: required in webhook mode (Telegram sends it back in "
               "X-Telegram-Bot-Api-Secret-Token)", file=sys.stderr)
         raise SystemExit(2)
+    stop = asyncio.Event()  # SIGTERM during start-up also stops cleanly
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     app = build_app(settings)
     await _startup(app)
     secret = settings.webhook_secret.get_secret_value()
     if settings.webhook_url:
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path, secret_token=secret,
-                                  drop_pending_updates=False)
+                                  drop_pending_updates=False, max_connections=settings.webhook_max_connections)
     background = Background(app)
     await background.start()
     web_app = make_web_app(app, secret)
@@ -92,10 +96,6 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("webhook listening on %s:%s%s", host, port, settings.webhook_path)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down: finishing updates in hand")
     await background.stop()  # pushes still queued stay in the outbox for the next runner

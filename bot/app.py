@@ -25,7 +25,7 @@ from bot.middlewares.db import UpdateSessionMiddleware
 from bot.middlewares.fsm_journal import FsmJournalMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.person import PersonMiddleware
-from bot.middlewares.throttling import ThrottlingMiddleware, make_limits_storage
+from bot.middlewares.throttling import ThrottlingMiddleware, make_flood
 from bot.scheduling.clock import Clock
 from handlers import all_routers
 from handlers.errors import on_error
@@ -79,8 +79,8 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
     dp.update.outer_middleware(FsmJournalMiddleware())
     dp.update.outer_middleware(UpdateSessionMiddleware(update_sessions, clock))
     dp.update.outer_middleware(ThrottlingMiddleware(
-        make_limits_storage(settings.redis_url, settings.redis_prefix), settings.flood_limit,
-        settings.flood_window_seconds, settings.default_locale))
+        make_flood(settings.redis_url, settings.redis_prefix, settings.flood_limit, settings.flood_window_seconds),
+        settings.default_locale))
     dp.update.outer_middleware(PersonMiddleware(set(settings.admin_ids)))
     LocaleMiddleware(get_i18n(settings.default_locale), settings.default_locale).setup(dp)
     dp.errors.register(on_error)

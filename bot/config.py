@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
+    # How many HTTPS connections Telegram may open to the webhook at once (setWebhook's max_connections, 1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     default_locale: LocaleCode = "zh_Hans"
     # Flood control: at most this many updates per user in the window, then one polite warning.
     flood_limit: int = Field(default=20, ge=1)

@@ -34,7 +34,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=10)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=0)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):

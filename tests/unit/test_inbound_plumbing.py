@@ -1,4 +1,4 @@
-"""The update ledger, per-person locks and the conversation store's cache, on both databases."""
+"""The update ledger, per-person locks, order keys, the conversation cache and in-process flood control."""
 
 from __future__ import annotations
 
@@ -120,3 +120,14 @@ async def test_conversation_cache_forgets_a_write_whose_transaction_was_rolled_b
             update_session.reset(token)
     assert await storage.get_state(key) == "HR:temp"  # read again from the database
     assert await SQLStorage(sessionmaker).get_state(key) == "HR:temp"
+
+
+async def test_memory_flood_control_allows_a_burst_then_refuses_and_forgets_the_least_recent():
+    from bot.middlewares.throttling import MemoryFlood
+
+    flood = MemoryFlood(3, 30, remember=2)
+    assert [await flood.allow("u", "mei") for _ in range(4)] == [True, True, True, False]
+    assert await flood.allow("u", "jun")  # another person has their own allowance
+    assert await flood.allow("w", "mei") and not await flood.allow("w", "mei")  # one warning per window
+    assert await flood.allow("u", "ann")  # past `remember` entries the least recently seen are forgotten
+    assert len(flood._buckets) == 2
