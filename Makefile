@@ -56,6 +56,8 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/broadcast.py
 	$(PY) bench/broadcast.py --kill-at 0.5
 	$(PY) bench/notice_fanout.py
+	$(PY) bench/inbound.py --residents 600 --latency 0.1
+	$(PY) bench/inbound.py --residents 600 --latency 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache

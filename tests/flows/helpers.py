@@ -72,8 +72,9 @@ def texts_to(tg, who) -> list[str]:
 
 
 async def full_report(user: TgUser, temperature: str, *symptoms: str, test: str = "No recent test",
-                      start: bool = True) -> object:
-    """A full health report in English; with start=False the temperature question is already on screen."""
+                      start: bool = True, save: bool = True) -> object:
+    """A full health report in English; with start=False the temperature question is already on screen; with
+    save=False it stops at the check, the Save button on screen."""
     if start:
         await user.send("🌡 Health report")
         await user.press("Full report")
@@ -82,8 +83,8 @@ async def full_report(user: TgUser, temperature: str, *symptoms: str, test: str 
         await user.press(s)
     await user.press("Done" if symptoms else "None of these")
     await user.press(test)
-    await user.press("No note")
-    return await user.press("Save")
+    r = await user.press("No note")
+    return await user.press("Save") if save else r
 
 
 async def seed_residents(sessionmaker, n: int, tg, *, first_id: int = 800_000) -> list[TgUser]:

@@ -21,7 +21,7 @@ from bot.keyboards.callbacks import HealthCB
 from bot.webhook import make_web_app
 from models import HealthReport, ProcessedUpdate
 from tests.conftest import REDIS_URL, ROOT, TOKEN, make_settings
-from tests.flows.helpers import register, seed_residents
+from tests.flows.helpers import full_report, register, seed_residents
 
 WELL = HealthCB(step="start", value="well").pack()
 
@@ -48,12 +48,7 @@ async def test_a_double_tap_under_load_saves_once(bot, user_factory, tg, session
     mei = user_factory()
     await register(mei)
     others = await seed_residents(sessionmaker, 20, tg)
-    await mei.send("🌡 Health report")
-    await mei.press("Full report")
-    await mei.send("36.6")
-    await mei.press("None of these")
-    await mei.press("No recent test")
-    r = await mei.press("No note")
+    r = await full_report(mei, "36.6", save=False)
     assert "Please check" in r.text
     message_id, data = mei.find_button("Save")
     tg.latency = 0.02
