@@ -1,8 +1,8 @@
 """Fixtures: a database per backend, a fake Telegram server, and the real bot polling it.
 
-The suite runs on SQLite (FSM and de-dup in the database). When TEST_DATABASE_URL and TEST_REDIS_URL
+The suite runs on SQLite (conversation state and the update ledger in the database). When TEST_DATABASE_URL and TEST_REDIS_URL
 are set (CI sets them to the local PostgreSQL and Redis), every bot-level test runs a second time on
-PostgreSQL with Redis for FSM state, de-duplication and flood control.
+PostgreSQL with Redis for FSM state, per-person locks and flood control.
 """
 
 from __future__ import annotations
