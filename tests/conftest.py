@@ -1,7 +1,7 @@
 """Fixtures: a database per backend, a fake Telegram server, and the real bot polling it.
 
-The suite runs on SQLite (conversation state and the update ledger in the database). When TEST_DATABASE_URL and TEST_REDIS_URL
-are set (CI sets them to the local PostgreSQL and Redis), every bot-level test runs a second time on
+The suite runs on SQLite (conversation state and the update ledger in the database). When TEST_DATABASE_URL
+and TEST_REDIS_URL are set (CI sets them to the local PostgreSQL and Redis), every bot-level test runs a second time on
 PostgreSQL with Redis for FSM state, per-person locks and flood control.
 """
 
