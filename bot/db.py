@@ -95,19 +95,29 @@ class _WriteGate:
             lock.release()
 
 
+# Whether the session's current transaction has changed anything (or is about to): read by the update ledger.
+WROTE = "wrote"
+
+
+def _about_to_write(session: Session) -> None:
+    session.info[WROTE] = True
+    _WriteGate.acquire(session)
+
+
 @event.listens_for(Session, "before_flush")
-def _gate_before_flush(session: Session, _ctx, _instances) -> None:
+def _before_flush(session: Session, _ctx, _instances) -> None:
     if session.new or session.dirty or session.deleted:
-        _WriteGate.acquire(session)
+        _about_to_write(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _gate_before_dml(state) -> None:
+def _before_dml(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        _WriteGate.acquire(state.session)
+        _about_to_write(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _gate_after_transaction(session: Session, transaction) -> None:
+def _after_transaction(session: Session, transaction) -> None:
     if transaction.parent is None:
+        session.info.pop(WROTE, None)
         _WriteGate.release(session)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import WROTE
 from bot.scheduling.clock import Clock
 from models import ProcessedUpdate
 
@@ -34,7 +35,6 @@ KEEP = timedelta(days=2)
 # Keys in Session.info of the per-update session.
 UPDATE_ID = "ledger_update_id"
 CLOCK = "ledger_clock"
-_WROTE = "ledger_wrote"  # this transaction changed something
 _MARKING = "ledger_marking"  # the mark is part of the transaction being committed
 _MARKED = "ledger_marked"  # a committed transaction carried the mark
 ON_ROLLBACK = "on_rollback"  # callables to run if the current transaction is rolled back (caches to forget)
@@ -116,23 +116,12 @@ class LedgerSession(Session):
     also marks the update done."""
 
 
-@event.listens_for(LedgerSession, "do_orm_execute")
-def _dml(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
-
-
-@event.listens_for(LedgerSession, "after_flush")
-def _flushed(session: Session, _ctx) -> None:
-    session.info[_WROTE] = True
-
-
 @event.listens_for(LedgerSession, "before_commit")
 def _mark_with_first_change(session: Session) -> None:
     info = session.info
     if info.get(UPDATE_ID) is None or info.get(_MARKED) or info.get(_MARKING):
         return
-    if not (info.get(_WROTE) or session.new or session.dirty or session.deleted):
+    if not (info.get(WROTE) or session.new or session.dirty or session.deleted):
         return
     statement, params = _mark(session, DONE)
     session.execute(statement, params)
@@ -143,13 +132,11 @@ def _mark_with_first_change(session: Session) -> None:
 def _committed(session: Session) -> None:
     if session.info.pop(_MARKING, False):
         session.info[_MARKED] = True
-    session.info.pop(_WROTE, None)
     session.info.pop(ON_ROLLBACK, None)
 
 
 @event.listens_for(LedgerSession, "after_soft_rollback")
 def _rolled_back(session: Session, _previous) -> None:
     session.info.pop(_MARKING, None)
-    session.info.pop(_WROTE, None)
     for forget in session.info.pop(ON_ROLLBACK, []):
         forget()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Hashable
 
@@ -34,7 +33,6 @@ from bot.scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
-PRUNE_EVERY = 3600.0
 
 
 def order_key(update: Update) -> Hashable:
@@ -47,7 +45,7 @@ def order_key(update: Update) -> Hashable:
 
 class Poller:
     def __init__(self, dp: Dispatcher, bot: Bot, sessionmaker: async_sessionmaker, clock: Clock, *,
-                 concurrency: int = 64, timeout: int = 25,
+                 concurrency: int = 100, timeout: int = 25,
                  on_handled: Callable[[int], None] | None = None) -> None:
         self.dp, self.bot, self.sessionmaker, self.clock = dp, bot, sessionmaker, clock
         self.concurrency = concurrency
@@ -61,7 +59,6 @@ class Poller:
         self._room = asyncio.Event()
         self._room.set()
         self._stopping = False
-        self._last_prune = 0.0
         self.handled = 0
 
     # ---- fetching ------------------------------------------------------------------------------------------
@@ -72,9 +69,9 @@ class Poller:
         offset: int | None = None
         confirmed: int | None = None
         while not stop.is_set():
-            if not self._room.is_set() and not await _either(self._room, stop):
+            if not self._room.is_set() and await _unless_stopped(self._room.wait(), stop) is _STOPPED:
                 break
-            updates = await _either_call(self.bot(GetUpdates(offset=offset, timeout=self.timeout,
+            updates = await _unless_stopped(self.bot(GetUpdates(offset=offset, timeout=self.timeout,
                                                              allowed_updates=allowed),
                                                   request_timeout=self.timeout + 10), stop)
             if updates is _STOPPED:
@@ -110,9 +107,6 @@ class Poller:
         async with self.sessionmaker() as s:
             todo = await ledger.record(
                 s, [(u.update_id, u.model_dump(mode="json", exclude_none=True)) for u in updates], now)
-            if time.monotonic() - self._last_prune > PRUNE_EVERY:
-                self._last_prune = time.monotonic()
-                await ledger.prune(s, now)
         for u in updates:
             if u.update_id in todo:
                 self._schedule(u)
@@ -183,18 +177,9 @@ class Poller:
 _STOPPED = object()
 
 
-async def _either(event: asyncio.Event, stop: asyncio.Event) -> bool:
-    """Wait for `event` or `stop`; True if `event` came first."""
-    waiter = asyncio.create_task(event.wait())
-    stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    stopper.cancel()
-    return waiter in done and not stop.is_set()
-
-
-async def _either_call(coro, stop: asyncio.Event):
-    """Run a request unless `stop` comes first (then it is cancelled: only the network wait is cut)."""
+async def _unless_stopped(coro, stop: asyncio.Event):
+    """Await `coro` (a network or backpressure wait) unless `stop` comes first: then it is cancelled and
+    _STOPPED returned; an exception it raises is returned, not raised."""
     fetch = asyncio.ensure_future(coro)
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)

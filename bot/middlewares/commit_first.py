@@ -1,6 +1,5 @@
-"""Two request middlewares on the bot's session: commit before talking to Telegram; keep response types alive.
-
-Commit the update's transaction before every request to Telegram.
+"""Two request middlewares on the bot's session: commit the update's transaction before every request to
+Telegram, and keep aiogram's response types alive.
 
 Nothing reaches Telegram before what it reports is durable ("Saved" is said only after the report is
 committed), and no database connection or SQLite write lock is held while a request takes its round trip
@@ -14,7 +13,6 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import Response as ApiResponse
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
@@ -43,5 +41,5 @@ class KeepResponseTypes(BaseRequestMiddleware):
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in self.kept:
-            self.kept[returning] = ApiResponse[returning]
+            self.kept[returning] = Response[returning]
         return await make_request(bot, method)

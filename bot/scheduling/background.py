@@ -81,12 +81,15 @@ class Background:
                 self.sender.wake()
 
     async def retention(self) -> None:
-        """Delete personal health data past its retention period (only the runner does it)."""
+        """Delete personal health data past its retention period, and the update ledger's old rows (only the
+        runner does it)."""
         if not self.leadership.is_leader:
             return
+        from bot import ledger
         from bot.services.health import purge_reports
 
         async with self.app.sessionmaker() as s:
+            await ledger.prune(s, self.app.clock.now())
             n = await purge_reports(s, self.app.clock.now(), self.app.settings.health_retention_days)
         if n:
             log.info("retention: %d health reports older than %d days deleted", n,

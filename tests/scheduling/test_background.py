@@ -63,3 +63,25 @@ async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, re
     await b.stop()
     await a.app.close()
     await b.app.close()
+
+
+async def test_the_hourly_retention_job_prunes_the_update_ledger(tg, engine, redis_prefix):
+    """In webhook mode nothing else prunes it: handled updates older than two days go, unhandled ones stay."""
+    from bot import ledger
+    from models import ProcessedUpdate
+
+    db_url = engine.url.render_as_string(hide_password=False)
+    app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
+    old = Clock().now() - ledger.KEEP - timedelta(hours=1)
+    async with app.sessionmaker() as s:
+        s.add_all([ProcessedUpdate(update_id=1, status="done", at=old),
+                   ProcessedUpdate(update_id=2, status="received", at=old, payload={"update_id": 2}),
+                   ProcessedUpdate(update_id=3, status="done", at=Clock().now())])
+        await s.commit()
+    bg = Background(app, holder="solo")
+    await bg.leadership.tick()
+    await bg.retention()
+    async with app.sessionmaker() as s:
+        assert sorted((await s.exec(select(ProcessedUpdate.update_id))).all()) == [2, 3]
+    await bg.leadership.resign()
+    await app.close()
