@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 from sqlmodel import Session
@@ -47,12 +48,23 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         _WriteGate.install(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: on asyncpg it costs three round trips (BEGIN, ";", ROLLBACK) at every checkout, about a
+    # fifth of the CPU of an update under a burst (bench/RESULTS.md). A connection that died (the database
+    # restarted) is found by its first statement instead: SQLAlchemy then invalidates the whole pool, and the
+    # update that found it runs once more on a fresh connection (bot/middlewares/db.py). Connections are
+    # recycled after half an hour, before server or firewall idle limits close them.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+
+
+def is_dead_connection(error: BaseException) -> bool:
+    """The database connection was found closed (and the pool invalidated), not a fault of the statement."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 # The session of the update being handled in this task (set by the per-update session middleware): the
 # conversation store joins its transaction, and it is committed before any request to Telegram.
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+TOLD_TELEGRAM = "told_telegram"  # in the update session's info: a request to Telegram was made for this update
 
 
 def make_sessionmaker(engine: AsyncEngine, *, sync_session_class: type[Session] = Session

@@ -16,15 +16,17 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.db import update_session
+from bot.db import TOLD_TELEGRAM, update_session
 
 
 class CommitBeforeTelegram(BaseRequestMiddleware):
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         session: Any = update_session.get()
-        if session is not None and session.in_transaction():
-            await session.commit()
+        if session is not None:
+            session.info[TOLD_TELEGRAM] = True
+            if session.in_transaction():
+                await session.commit()
         return await make_request(bot, method)
 
 

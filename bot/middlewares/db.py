@@ -4,7 +4,9 @@ Handlers and services receive it as `session`. A redelivered update (a webhook r
 again) that was already handled is skipped here (polling has already filtered its batch against the ledger
 and says so with `ledger_checked`). The session's first commit that changes anything marks the update done
 in the same transaction (`bot.ledger.LedgerSession`); an update that changes nothing is marked when it ends;
-one whose handler failed is marked failed (the error handler tells the person) so it is not run again.
+one whose handler failed is marked failed (the error handler tells the person) so it is not run again. An
+update whose database connection turned out to be dead (the database restarted; the pool does not ping
+connections before use, see bot/db.py) is run once more on a fresh one, if it had not yet called Telegram.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import ledger
-from bot.db import update_session
+from bot.db import TOLD_TELEGRAM, is_dead_connection, update_session
 from bot.scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -32,18 +34,29 @@ class UpdateSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        try:
+            return await self._once(handler, event, dict(data), last=False)
+        except _DeadConnection:
+            log.warning("update %s found a closed database connection; running it again", event.update_id)
+            return await self._once(handler, event, dict(data), last=True)
+
+    async def _once(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                    event: Update, data: dict[str, Any], *, last: bool) -> Any:
         async with self.sessionmaker() as session:
-            ledger.begin_update(session, event.update_id, self.clock)
-            if not data.get("ledger_checked") and await ledger.handled(session, event.update_id):
-                log.info("update %s already handled; skipped", event.update_id)
-                return None
-            data["session"] = session
             token = update_session.set(session)
             try:
+                ledger.begin_update(session, event.update_id, self.clock)
+                if not data.get("ledger_checked") and await ledger.handled(session, event.update_id):
+                    log.info("update %s already handled; skipped", event.update_id)
+                    return None
+                data["session"] = session
                 result = await handler(event, data)
                 await ledger.finish(session)
-            except Exception:
+            except Exception as e:
                 await session.rollback()
+                if not last and is_dead_connection(e) and not session.info.get(TOLD_TELEGRAM):
+                    # Nothing was stored and nobody was told: the pool is fresh now, so run it once more.
+                    raise _DeadConnection from e
                 try:
                     await ledger.finish(session, ledger.FAILED)
                 except Exception:  # the database itself is failing: the update stays unmarked, to be run again
@@ -56,3 +69,7 @@ class UpdateSessionMiddleware(BaseMiddleware):
             finally:
                 update_session.reset(token)
             return result
+
+
+class _DeadConnection(Exception):
+    """The update's first attempt found a database connection closed before it told Telegram anything."""

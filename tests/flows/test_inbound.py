@@ -12,7 +12,7 @@ from collections import Counter
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from bot.app import build_app
@@ -191,6 +191,45 @@ async def test_webhook_runs_one_persons_concurrent_requests_one_at_a_time(tg, en
     assert mei_help < mei_menu
     assert _first_at(tg, jun.id, "How to use this bot") < mei_help
     assert len([c for c in tg.calls_to(mei.id) if "How to use this bot" in c.text]) == 1  # the retry: no-op
+
+
+async def test_an_update_that_finds_the_database_restarted_runs_again_and_acts_once(tg, engine, backend, clock,
+                                                                                     redis_prefix, structure,
+                                                                                     sessionmaker):
+    """The pool does not ping connections before use; after the database restarted (here: every connection
+    of the bot terminated), the update that finds a dead one runs once more on a fresh connection: the
+    resident's report is stored once and "Saved" said once, with no apology."""
+    if backend != "postgres":
+        pytest.skip("a connection to SQLite cannot die under the bot")
+    db_url = engine.url.render_as_string(hide_password=False)
+    settings = make_settings(tg, db_url, redis_prefix, webhook_secret="s3cret-Token_1")
+    app = build_app(settings, clock=clock, engine=make_engine(db_url))
+    runner, url = await _webhook(app, "s3cret-Token_1")
+    mei, jun = await seed_residents(sessionmaker, 2, tg)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def post(update: dict) -> int:
+                async with http.post(url, json=update, headers=headers) as resp:
+                    return resp.status
+
+            assert await post({"update_id": 601, **jun.press_update(WELL)}) == 200  # the bot's pool is in use
+            async with engine.connect() as conn:
+                killed = (await conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"))).scalar_one()
+            assert killed >= 1
+            await engine.dispose()  # the test's own pool lost its connections too
+            assert await post({"update_id": 602, **mei.press_update(WELL)}) == 200
+    finally:
+        await runner.cleanup()
+        await app.close()
+    async with sessionmaker() as s:
+        counts = Counter((await s.exec(select(HealthReport.person_id))).all())
+        statuses = Counter((await s.exec(select(ProcessedUpdate.status))).all())
+    assert sorted(counts.values()) == [1, 1]
+    assert statuses == {"done": 2}
+    assert len([c for c in tg.calls_to(mei.id) if c.text.startswith("Saved")]) == 1
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set")
