@@ -24,6 +24,7 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot import sqlite_inline
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,14 +36,15 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=0)
+        # Statements run in the event loop, not on a thread per connection (bot/sqlite_inline.py).
+        engine = create_async_engine(url, echo=echo, async_creator=sqlite_inline.creator(db or ":memory:"),
+                                     pool_size=5, max_overflow=0)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
