@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.bot_session import LeanFormSession
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.fsm_storage import SQLStorage
@@ -55,9 +55,9 @@ class App:
 def build_bot(settings: Settings) -> Bot:
     token = settings.require_token()
     if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = LeanFormSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     else:
-        session = AiohttpSession()
+        session = LeanFormSession()
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
