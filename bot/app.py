@@ -23,6 +23,7 @@ from bot.ledger import LedgerSession
 from bot.middlewares.commit_first import CommitBeforeTelegram, KeepResponseTypes
 from bot.middlewares.db import UpdateSessionMiddleware
 from bot.middlewares.fsm_journal import FsmJournalMiddleware
+from bot.middlewares.late_answers import ToleratePastAnswers
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.person import PersonMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware, make_flood
@@ -97,6 +98,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEn
     bot = bot or build_bot(settings)
     bot.session.middleware(CommitBeforeTelegram())
     bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(ToleratePastAnswers())
     dp = build_dispatcher(settings, sessionmaker, clock, redis)
     return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
                clock=clock, redis=redis)

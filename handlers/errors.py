@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import _
+from bot.middlewares.late_answers import answered_query
 
 log = logging.getLogger("bot.errors")
 
@@ -21,8 +22,11 @@ async def on_error(event: ErrorEvent) -> bool:
     text = _("Sorry, something went wrong on our side (error {id}). What you entered so far is kept: "
              "please try again in a moment.").format(id=error_id)
     try:
-        if event.update.callback_query is not None:
-            await event.update.callback_query.answer(text, show_alert=True)
+        query = event.update.callback_query
+        if query is not None and answered_query.get() != query.id:
+            await query.answer(text, show_alert=True)
+        elif query is not None:  # the press was answered already: a second answer would be refused
+            await query.bot.send_message(query.from_user.id, text)
         elif event.update.message is not None and event.update.message.chat.type == "private":
             await event.update.message.answer(text)
     except TelegramAPIError:

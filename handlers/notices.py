@@ -229,6 +229,13 @@ async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMC
         kb = await (_buildings_kb(session, actor, data, loc) if step == "bld" else _audience_kb(session, actor, data))
         await edit_markup(query.message, kb)
         return
+    # Every refusal comes before the one answer: Telegram takes a single answer per press.
+    if step == "next":
+        a = await notices.check_audience(session, actor, data["community_id"], a)
+    elif (step == "level" and value not in notices.LEVELS) or \
+            (step == "when" and value not in ("now", "at", "daily", "weekly")) or \
+            (step == "tr" and value != "done" and value not in LOCALES):
+        raise DomainError("not_found")
     await query.answer()
     if step == "blds":
         await state.set_state(N.buildings)
@@ -237,15 +244,12 @@ async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMC
         await state.set_state(N.audience)
         await edit_markup(query.message, await _audience_kb(session, actor, data))
     elif step == "next":
-        a = await notices.check_audience(session, actor, data["community_id"], a)
         await state.update_data(aud=a.to_json())
         await state.set_state(N.level)
         await edit_markup(query.message, None)
         await send(chat, _("What kind of notice is it?"), reply_markup=_kb(
             [[(level_label(lv), "level", lv)] for lv in notices.LEVELS]))
     elif step == "level":
-        if value not in notices.LEVELS:
-            raise DomainError("not_found")
         await state.update_data(level=value)
         await state.set_state(N.ack)
         await edit_markup(query.message, None)
@@ -260,8 +264,6 @@ async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMC
             [(_("Now"), "when", "now")], [(_("At a set time"), "when", "at")],
             [(_("Every day"), "when", "daily")], [(_("Every week"), "when", "weekly")]]))
     elif step == "when":
-        if value not in ("now", "at", "daily", "weekly"):
-            raise DomainError("not_found")
         await edit_markup(query.message, None)
         if value == "now":
             await state.update_data(when="now", repeat="none", first_at=None, until=None)
@@ -275,8 +277,6 @@ async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMC
             await edit_markup(query.message, None)
             await _preview(query.message, state, session, settings, clock)
             return
-        if value not in LOCALES:
-            raise DomainError("not_found")
         await state.update_data(tr_locale=value)
         await state.set_state(N.tr_text)
         await edit_markup(query.message, None)

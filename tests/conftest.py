@@ -79,7 +79,8 @@ async def session(sessionmaker):
 @pytest.fixture(autouse=True)
 def no_unexpected_errors(request: pytest.FixtureRequest):
     """Fail any conversation test in which the bot's error handler had to apologise, unless the test
-    is about that (marked `expect_bot_error`)."""
+    is about that (marked `expect_bot_error`), or in which Telegram refused a callback query's answer
+    (answered twice), unless the test makes that happen (`expect_refused_answers`)."""
     watch = "tg" in request.fixturenames and not request.node.get_closest_marker("expect_bot_error")
     fake: FakeTelegram | None = request.getfixturevalue("tg") if watch else None
     yield
@@ -87,6 +88,11 @@ def no_unexpected_errors(request: pytest.FixtureRequest):
         apologies = [str(c.params.get("text")) for c in fake.calls
                      if any(m in str(c.params.get("text")) for m in ("went wrong on our side", "错误编号", "錯誤編號"))]
         assert apologies == [], f"the bot hit an unexpected error: {apologies}"
+        if not request.node.get_closest_marker("expect_refused_answers"):
+            # Telegram refuses a second answer to one press: every callback query is answered exactly once
+            refused = [c.params for c in fake.calls
+                       if c.method.lower() == "answercallbackquery" and c.result == "failed"]
+            assert refused == [], f"a callback query was answered twice: {refused}"
 
 
 @pytest.fixture

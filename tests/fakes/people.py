@@ -82,7 +82,7 @@ class TgUser:
     def _collect(self, since: int, query_id: str | None) -> Reply:
         new = self.tg.calls[since:]
         mine = [c for c in new if c.chat_id == self.id]
-        alerts = [c for c in new if c.method.lower() == "answercallbackquery"
+        alerts = [c for c in new if c.method.lower() == "answercallbackquery" and c.result != "failed"  # seen
                   and (query_id is None or c.params.get("callback_query_id") == query_id)]
         return Reply(mine, alerts)
 

@@ -3,6 +3,9 @@
 It implements the methods the bot uses, keeps a queue of updates for getUpdates (long polling),
 records every call, and can be told to fail a method (429 with retry_after, 403, 400, 5xx, or a
 delay for timeouts). Tests inject updates as a person would produce them and read what the bot did.
+It refuses what Telegram refuses: a second answer to one callback query, an edit that changes nothing, text
+over 4,096 characters (captions over 1,024, callback answers over 200), empty text, callback data over 64
+bytes, and (with `limits`) sends over the flood limits with 429.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ class FakeTelegram:
         self._chat_times: dict[int, deque[float]] = {}
         self.handled: set[int] = set()
         self._handled_waiters: dict[int, asyncio.Future] = {}
+        self._answered: set[str] = set()  # callback query ids already answered
 
     # ---- server ------------------------------------------------------------------------------
     async def start(self) -> str:
@@ -210,6 +214,7 @@ class FakeTelegram:
             await asyncio.sleep(self.delays[method.lower()])
         handler = getattr(self, "m_" + method.lower(), None)
         try:
+            self._refuse_what_telegram_refuses(method.lower(), params)
             result: Any = True if handler is None else await handler(params)
         except BadRequest as e:
             self.calls.append(Call(method, params, time.monotonic(), result="failed"))
@@ -222,6 +227,33 @@ class FakeTelegram:
             async with self._changed:
                 self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
+
+    TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_DATA_LIMIT, ANSWER_LIMIT = 4096, 1024, 64, 200
+
+    def _refuse_what_telegram_refuses(self, method: str, params: dict) -> None:
+        """The Bot API's own refusals that a bot must not rely on getting away with."""
+        if method in ("sendmessage", "editmessagetext"):
+            text = params.get("text") or ""
+            if not text.strip():
+                raise BadRequest("Bad Request: message text is empty")
+            if len(text) > self.TEXT_LIMIT:
+                raise BadRequest("Bad Request: message is too long")
+        if len(params.get("caption") or "") > self.CAPTION_LIMIT:
+            raise BadRequest("Bad Request: message caption is too long")
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    data = button.get("callback_data")
+                    if data is not None and not 1 <= len(data.encode()) <= self.CALLBACK_DATA_LIMIT:
+                        raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
+        if method == "answercallbackquery":
+            query_id = str(params.get("callback_query_id"))
+            if query_id in self._answered:
+                raise BadRequest("Bad Request: query is too old and response timeout expired or query ID is invalid")
+            if len(params.get("text") or "") > self.ANSWER_LIMIT:
+                raise BadRequest("Bad Request: MESSAGE_TOO_LONG")
+            self._answered.add(query_id)
 
     def _over_limit(self, chat_id: int) -> float:
         """Seconds until this send would be allowed; 0 records it as allowed."""

@@ -64,6 +64,19 @@ async def test_a_double_tap_under_load_saves_once(bot, user_factory, tg, session
     assert len(saved) == 1
 
 
+@pytest.mark.expect_refused_answers
+async def test_a_press_handled_too_late_for_its_answer_still_does_what_it_says(bot, user_factory, tg, sessionmaker):
+    """Deep in a burst a press may be handled after Telegram stops accepting its answer: the report is still
+    stored and "Saved" still said; nobody gets an apology."""
+    mei, = await seed_residents(sessionmaker, 1, tg)
+    tg.fail("answerCallbackQuery", 400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    await tg.wait_handled(tg.push(mei.press_update(WELL)))
+    async with sessionmaker() as s:
+        assert len((await s.exec(select(HealthReport.person_id))).all()) == 1
+    assert [c.text for c in tg.calls_to(mei.id) if c.text.startswith("Saved")] != []
+
+
 async def test_a_burst_is_handled_in_parallel_and_exactly_once(bot, tg, sessionmaker):
     people = await seed_residents(sessionmaker, 60, tg)
     tg.latency = 0.05  # each Bot API call takes 50 ms: one at a time this burst would take over 9 s
@@ -102,6 +115,7 @@ async def test_a_stop_mid_burst_finishes_what_is_in_hand_and_the_rest_runs_once_
     assert len(counts) == 40 and set(counts.values()) == {1}
 
 
+@pytest.mark.expect_refused_answers  # a press that had stored nothing yet is run again: its answer is too late
 async def test_sigkill_mid_burst_loses_nothing_and_repeats_nothing(tg, engine, structure, sessionmaker, redis_prefix,
                                                                    tmp_path):
     """The real process (`python -m bot run`), killed with SIGKILL in the middle of a burst, then started again."""

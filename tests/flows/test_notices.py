@@ -86,9 +86,16 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
     assert "at least one kind of recipient" in r.alert
     await worker.press("Residents")
     await worker.press("Next")
+    for forged in ("nc:level:panic", "nc:ack:1", "nc:when:yesterday"):  # refused once, visibly; nothing moves on
+        r = await worker.press_data(forged)
+        assert r.alert in ("Sorry, that no longer exists.", "This button is no longer active."), (forged, r.alert)
     await worker.press("Information")
     await worker.press("No")
+    r = await worker.press_data("nc:when:yesterday")
+    assert r.alert == "Sorry, that no longer exists."
     await worker.press("Now")
+    r = await worker.press_data("nc:tr:xx")
+    assert r.alert == "Sorry, that no longer exists."
     await worker.press("简体中文")
     r = await worker.send("明天9点到12点停水，请提前储水。")
     assert "Added: 简体中文" in r.text

@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlmodel import select
 
+from bot.keyboards.callbacks import HealthCB
 from models import Household, Person
-from tests.flows.helpers import consent, household_of, person_of, register
+from tests.flows.helpers import consent, household_of, person_of, register, seed_residents
 
 
 async def test_mydata_sends_a_readable_message_and_a_json_file(bot, user_factory, tg):
@@ -135,6 +136,16 @@ async def test_an_error_is_reported_with_an_id_and_the_conversation_kept(bot, us
     assert "went wrong on our side (error" in r.text
     r = await mei.send("2-502")  # the state was kept: the same step works now
     assert "How many people" in r.text
+
+
+@pytest.mark.expect_bot_error
+async def test_an_error_after_a_press_was_answered_is_told_in_the_chat(bot, tg, sessionmaker):
+    """The press was answered already (Telegram takes one answer): the apology comes as a message."""
+    mei, = await seed_residents(sessionmaker, 1, tg)
+    tg.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=mei.id)  # "Saved" cannot be sent
+    r = await mei.press_data(HealthCB(step="start", value="well").pack())
+    assert "went wrong on our side (error" in r.text
+    assert [c for c in tg.method_calls("answerCallbackQuery") if c.result == "failed"] == []
 
 
 async def test_registration_in_simplified_chinese(bot, user_factory, session):

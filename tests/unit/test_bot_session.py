@@ -24,7 +24,8 @@ def _bytes(body: object) -> bytes:
 async def test_a_request_without_a_file_is_the_same_urlencoded_body():
     lean, stock = LeanFormSession(), AiohttpSession()
     bot = Bot(TOKEN, session=lean)
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="✅ 我今天很好 & well", callback_data="h:1")]])
+    button = InlineKeyboardButton(text="✅ 我今天很好 & well", callback_data="h:1")
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
     method = SendMessage(chat_id=-100123, text="体温 36.6 °C\n& more = yes?", reply_markup=markup,
                          disable_notification=True)
     body = lean.build_form_data(bot, method)
