@@ -18,6 +18,7 @@ A bad temperature is refused with an example and asked again; nothing else enter
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 
 from aiogram.filters import Command, StateFilter
@@ -35,7 +36,7 @@ from bot.i18n import _
 from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
-from bot.services import health, monitoring, registration
+from bot.services import health, monitoring, presses, registration
 from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
@@ -129,13 +130,13 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
     if step not in expected or (expected[step] is not None and expected[step] != current):
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
+    if step == "start" and value == "well":
+        await _one_tap_report(query, state, session, person, clock, settings)
+        return
     await query.answer()
     if step == "start":
         await edit_markup(query.message, None)
-        if value == "well":
-            await _save(query.message, state, session, person, person, clock, settings,
-                        {"temp": None, "symptoms": [], "test": None, "note": None})
-        elif value == "full":
+        if value == "full":
             await _ask_temp(query.message, state, person.id)
         elif value == "family":
             members = await registration.household_members(session, person.household_id)
@@ -234,14 +235,36 @@ async def _confirm(message: Message, state: FSMContext, data: dict) -> None:
                          reply_markup=_kb([[(_("✅ Save"), "ok", "save")], [(_("✖️ Cancel"), "cancel", "-")]]))
 
 
+async def _one_tap_report(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person,
+                          clock: Clock, settings: Settings) -> None:
+    """✅ I'm well today: the report and the record of this press commit together, before anything is said."""
+    message = query.message
+    if message is not None and not await presses.first_press(session, query.from_user.id, message.message_id,
+                                                             "well", clock.now()):
+        await query.answer(_("Already saved. Thank you!"))
+        return
+
+    async def done() -> None:
+        await query.answer()
+        await edit_markup(message, None)
+
+    await _save(message, state, session, person, person, clock, settings,
+                {"temp": None, "symptoms": [], "test": None, "note": None}, stored=done)
+
+
 async def _save(message: Message, state: FSMContext, session: AsyncSession, reporter: Person, subject: Person,
-                clock: Clock, settings: Settings, data: dict) -> None:
+                clock: Clock, settings: Settings, data: dict,
+                stored: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Store the report and tell the reporter; `stored` (answering the press) runs once the report is
+    committed, or refused."""
     now = clock.now()
     try:
         report, assessment = await health.record_report(
             session, reporter, subject, temperature=data.get("temp"), symptoms=data.get("symptoms", []),
             test=data.get("test"), note=data.get("note"), rules=health.rules_from(settings), now=now)
     except DomainError as e:
+        if stored is not None:
+            await stored()
         await message.answer(refusal(e.code, **e.params))
         return
     if assessment.abnormal:
@@ -249,6 +272,8 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
     for task, offers in await monitoring.close_on_report(session, subject.id, now):
         await notify.checkin_closed_by_report(session, task, offers, now)
     await session.commit()
+    if stored is not None:
+        await stored()
     if ((await state.get_state()) or "").startswith(f"{HR.__name__}:"):
         await state.clear()  # the report's own conversation ends; a one-tap report leaves any other one as it was
     if assessment.red_flag:

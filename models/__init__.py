@@ -8,12 +8,13 @@ from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
-from models.system import FsmRecord, ProcessedUpdate
+from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
 __all__ = [
     "AuditEntry",
     "Building",
+    "ButtonUse",
     "Community",
     "DueWork",
     "FsmRecord",

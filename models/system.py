@@ -23,3 +23,13 @@ class FsmRecord(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=200)
     data: dict = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ButtonUse(SQLModel, table=True):
+    """A button that acts once per message (a one-tap report): its first press, so that a double tap — the
+    second press arrives before the keyboard is gone from the screen — is told "already done"."""
+
+    chat_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    message_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    action: str = Field(primary_key=True, max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -86,10 +86,12 @@ class Background:
         if not self.leadership.is_leader:
             return
         from bot import ledger
+        from bot.services import presses
         from bot.services.health import purge_reports
 
         async with self.app.sessionmaker() as s:
             await ledger.prune(s, self.app.clock.now())
+            await presses.prune(s, self.app.clock.now())
             n = await purge_reports(s, self.app.clock.now(), self.app.settings.health_retention_days)
         if n:
             log.info("retention: %d health reports older than %d days deleted", n,

@@ -35,6 +35,27 @@ async def test_well_today_is_one_tap(bot, user_factory, session):
     assert "🟢" in r.text
 
 
+async def test_a_double_tap_on_well_today_saves_once(bot, user_factory, tg, session):
+    """The second press arrives before the keyboard is gone: one report, one "Saved", and the second press is
+    told it was already saved. A press on a new menu is a new report."""
+    mei = user_factory()
+    await register(mei)
+    await mei.send("🌡 Health report")
+    message_id, data = mei.find_button("I'm well today")
+    first = tg.push(mei.press_update(data, message_id))
+    second = tg.push(mei.press_update(data, message_id))
+    await tg.wait_handled(first)
+    await tg.wait_handled(second)
+    assert len((await session.exec(select(HealthReport))).all()) == 1
+    assert len([c for c in tg.calls_to(mei.id) if c.text.startswith("Saved")]) == 1
+    answers = [c.params.get("text") for c in tg.method_calls("answerCallbackQuery")]
+    assert "Already saved. Thank you!" in answers
+    await mei.send("🌡 Health report")
+    r = await mei.press("I'm well today")
+    assert "Saved. Thank you" in r.text
+    assert len((await session.exec(select(HealthReport))).all()) == 2
+
+
 async def test_full_report_with_bad_temperatures_then_an_alert_to_the_grid_doctor_only(bot, user_factory, tg):
     doctor, other = await staff_world(user_factory)
     mei = user_factory(first_name="Mei")
