@@ -42,11 +42,24 @@ def refusal(code: str, **params: object) -> str:
     return error_text(code, **params)
 
 
+def _buttons(markup: object) -> list:
+    rows = getattr(markup, "inline_keyboard", None) or []
+    return [[(b.text, b.callback_data, b.url) for b in row] for row in rows]
+
+
+def unchanged(message: Message, text: str | None, markup: object) -> bool:
+    """Whether an edit would leave the message as it is (Telegram refuses such an edit): the message as the
+    press found it — its text and inline keyboard — compared with what the edit would show."""
+    same_text = text is None or text == (message.text if message.text is not None else message.caption)
+    return same_text and _buttons(message.reply_markup) == _buttons(markup)
+
+
 async def edit_markup(message: object, markup: object) -> None:
-    """Change a message's inline keyboard; 'message is not modified' and vanished messages are not errors."""
+    """Change a message's inline keyboard, unless it already shows that one; a message that vanished meanwhile
+    is not an error."""
     from aiogram.exceptions import TelegramBadRequest
 
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or unchanged(message, None, markup):
         return
     try:
         await message.edit_reply_markup(reply_markup=markup)
@@ -57,7 +70,7 @@ async def edit_markup(message: object, markup: object) -> None:
 async def edit_text(message: object, text: str, markup: object = None) -> None:
     from aiogram.exceptions import TelegramBadRequest
 
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or unchanged(message, text, markup):
         return
     try:
         await message.edit_text(text, reply_markup=markup)

@@ -93,6 +93,8 @@ def no_unexpected_errors(request: pytest.FixtureRequest):
             refused = [c.params for c in fake.calls
                        if c.method.lower() == "answercallbackquery" and c.result == "failed"]
             assert refused == [], f"a callback query was answered twice: {refused}"
+        no_ops = [c.params for c in fake.calls if c.error and "not modified" in c.error]
+        assert no_ops == [], f"an edit changed nothing (Telegram refuses it): {no_ops}"
 
 
 @pytest.fixture

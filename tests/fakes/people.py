@@ -152,8 +152,14 @@ class TgUser:
 
     def press_update(self, data: str, message_id: int = 1, chat: dict | None = None) -> dict:
         """A press of a button with this callback data on this message, as Telegram sends it."""
-        message = {"message_id": message_id, "date": int(time.time()), "chat": chat or self.private_chat(),
-                   "from": {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}, "text": "…"}
+        chat = chat or self.private_chat()
+        # The message as it shows at the moment of the press: its text and its keyboard (Telegram sends both).
+        screen = self.tg.screens.get((chat["id"], message_id)) or {}
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat,
+                   "from": {"id": 999000111, "is_bot": True, "first_name": "Community Bot"},
+                   "text": screen.get("text") or "…"}
+        if screen.get("markup"):
+            message["reply_markup"] = screen["markup"]
         return {"callback_query": {"id": str(next(_query_ids)), "from": self.as_user(), "chat_instance": "ci",
                                    "message": message, "data": data}}
 

@@ -37,6 +37,7 @@ class Call:
     params: dict[str, Any]
     at: float
     result: Any = None
+    error: str | None = None  # Telegram's refusal, when the fake refused the call on its own
 
     @property
     def chat_id(self) -> int | None:
@@ -217,7 +218,7 @@ class FakeTelegram:
             self._refuse_what_telegram_refuses(method.lower(), params)
             result: Any = True if handler is None else await handler(params)
         except BadRequest as e:
-            self.calls.append(Call(method, params, time.monotonic(), result="failed"))
+            self.calls.append(Call(method, params, time.monotonic(), result="failed", error=str(e)))
             return web.json_response({"ok": False, "error_code": 400, "description": str(e)}, status=400)
         if method.lower() != "getupdates":
             call = Call(method, params, time.monotonic(), result)
