@@ -13,8 +13,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
-from bot.i18n import N_, translate
+from bot.i18n import N_, get_i18n, translate
 from bot.keyboards.callbacks import TaskCB
+from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
 from models.delivery import HIGH, URGENT
 
@@ -79,16 +80,19 @@ async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person]
     return len(volunteers)
 
 
-async def withdraw_offers(session: AsyncSession, task: Task, offers: list[TaskOffer], now: datetime) -> None:
-    """Someone claimed the task: the others' offers now say so, and their button is gone."""
+async def withdraw_offers(session: AsyncSession, task: Task, offers: list[TaskOffer], now: datetime,
+                          *, cancelled: bool = False) -> None:
+    """Someone claimed the task, or it was cancelled: the other offers now say which, and their button is gone."""
     for offer in offers:
         target = await session.get(OutboxMessage, offer.outbox_id) if offer.outbox_id else None
         volunteer = await session.get(Person, offer.volunteer_id)
         if target is None or volunteer is None:
             continue
-        enqueue_edit(session, target, translate(volunteer.locale, "{ref} has been taken by another volunteer. "
-                                                                  "Thank you for being ready to help!", ref=task.ref),
-                     now=now, cause=f"task:{task.id}", priority=HIGH)
+        text = translate(volunteer.locale, "{ref} was cancelled, so it needs nobody now. Thank you for being ready "
+                                           "to help!", ref=task.ref) if cancelled else \
+            translate(volunteer.locale, "{ref} has been taken by another volunteer. Thank you for being ready to "
+                                        "help!", ref=task.ref)
+        enqueue_edit(session, target, text, now=now, cause=f"task:{task.id}", priority=HIGH)
 
 
 async def tell_requester(session: AsyncSession, task: Task, event: str, now: datetime) -> None:
@@ -161,14 +165,18 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
                            or (reporter.phone if reporter and reporter.phone else "—"))]
         if reporter is not None and subject is not None and reporter.id != subject.id:
             lines.append(translate(loc, "Reported by: {name}", name=reporter.full_name or "—"))
-        if report.temperature_c is not None:
-            lines.append(translate(loc, "Temperature: {t} °C", t=report.temperature_c))
-        if report.symptoms:
-            lines.append(translate(loc, "Symptoms: {list}", list=", ".join(report.symptoms)))
-        if report.test_result and report.test_result != "none":
-            lines.append(translate(loc, "Test: {result}", result=report.test_result))
-        if household is not None and household.care_needs:
-            lines.append(translate(loc, "Household care needs: {list}", list=", ".join(household.care_needs)))
+        with get_i18n().use_locale(loc):  # labels in the recipient's language, never codes
+            if report.temperature_c is not None:
+                lines.append(translate(loc, "Temperature: {t} °C", t=report.temperature_c))
+            if report.symptoms:
+                lines.append(translate(loc, "Symptoms: {list}", list=", ".join(map(symptom_label, report.symptoms))))
+            if report.test_result and report.test_result != "none":
+                lines.append(translate(loc, "Test: {result}", result=test_label(report.test_result)))
+            if report.note:
+                lines.append(translate(loc, "Their note: {note}", note=report.note))
+            if household is not None and household.care_needs:
+                lines.append(translate(loc, "Household care needs: {list}",
+                                       list=", ".join(map(care_need_label, household.care_needs))))
         markup = _markup([(translate(loc, "📞 I'll call them"), TaskCB(action="claim", id=task.id).pack())],
                          [(translate(loc, "✅ Resolved"), TaskCB(action="resolve", id=task.id).pack())])
         row = enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,

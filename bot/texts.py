@@ -17,6 +17,18 @@ def care_need_label(code: str) -> str:
     }.get(code, code)
 
 
+def symptom_label(code: str) -> str:
+    return {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Tiredness"),
+            "taste_smell": _("Loss of taste or smell"), "breath": _("Shortness of breath"),
+            "chest_pain": _("Chest pain"), "diarrhoea": _("Diarrhoea")}.get(code, code)
+
+
+def test_label(code: str | None) -> str:
+    return {"none": _("No recent test"), "antigen_neg": _("Antigen test: negative"),
+            "antigen_pos": _("Antigen test: positive"), "pcr_neg": _("PCR test: negative"),
+            "pcr_pos": _("PCR test: positive")}.get(code or "none", "—")
+
+
 def role_label(role: str) -> str:
     return {
         "resident": _("resident"),
@@ -57,7 +69,11 @@ def error_text(code: str, **params: object) -> str:
         "bad_code": _("A building code may only use letters, digits, '-' and '_' (at most 40). Please try again."),
         "bad_name": _("Please type a name of at most 120 characters."),
         "code_taken": _("That building code is already used. Please choose another."),
-        "task_taken": _("Sorry, another volunteer has already taken this task."),
+        "task_taken": _("Sorry, {name} ({role}) has already taken this task."),
+        "not_your_household": _("You can only report for the members of your own household."),
+        "task_taken_unknown": _("Sorry, someone else has already taken this task."),
+        "task_cancelled": _("This request was cancelled, so there is nothing to take. Thank you all the same!"),
+        "claimed_by_you": _("You have already taken this task: its steps are on this message."),
         "at_capacity": _("You already have {max} open tasks. Please finish one before taking another."),
         "too_late_to_cancel": _("A volunteer is already on the way, so it can no longer be cancelled here. "
                                 "Please call your neighbourhood committee."),

@@ -41,6 +41,7 @@ from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor
 from bot.services.text import clean_note
+from bot.texts import symptom_label, test_label
 from handlers.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
 from models import HealthReport, Person
 
@@ -54,18 +55,6 @@ class HR(StatesGroup):
     test = State()
     note = State()
     confirm = State()
-
-
-def symptom_label(code: str) -> str:
-    return {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Tiredness"),
-            "taste_smell": _("Loss of taste or smell"), "breath": _("Shortness of breath"),
-            "chest_pain": _("Chest pain"), "diarrhoea": _("Diarrhoea")}.get(code, code)
-
-
-def test_label(code: str | None) -> str:
-    return {"none": _("No recent test"), "antigen_neg": _("Antigen test: negative"),
-            "antigen_pos": _("Antigen test: positive"), "pcr_neg": _("PCR test: negative"),
-            "pcr_pos": _("PCR test: positive")}.get(code or "none", "—")
 
 
 def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
@@ -133,6 +122,12 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
     if step == "start" and value == "well":
         await _one_tap_report(query, state, session, person, clock, settings)
         return
+    subject = None
+    if step in ("who", "for"):  # a member chosen from the list, or "Report now" on a reminder
+        subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
+        if subject is None:
+            await query.answer(refusal("not_your_household"), show_alert=True)
+            return
     await query.answer()
     if step == "start":
         await edit_markup(query.message, None)
@@ -148,11 +143,7 @@ async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMConte
                 [[(m.full_name or "—", "who", str(m.id))] for m in others]))
         elif value == "history":
             await _history(query.message, session, person, clock, settings)
-    elif step in ("who", "for"):  # a member chosen from the list, or "Report now" on a reminder
-        subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
-        if subject is None:
-            await send(chat, refusal("not_found"))
-            return
+    elif subject is not None:
         await edit_markup(query.message, None)
         await _ask_temp(query.message, state, subject.id, subject.full_name if subject.id != person.id else None)
     elif step == "sym":
@@ -335,6 +326,8 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
         lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
                      + (f" ({task.ref})" if task else ""))
+        if report.note:
+            lines.append("   " + _("Their note: {note}").format(note=report.note))
     lines += more_line(len(ov.follow_ups) - LIST_MAX)
     lines.append("")
     lines.append(_("🏠 Under home monitoring: {n}. Missed report times today: {missed}.").format(

@@ -73,6 +73,8 @@ async def on_resident_cancel(query: CallbackQuery, callback_data: TaskCB, sessio
         await edit_markup(query.message, None)
         return
     await _tell_volunteer(session, volunteer_id, task, "cancelled_by_resident", now)
+    await notify.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+                                 cancelled=True)
     await session.commit()
     await query.answer()
     await edit_markup(query.message, None)
@@ -165,6 +167,8 @@ async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSes
                                          now=now)
             await notify.tell_requester(session, task, "cancelled", now)
             await _tell_volunteer(session, volunteer_id, task, "cancelled_by_staff", now)
+            await notify.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+                                         cancelled=True)
             done = _("{ref} has been cancelled; the resident has been told why.").format(ref=task.ref)
         else:
             task, previous = await dispatch.staff_return_to_pool(session, data.get("task_id", 0), actor,

@@ -33,6 +33,7 @@ from bot.services import dispatch, monitoring, stock, structure
 from bot.services.audit import audit_reads
 from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
+from bot.texts import role_label
 from handlers.ui import edit_markup, edit_text, refusal
 from models import Person, Task, TaskOffer, VolunteerProfile
 
@@ -238,10 +239,12 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await query.answer(_("This button is no longer active."), show_alert=True)
     except DomainError as e:
         code = e.code
-        text = _("Sorry, another volunteer has already taken this task.") if code == "task_taken" else \
-            refusal(code, **e.params)
-        await query.answer(text, show_alert=True)
-        if code in ("task_taken", "already_done", "not_found"):
+        params = dict(e.params)
+        if "role" in params:
+            params["role"] = role_label(str(params["role"]))
+        await query.answer(refusal(code, **params), show_alert=code != "claimed_by_you")
+        # The claimer's own second tap leaves the step buttons the first one put there.
+        if code in ("task_taken", "task_taken_unknown", "task_cancelled", "already_done", "not_found"):
             await edit_markup(query.message, None)
 
 

@@ -110,6 +110,23 @@ class ClaimResult:
     other_offers: list[TaskOffer] = field(default_factory=list)  # to be edited: "already taken"
 
 
+# Which of the winner's roles names them to the others, most specific first.
+_ROLE_ORDER = (Role.DOCTOR, Role.STAFF, Role.COUNSELLOR, Role.ADMIN, Role.VOLUNTEER)
+
+
+async def _taken(session: AsyncSession, task: Task) -> DomainError:
+    """The refusal for a task someone else holds, naming them and their role in the task's community
+    ("Wei, volunteer"; "Dr Zhang, community doctor"), so a doctor who lost the race is not told a volunteer won."""
+    holder = await session.get(Person, task.claimed_by_id) if task.claimed_by_id else None
+    if holder is None:
+        return DomainError("task_taken_unknown")
+    roles = set((await session.exec(select(RoleGrant.role).where(
+        RoleGrant.person_id == holder.id, RoleGrant.community_id == task.community_id,
+        RoleGrant.revoked_at.is_(None)))).all())
+    role = next((r for r in _ROLE_ORDER if r in roles), Role.VOLUNTEER)
+    return DomainError("task_taken", name=holder.full_name or "—", role=str(role))
+
+
 async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> ClaimResult:
     """First claim wins, atomically (a conditional UPDATE), whatever the number of processes."""
     task = await session.get(Task, task_id)
@@ -122,8 +139,12 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
     if not await _is_volunteer_for(session, volunteer.id, task) and not (
             offered is not None and await _is_volunteer_in_community(session, volunteer.id, task.community_id)):
         raise PermissionDenied()
+    if task.status == "cancelled":
+        raise DomainError("task_cancelled")
     if task.status != "open":
-        raise DomainError("task_taken" if task.claimed_by_id != volunteer.id else "already_done")
+        if task.claimed_by_id == volunteer.id:  # a second tap of their own claim
+            raise DomainError("claimed_by_you" if task.status in ACTIVE else "already_done")
+        raise await _taken(session, task)
     profile = await session.get(VolunteerProfile, volunteer.id)
     limit = profile.max_tasks if profile else 3
     if await active_count(session, volunteer.id) >= limit:
@@ -132,7 +153,8 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
                              .values(status="claimed", claimed_by_id=volunteer.id, claimed_at=now))
     if res.rowcount != 1:
         await session.commit()  # end the (empty) write transaction without expiring the caller's objects
-        raise DomainError("task_taken")
+        await session.refresh(task)
+        raise await _taken(session, task)
     offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
                                                          TaskOffer.status == "offered"))).all()
     others = []
@@ -231,6 +253,15 @@ async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | N
         raise PermissionDenied()
     task.status, task.cancelled_at, task.close_reason = "cancelled", now, reason
     return task
+
+
+async def withdraw_open_offers(session: AsyncSession, task_id: int) -> list[TaskOffer]:
+    """The task was cancelled: the offers still showing "I'll take it" are withdrawn (returned, to be edited)."""
+    offers = list((await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
+                                                              TaskOffer.status == "offered"))).all())
+    for offer in offers:
+        offer.status = "withdrawn"
+    return offers
 
 
 @dataclass(frozen=True)

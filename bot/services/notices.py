@@ -44,7 +44,8 @@ def waits_for_morning(level: str) -> bool:
 
 
 def clean_text(text: str | None, *, caption: bool = False) -> str:
-    s = unicodedata.normalize("NFKC", text or "").strip()
+    """The notice as the worker typed it, trimmed (never normalised: residents read exactly this)."""
+    s = (text or "").strip()
     if not s:
         raise DomainError("notice_empty")
     limit = CAPTION_MAX if caption else TEXT_MAX

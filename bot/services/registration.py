@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError, PermissionDenied
-from bot.services.text import clean_line
+from bot.services.text import clean_line, matching_key
 from models import Building, Household, Person
 
 CARE_NEEDS: tuple[str, ...] = ("elderly_alone", "disability", "pregnancy", "infant", "chronic")
@@ -220,7 +220,7 @@ async def add_member(session: AsyncSession, by: Person, name: str, now: datetime
         raise DomainError("not_registered")
     name = validate_member_name(name)
     members = await household_members(session, by.household_id)
-    if any(m.tg_user_id is None and m.full_name == name for m in members):
+    if any(m.tg_user_id is None and matching_key(m.full_name) == matching_key(name) for m in members):
         raise DomainError("member_exists")
     if len(members) >= MAX_HOUSEHOLD_SIZE:
         raise DomainError("household_full", max=MAX_HOUSEHOLD_SIZE)

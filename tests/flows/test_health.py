@@ -71,13 +71,19 @@ async def test_full_report_with_bad_temperatures_then_an_alert_to_the_grid_docto
     await mei.press("Cough")
     await mei.press("Done")
     await mei.press("Antigen test: negative")
-    r = await mei.send("since yesterday")
+    r = await mei.send("  从昨天开始，有点咳嗽；嗓子疼！ ")
     assert "Temperature: 37.8 °C" in r.text and "Cough" in r.text
     r = await mei.press("Save")
     assert "not normal" in r.text
     await deliver(bot)
     alert = [c.text for c in tg.calls if c.chat_id == doctor.id and "Abnormal health report" in c.text]
-    assert alert and "Mei Li" in alert[0] and "2-502" in alert[0] and "chronic" in alert[0]
+    assert alert and "Mei Li" in alert[0] and "2-502" in alert[0]
+    # labels in the doctor's language, never codes; the resident's note as she typed it
+    assert "Household care needs: Chronic illness" in alert[0] and "Symptoms: Cough" in alert[0]
+    assert "Test: Antigen test: negative" in alert[0]
+    assert "Their note: 从昨天开始，有点咳嗽；嗓子疼！" in alert[0]
+    r = await doctor.send("/health")
+    assert "Their note: 从昨天开始，有点咳嗽；嗓子疼！" in r.text
     assert not any("Abnormal health report" in c.text for c in tg.calls if c.chat_id == other.id)
     r = await doctor.press("I'll call them")
     assert "You took F-0001" in r.text and "Mei Li" in r.text
@@ -114,8 +120,9 @@ async def test_red_flag_shows_the_emergency_number_and_a_relative_can_report(bot
     await deliver(bot)
     alert = next(c.text for c in tg.calls if c.chat_id == doctor.id and "RED FLAG" in c.text)
     assert "Grandma Wang" in alert and "Reported by: Son Li" in alert
-    r = await son.press_data("hl:who:999")  # forged member id
-    assert "no longer exists" in r.text
+    for forged in ("hl:who:999", "hl:for:1", "hl:for:x"):  # not a member of his household (1 is the doctor's)
+        r = await son.press_data(forged)
+        assert r.alert == "You can only report for the members of your own household.", forged
 
 
 async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
@@ -141,7 +148,7 @@ async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
     r = await doc_a.press_data("task:claim:2")  # Jun's red flag (sent first: urgent overtakes)
     assert "You took F-0002" in r.text and "Jun Li" in r.text
     r = await doc_b.press_data("task:claim:2")
-    assert "already taken" in r.alert
+    assert r.alert == "Sorry, A Li (community doctor) has already taken this task."  # not "another volunteer"
     assert "someone is calling (F-0002)" in (await doc_b.send("/health")).text
     assert "in your area: 0" in (await other.send("/health")).text
     assert "permission" in (await mei.send("/health")).text

@@ -107,7 +107,7 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
     assert "Notice #1 is on its way" in r.text
     await run(bot, runner, clock)
     assert any(t.startswith("ℹ️ Information\n\nWater is off") for t in texts_to(tg, mei))
-    assert any("明天9点到12点停水" in t for t in texts_to(tg, wang))
+    assert any("明天9点到12点停水，请提前储水。" in t for t in texts_to(tg, wang))  # as typed: full-width punctuation
     assert any("Water is off" in t for t in texts_to(tg, granny))
     assert not any("Water is off" in t or "停水" in t for t in texts_to(tg, jun))  # grid 2
     assert any("Notice #1 is going out" in t for t in texts_to(tg, worker))

@@ -49,10 +49,17 @@ async def test_request_to_confirmation(bot, user_factory, tg):
     assert "rice × 2" in offer_text and "Building 1" in offer_text
     assert "2-502" not in offer_text and "Granny" not in offer_text  # no address or name before claiming
 
-    r = await wei.press("I'll take it")
-    assert "You took S-0001" in r.text and "Granny Wu" in r.text and "2-502" in r.text
+    message_id, claim = wei.find_button("I'll take it")
+    taps = [tg.push(wei.press_update(claim, message_id)) for _ in range(2)]  # a double tap on a slow network
+    for uid in taps:
+        await tg.wait_handled(uid)
+    shown = tg.screens[(wei.id, message_id)]
+    assert "You took S-0001" in shown["text"] and "Granny Wu" in shown["text"] and "2-502" in shown["text"]
+    assert "📦 Picked up" in wei.buttons_on_screen()  # the second tap left the step buttons in place
+    answers = [c.params.get("text") for c in tg.method_calls("answerCallbackQuery")]
+    assert "You have already taken this task: its steps are on this message." in answers
     r = await lan.press("I'll take it")
-    assert "already taken" in r.alert
+    assert r.alert == "Sorry, Wei Li (volunteer) has already taken this task."
     r = await lan.press_data("task:pickup:1")  # forged: not their task
     assert "permission" in r.alert
     await deliver(bot)
@@ -286,3 +293,27 @@ async def test_another_address_a_delivery_photo_and_a_task_limit(bot, user_facto
     assert sent and sent[0].params["photo"] == "ph-1" and "S-0001" in sent[0].text
     r = await wei.press_data("task:claim:2")  # room again
     assert "You took S-0002" in r.text
+
+
+async def test_a_cancelled_request_withdraws_its_offers(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    link = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
+    wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
+    for v in (wei, lan):
+        await consent(v, link)
+        await v.send("/duty")
+    granny = user_factory()
+    await register(granny)
+    await ask(granny)
+    await deliver(bot)
+    message_id, claim = wei.find_button("I'll take it")
+    await granny.send("/requests")
+    r = await granny.press("Cancel this request")
+    assert "S-0001 has been cancelled" in r.text
+    await deliver(bot)
+    for v in (wei, lan):  # nobody is left looking at "I'll take it" for a request that is gone
+        assert not [t for t in v.buttons_on_screen() if "take it" in t], v.first_name
+        assert any("S-0001 was cancelled" in c.text for c in tg.calls_to(v.id) if c.method == "editMessageText")
+    r = await wei.press_data(claim, message_id)  # a press already on its way
+    assert "was cancelled" in r.alert and "another volunteer" not in r.alert

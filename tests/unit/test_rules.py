@@ -53,7 +53,8 @@ def test_care_needs_toggle_in_canonical_order() -> None:
 
 
 def test_member_names() -> None:
-    assert validate_member_name("  王  奶奶 ") == "王 奶奶"
+    assert validate_member_name("  王  奶奶 ") == "王  奶奶"  # as typed, trimmed
+    assert validate_member_name(" 王奶奶（楼下） ") == "王奶奶（楼下）"  # full-width brackets kept
     for bad, code in [("", "name_empty"), ("x" * 65, "name_too_long"), ("/start", "name_invalid")]:
         with pytest.raises(DomainError) as e:
             validate_member_name(bad)
