@@ -43,7 +43,7 @@ lint: $(VENV)/.installed-dev
 
 # Extract messages from the code, merge them into every catalogue, fill zh_Hant gaps from zh_Hans, compile.
 i18n: $(VENV)/.installed-dev
-	$(PYBABEL) -q extract -F babel.cfg -k _ -k __ -k N_ -k translate:2 -o locales/messages.pot --no-location --sort-output --project community-bot .
+	$(PYBABEL) -q extract -F babel.cfg -k _ -k __ -k N_ -k translate:2 -k translate_n:2,3 -k _n:1,2 -o locales/messages.pot --no-location --sort-output --project community-bot .
 	for l in $(LOCALES); do \
 	  if [ -f locales/$$l/LC_MESSAGES/messages.po ]; then \
 	    $(PYBABEL) -q update -i locales/messages.pot -d locales -D messages -l $$l --no-fuzzy-matching --ignore-obsolete; \

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notify
 from bot.config import Settings
 from bot.delivery.outbox import Recipient, enqueue
-from bot.i18n import translate
+from bot.i18n import duration, translate
 from bot.scheduling.due import schedule
 from bot.scheduling.registry import due_handler
 from bot.services import dispatch
@@ -34,11 +34,10 @@ async def task_unclaimed(session: AsyncSession, work: DueWork, now: datetime) ->
         TaskOffer.task_id == task.id))).all()}
     wider = await dispatch.eligible_volunteers(session, task, exclude=offered, community_wide=True)
     await notify.offer_task(session, task, wider, now)
-    minutes = int((now - task.created_at).total_seconds() // 60)
     for staff in await dispatch.staff_for(session, task):
-        text = translate(staff.locale, "⏰ {ref} has not been taken by any volunteer for {minutes} minutes.",
-                         ref=task.ref, minutes=minutes) + "\n" + await notify.describe_request(session, task,
-                                                                                             staff.locale)
+        text = translate(staff.locale, "⏰ {ref} has not been taken by any volunteer for {duration}.",
+                         ref=task.ref, duration=duration(staff.locale, now - task.created_at))
+        text += "\n" + await notify.describe_request(session, task, staff.locale)
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], text, now=now,
                 cause=f"task:{task.id}", priority=URGENT if task.urgency == "urgent" else HIGH)
 
@@ -99,10 +98,11 @@ async def task_stuck(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if task is None or task.status != "claimed" or task.claimed_by_id != volunteer_id:
         return
     task.escalated_at = now
-    hours = round((now - task.claimed_at).total_seconds() / 3600, 1) if task.claimed_at else 0
+    claimed_for = now - (task.claimed_at or now)
     for staff in await dispatch.staff_for(session, task):
-        text = translate(staff.locale, "⚠️ {ref} was claimed {hours} hours ago but has not been picked up.",
-                         ref=task.ref, hours=hours) + "\n" + await notify.describe_request(session, task, staff.locale)
+        text = translate(staff.locale, "⚠️ {ref} was claimed {duration} ago but has not been picked up.",
+                         ref=task.ref, duration=duration(staff.locale, claimed_for))
+        text += "\n" + await notify.describe_request(session, task, staff.locale)
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], text, now=now,
                 cause=f"task:{task.id}", priority=URGENT if task.urgency == "urgent" else HIGH)
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
-from bot.i18n import N_, get_i18n, translate
+from bot.i18n import N_, days, get_i18n, translate, translate_n
 from bot.keyboards.callbacks import TaskCB
 from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
@@ -206,13 +206,17 @@ async def monitoring_started(session: AsyncSession, m, subject: Person, emergenc
     people = await contacts(session, subject)
     for r in people:
         loc = r.locale
-        text = _for_whom(loc, r, subject) + translate(
-            loc, "🏠 You are under home monitoring for {days} days, until {date}.\nReason: {reason}\n\nWhat this "
-                 "means: please stay at home, and report your temperature and how you feel twice a day, at "
+        text = _for_whom(loc, r, subject) + translate_n(
+            loc, "🏠 You are under home monitoring for {days}, until {date}.\nReason: {reason}\n\nWhat this "
+                 "means: please stay at home, and report your temperature and how you feel once a day, at "
                  "{times}. You will get a reminder each time; a report takes a few seconds (“🌡 Health report”). "
                  "If you feel worse, report at once. In an emergency call {number}.",
-            days=m.days, date=local_date(m.ends_at, m.timezone), reason=m.reason, times=" / ".join(m.slot_times),
-            number=emergency)
+            "🏠 You are under home monitoring for {days}, until {date}.\nReason: {reason}\n\nWhat this "
+            "means: please stay at home, and report your temperature and how you feel {n} times a day, at "
+            "{times}. You will get a reminder each time; a report takes a few seconds (“🌡 Health report”). "
+            "If you feel worse, report at once. In an emergency call {number}.",
+            len(m.slot_times), days=days(loc, m.days), date=local_date(m.ends_at, m.timezone), reason=m.reason,
+            times=" / ".join(m.slot_times), number=emergency)
         enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
                 cause=f"monitoring:{m.id}", priority=HIGH)
     return len(people)
@@ -243,10 +247,10 @@ async def monitoring_over(session: AsyncSession, m, subject: Person, early: bool
     for r in await contacts(session, subject):
         loc = r.locale
         text = _for_whom(loc, r, subject) + (
-            translate(loc, "✅ The community has ended your home monitoring. No more twice-daily reports are "
+            translate(loc, "✅ The community has ended your home monitoring. No more daily reports are "
                            "needed. Thank you for your care!") if early else
-            translate(loc, "✅ Your {days} days of home monitoring are over. No more twice-daily reports are "
-                           "needed. Thank you for your patience!", days=m.days))
+            translate(loc, "✅ Your home monitoring ({days}) is over. No more daily reports are needed. Thank you "
+                           "for your patience!", days=days(loc, m.days)))
         enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
                 cause=f"monitoring:{m.id}", priority=HIGH)
 

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import escalation, notify
 from bot.config import Settings
 from bot.filters import NotCommand, Private
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.keyboards.callbacks import DutyCB, MonCB, TaskCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock
@@ -106,16 +106,19 @@ def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
                                   callback_data=DutyCB(kind="skill", value=s).pack())] for s in dispatch.SKILLS]
     rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_tasks == n else "") + str(n),
                                       callback_data=DutyCB(kind="max", value=str(n)).pack()) for n in MAX_CHOICES])
-    toggle = _("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty")
-    rows.append([InlineKeyboardButton(text=toggle, callback_data=DutyCB(kind="toggle", value="-").pack())])
+    # Explicit: the button says what it does, and pressing it twice does it once (no toggle).
+    change = DutyCB(kind="duty", value="off") if profile.on_duty else DutyCB(kind="duty", value="on")
+    rows.append([InlineKeyboardButton(text=_("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty"),
+                                      callback_data=change.pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def duty_text(profile: VolunteerProfile) -> str:
     state = _("You are ON duty: new tasks will be sent to you.") if profile.on_duty else \
         _("You are OFF duty: no tasks will be sent to you.")
-    return state + "\n" + _("At most {n} tasks at once (change with the number buttons).").format(
-        n=profile.max_tasks) + "\n" + _("Your skills (tap to change):")
+    return state + "\n" + _n("At most {n} task at once (change with the number buttons).",
+                             "At most {n} tasks at once (change with the number buttons).",
+                             profile.max_tasks).format(n=profile.max_tasks) + "\n" + _("Your skills (tap to change):")
 
 
 @router.message(Command("duty"), Private())
@@ -123,16 +126,15 @@ async def cmd_duty(message: Message, session: AsyncSession, person: Person | Non
     if person is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
         await message.answer(refusal("forbidden"))
         return
+    # Typing /duty shows where one stands and changes nothing: the buttons change it.
     profile = await session.get(VolunteerProfile, person.id)
-    if profile is not None:
-        profile.on_duty = not profile.on_duty
-    else:  # first time: a profile for the grids of their role, on duty, delivering
+    if profile is None:  # first time: a profile for the grids of their role, off duty until they press
         profile = await _profile(session, person, actor)
         if profile is None:
             await message.answer(refusal("forbidden"))
             return
-        profile.on_duty = True
-    await session.commit()
+        profile.on_duty = False
+        await session.commit()
     await message.answer(duty_text(profile), reply_markup=duty_kb(profile))
 
 
@@ -148,9 +150,9 @@ async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: Async
         profile.skills = [s for s in dispatch.SKILLS if s in skills]
     elif callback_data.kind == "max" and callback_data.value in {str(n) for n in MAX_CHOICES}:
         profile.max_tasks = int(callback_data.value)
-    elif callback_data.kind == "toggle":
-        profile.on_duty = not profile.on_duty
-    else:
+    elif callback_data.kind == "duty" and callback_data.value in ("on", "off"):
+        profile.on_duty = callback_data.value == "on"
+    else:  # includes yesterday's "toggle" buttons: what they would do now is not what they said
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
     profile.updated_at = clock.now()

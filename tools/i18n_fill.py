@@ -27,7 +27,10 @@ def traditional_touches(text: str) -> str:
 def main() -> int:
     en = polib.pofile(str(ROOT / "en/LC_MESSAGES/messages.po"))
     for e in en:
-        if not e.msgstr:
+        if e.msgid_plural:  # plural forms: one, other
+            if not any(e.msgstr_plural.values()):
+                e.msgstr_plural = {0: e.msgid, 1: e.msgid_plural}
+        elif not e.msgstr:
             e.msgstr = e.msgid
     en.save()
 
@@ -46,7 +49,7 @@ def main() -> int:
             e.msgstr = traditional_touches(conv.convert(by_id[e.msgid]))
             drafted += 1
     hant.save()
-    missing = [e.msgid for e in hans if not e.msgstr]
+    missing = [e.msgid for e in hans if not (e.msgstr or any(e.msgstr_plural.values()))]
     print(f"i18n: {drafted} zh_Hant entries drafted from zh_Hans; {len(missing)} zh_Hans entries untranslated")
     for m in missing[:20]:
         print("  untranslated:", m.splitlines()[0][:80])

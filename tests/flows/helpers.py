@@ -99,3 +99,9 @@ async def seed_residents(sessionmaker, n: int, tg, *, first_id: int = 800_000) -
                           household_id=homes[i // 2].id, consent_at=now, registered_at=now) for i in range(n)])
         await s.commit()
     return [TgUser(tg, first_id + i, first_name=f"R{i}") for i in range(n)]
+
+
+async def go_on_duty(volunteer: TgUser) -> object:
+    """/duty shows the volunteer's state; the button puts them on duty."""
+    await volunteer.send("/duty")
+    return await volunteer.press("Go on duty")

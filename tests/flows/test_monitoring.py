@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import DueWork, Monitoring, Task
-from tests.flows.helpers import consent, full_report, register, texts_to
+from tests.flows.helpers import consent, full_report, go_on_duty, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
 
@@ -26,7 +26,7 @@ async def world(bot, user_factory):
     await consent(doctor, await make_invite(admin, "community doctor", "Grid 1"))
     await consent(other, await make_invite(admin, "community worker", "Grid 2"))
     await consent(vol, await make_invite(admin, "volunteer", "Grid 1"))
-    await vol.send("/duty")
+    await go_on_duty(vol)
     await vol.press("Phone follow-up")
     mei = user_factory(first_name="Mei")
     await register(mei)
@@ -73,6 +73,7 @@ async def test_a_doctor_puts_a_resident_under_monitoring_and_the_resident_is_tol
     await deliver(bot)
     told = [t for t in texts_to(tg, mei) if "home monitoring for 10 days" in t]
     assert told and "close contact" in told[0] and "08:00 / 20:00" in told[0] and "120" in told[0]
+    assert "2 times a day, at 08:00 / 20:00" in told[0]  # from the settings, not a fixed "twice"
     m = (await session.exec(select(Monitoring))).one()
     assert m.status == "active" and m.days == 10
     slots = (await session.exec(select(DueWork).where(DueWork.kind == "mon_slot"))).all()
@@ -208,7 +209,7 @@ async def test_monitoring_ends_by_itself_and_can_be_ended_early(bot, user_factor
     for _ in range(4):
         await runner.sweep()
     await deliver(bot)
-    assert any("Your 1 days of home monitoring are over" in t for t in texts_to(tg, mei))
+    assert any("Your home monitoring (1 day) is over" in t for t in texts_to(tg, mei))
     # Early stop of Jun's, with confirmation; he is told; no reminder comes after.
     r = await doctor.send("/monitor")
     assert "in your area: 1" in r.text and "Jun Li" in r.text

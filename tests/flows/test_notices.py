@@ -13,7 +13,7 @@ from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import Task
 from models.notices import GroupChat, NoticeDelivery
-from tests.flows.helpers import consent, register, texts_to
+from tests.flows.helpers import consent, go_on_duty, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import deliver
 
@@ -30,7 +30,7 @@ async def world(bot, user_factory):
     worker, vol = user_factory(first_name="Worker"), user_factory(first_name="Vol")
     await consent(worker, await make_invite(admin, "community worker", "Grid 1"))
     await consent(vol, await make_invite(admin, "volunteer", "Grid 1"))
-    await vol.send("/duty")
+    await go_on_duty(vol)
     mei, wang, jun, granny = (user_factory(first_name=n) for n in ("Mei", "Wang", "Jun", "Granny"))
     await register(mei)
     await register(wang, unit="1-101")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.flows.helpers import consent, deliver, register
+from tests.flows.helpers import consent, deliver, go_on_duty, register
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 
 
@@ -13,8 +13,12 @@ async def test_request_to_confirmation(bot, user_factory, tg):
     wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
     for v in (wei, lan):
         await consent(v, link)
-        r = await v.send("/duty")
+        r = await v.send("/duty")  # typing it shows where one stands and changes nothing
+        assert "OFF duty" in r.text and "Go on duty" in r.inline_buttons()[-1]
+        r = await v.press("Go on duty")
         assert "ON duty" in r.text
+        r = await v.send("/duty")
+        assert "ON duty" in r.text  # still on: /duty typed to look did not take them off
     granny = user_factory(first_name="Granny", last_name="Wu")
     await register(granny, unit="2-502", care=("Living alone, aged 70+",))
 
@@ -85,8 +89,9 @@ async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
     wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
     for v in (wei, lan):
         await consent(v, link)
-        await v.send("/duty")
-    await lan.send("/duty")  # off duty for now
+        await go_on_duty(v)
+    await lan.send("/duty")
+    await lan.press("Go off duty")  # off duty for now
     granny = user_factory()
     await register(granny)
     await granny.send("🛒 Request supplies")
@@ -100,10 +105,9 @@ async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
     await granny.press("Send the request")
     await deliver(bot)
     assert not [t for t in wei.buttons_on_screen() if "take it" in t]  # wei has no "medicine" skill
-    r = await wei.send("/duty")  # back off... and on again with the skill
+    await wei.send("/duty")  # adds the skill, staying on duty
     await wei.press("Medicine runs")
-    await wei.press("Go on duty")
-    await lan.send("/duty")
+    await go_on_duty(lan)
     await lan.press("Medicine runs")
     # The task was offered before they had the skill; a release re-offers it. Staff tools come later.
     from sqlmodel import select
@@ -143,7 +147,7 @@ async def test_resident_sees_and_cancels_their_requests(bot, user_factory, tg):
     link = await make_invite(admin, "volunteer", "Grid 1")
     wei = user_factory(first_name="Wei")
     await consent(wei, link)
-    await wei.send("/duty")
+    await go_on_duty(wei)
     granny, neighbour = user_factory(), user_factory()
     await register(granny)
     await register(neighbour, unit="3-303")
@@ -173,7 +177,7 @@ async def test_staff_queue_cancel_with_reason_and_reassign(bot, user_factory, tg
     boss, other = user_factory(first_name="Boss"), user_factory(first_name="Other")
     for v in (wei, lan):
         await consent(v, vol_link)
-        await v.send("/duty")
+        await go_on_duty(v)
     await consent(boss, staff_g1)
     await consent(other, staff_g2)
     granny = user_factory()
@@ -215,7 +219,7 @@ async def test_community_stock_is_used_on_delivery_and_warns_when_low(bot, user_
     staff_link = await make_invite(admin, "community worker", "Grid 1")
     wei, boss = user_factory(first_name="Wei"), user_factory(first_name="Boss")
     await consent(wei, vol_link)
-    await wei.send("/duty")
+    await go_on_duty(wei)
     await consent(boss, staff_link)
     granny = user_factory()
     await register(granny)
@@ -259,8 +263,9 @@ async def test_another_address_a_delivery_photo_and_a_task_limit(bot, user_facto
     r = await wei.send("/duty")
     assert "At most 3 tasks at once" in r.text
     r = await wei.press("1")  # one task at a time
-    assert "At most 1 tasks at once" in r.text
+    assert "At most 1 task at once" in r.text
     await wei.press("Medicine runs")
+    await wei.press("Go on duty")
     granny = user_factory()
     await register(granny)
     await granny.send("🛒 Request supplies")
@@ -302,7 +307,7 @@ async def test_a_cancelled_request_withdraws_its_offers(bot, user_factory, tg):
     wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
     for v in (wei, lan):
         await consent(v, link)
-        await v.send("/duty")
+        await go_on_duty(v)
     granny = user_factory()
     await register(granny)
     await ask(granny)

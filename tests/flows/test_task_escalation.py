@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.scheduling.due import DueWorkRunner
 from bot.scheduling.registry import HANDLERS
 from models import Task
-from tests.flows.helpers import consent, register, texts_to
+from tests.flows.helpers import consent, go_on_duty, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
 from tests.flows.test_supplies import ask, deliver
 
@@ -23,7 +23,7 @@ async def setup(bot, user_factory, *, urgency: str = "Normal"):
     await consent(lan, vol_g2)
     await consent(boss, staff_g1)
     for v in (wei, lan):
-        await v.send("/duty")
+        await go_on_duty(v)
     granny = user_factory(first_name="Granny")
     await register(granny)
     await ask(granny, "rice", urgency=urgency)
@@ -70,7 +70,7 @@ async def test_claimed_but_not_picked_up_reminds_then_alerts_staff(bot, user_fac
     clock.advance(minutes=31)
     await runner.sweep()
     await deliver(bot)
-    assert any("S-0001 was claimed 2.5 hours ago but has not been picked up" in t for t in texts_to(tg, boss))
+    assert any("S-0001 was claimed 3 hours ago but has not been picked up" in t for t in texts_to(tg, boss))
 
 
 async def test_picking_up_in_time_means_no_staff_alert(bot, user_factory, tg, clock):

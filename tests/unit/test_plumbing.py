@@ -144,16 +144,26 @@ def test_catalogue_is_complete_and_compiled(locale: str) -> None:
     po = polib.pofile(str(po_path))
     pot = polib.pofile(str(ROOT / "locales" / "messages.pot"))
     assert {e.msgid for e in pot} <= {e.msgid for e in po}, "catalogue misses messages: run `make i18n`"
-    untranslated = [e.msgid for e in po if not e.msgstr and not e.obsolete]
+    untranslated = [e.msgid for e in po if not e.obsolete and not (
+        all(e.msgstr_plural.values()) if e.msgid_plural else e.msgstr)]
     fuzzy = [e.msgid for e in po if "fuzzy" in e.flags]
     assert untranslated == [] and fuzzy == []
-    for e in po:  # placeholders must survive translation
-        assert sorted(_fields(e.msgid)) == sorted(_fields(e.msgstr)), e.msgid
+    for e in po:  # placeholders must survive translation (a plural form may use {n} for the number)
+        if e.msgid_plural:
+            allowed = set(_fields(e.msgid)) | set(_fields(e.msgid_plural)) | {"n"}
+            for form in e.msgstr_plural.values():
+                assert set(_fields(form)) <= allowed and set(_fields(e.msgid)) - {"n"} <= set(_fields(form)), e.msgid
+        else:
+            assert sorted(_fields(e.msgid)) == sorted(_fields(e.msgstr)), e.msgid
     assert mo_path.exists(), "run `make i18n-compile`"
     assert mo_path.stat().st_mtime >= po_path.stat().st_mtime, f"{mo_path} is older than its .po"
     with mo_path.open("rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    assert compiled == {e.msgid: e.msgstr for e in po if e.msgid and not e.obsolete}, "stale .mo"
+        compiled = {tuple(m.id) if isinstance(m.id, list) else m.id:
+                    tuple(m.string) if isinstance(m.string, list) else m.string for m in read_mo(f) if m.id}
+    expected = {(e.msgid, e.msgid_plural) if e.msgid_plural else e.msgid:
+                tuple(e.msgstr_plural[k] for k in sorted(e.msgstr_plural)) if e.msgid_plural else e.msgstr
+                for e in po if e.msgid and not e.obsolete}
+    assert compiled == expected, "stale .mo"
 
 
 def _fields(s: str) -> list[str]:
@@ -166,7 +176,8 @@ def test_every_gettext_string_in_the_code_is_in_the_template(tmp_path: Path) -> 
     """The .pot is extracted from the code: a string added without `make i18n` fails here."""
     out = tmp_path / "fresh.pot"
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg",
-                    "-k", "_", "-k", "__", "-k", "N_", "-k", "translate:2", "--no-location",
+                    "-k", "_", "-k", "__", "-k", "N_", "-k", "translate:2", "-k", "translate_n:2,3", "-k", "_n:1,2",
+                    "--no-location",
                     "--sort-output", "-o", str(out), "."], cwd=ROOT, check=True, timeout=60)
     fresh = {e.msgid for e in polib.pofile(str(out))}
     stored = {e.msgid for e in polib.pofile(str(ROOT / "locales/messages.pot"))}
