@@ -95,6 +95,13 @@ async def withdraw_offers(session: AsyncSession, task: Task, offers: list[TaskOf
         enqueue_edit(session, target, text, now=now, cause=f"task:{task.id}", priority=HIGH)
 
 
+def given_name(full_name: str | None) -> str:
+    """What a resident calls the volunteer who comes: the first word of a name written with spaces ("Wei" of
+    "Wei Li"), a name without spaces whole ("王伟")."""
+    name = (full_name or "").strip()
+    return name.split()[0] if name else "—"
+
+
 async def tell_requester(session: AsyncSession, task: Task, event: str, now: datetime) -> None:
     """Keep the resident informed: claimed, on its way, delivered (with a button to confirm), cancelled."""
     person = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
@@ -103,7 +110,10 @@ async def tell_requester(session: AsyncSession, task: Task, event: str, now: dat
     loc = person.locale
     markup = None
     if event == "claimed":
-        text = translate(loc, "A volunteer has taken your request {ref} and will bring it soon.", ref=task.ref)
+        volunteer = await session.get(Person, task.claimed_by_id) if task.claimed_by_id else None
+        text = translate(loc, "{name}, a volunteer, has taken your request {ref} and will bring it to you soon.",
+                         name=given_name(volunteer.full_name if volunteer else None), ref=task.ref) if volunteer \
+            else translate(loc, "A volunteer has taken your request {ref} and will bring it soon.", ref=task.ref)
     elif event == "picked_up":
         text = translate(loc, "Your request {ref} is on its way.", ref=task.ref)
     elif event == "delivered":

@@ -102,6 +102,11 @@ def error_text(code: str, **params: object) -> str:
         "bad_step": _("This button is no longer active."),
         "claim_first": _("Please take the task first (“I'll take it”)."),
         "notice_empty": _("Please write the text of the notice."),
+        "notice_paste_tail": _("That looks like the end of the long text I could not take, so I did not use it "
+                               "as the notice. Please send the whole notice in one message of at most {max} "
+                               "characters."),
+        "notice_caption_empty": _("Please send the photo or document again with the notice text as its caption "
+                                  "(type it in the caption field before sending)."),
         "notice_too_long": _("That is {length} characters; a notice can have at most {max}. Please shorten it."),
         "audience_empty": _("Please choose at least one kind of recipient: residents, a role, or group chats."),
         "when_format": _("Please type a time like 18:30, or a date and time like 11-24 09:00."),

@@ -119,12 +119,22 @@ async def on_text(message: Message, state: FSMContext, session: AsyncSession, ac
     elif message.text is None:
         await message.answer(_("Please send text, a photo or a document."))
         return
+    data = await state.get_data()
+    typed = message.caption if media else message.text
+    sent_at = int(message.date.timestamp())
+    if notices.tail_of_refused_paste(data.get("refused_long_at"), sent_at):
+        # Telegram splits a long paste into parts sent at once: this is the rest of the text refused just now.
+        await state.update_data(refused_long_at=sent_at if notices.split_part(typed) else None)
+        await message.answer(refusal("notice_paste_tail", max=notices.TEXT_MAX))
+        return
     try:
-        text = notices.clean_text(message.caption if media else message.text, caption=media is not None)
+        text = notices.clean_text(typed, caption=media is not None, media=media_kind)
     except DomainError as e:
+        if notices.split_part(typed):
+            await state.update_data(refused_long_at=sent_at)
         await message.answer(refusal(e.code, **e.params))
         return
-    await state.update_data(text=text, media_kind=media_kind, media=media)
+    await state.update_data(text=text, media_kind=media_kind, media=media, refused_long_at=None)
     await state.set_state(N.audience)
     data = await state.get_data()
     await message.answer(_("Who should receive it? Tap to choose, then Next."),

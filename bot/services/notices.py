@@ -43,9 +43,28 @@ def waits_for_morning(level: str) -> bool:
     return level in ("info", "blue")
 
 
-def clean_text(text: str | None, *, caption: bool = False) -> str:
+PASTE_GAP = 2  # seconds: the parts of one long paste arrive together
+
+
+SPLIT_AT = 4096  # Telegram clients split a longer paste into messages of this many characters
+
+
+def split_part(text: str | None) -> bool:
+    """A message this long is a part of a longer paste that the client split: more parts follow."""
+    return len(text or "") >= SPLIT_AT - 96
+
+
+def tail_of_refused_paste(refused_at: int | None, sent_at: int) -> bool:
+    """Telegram clients split a long paste into messages of 4,096 characters sent at once; after the first part
+    was refused as too long, the rest (sent within a second or two of it) is not a notice of its own."""
+    return refused_at is not None and 0 <= sent_at - refused_at <= PASTE_GAP
+
+
+def clean_text(text: str | None, *, caption: bool = False, media: str | None = None) -> str:
     """The notice as the worker typed it, trimmed (never normalised: residents read exactly this)."""
     s = (text or "").strip()
+    if not s and media is not None:
+        raise DomainError("notice_caption_empty")
     if not s:
         raise DomainError("notice_empty")
     limit = CAPTION_MAX if caption else TEXT_MAX

@@ -69,7 +69,8 @@ async def test_request_to_confirmation(bot, user_factory, tg):
     await deliver(bot)
     assert any("taken by another volunteer" in c.text for c in tg.calls if c.chat_id == lan.id
                and c.method == "editMessageText")
-    assert any("has taken your request S-0001" in c.text for c in tg.calls if c.chat_id == granny.id)
+    assert any("Wei, a volunteer, has taken your request S-0001" in c.text for c in tg.calls
+               if c.chat_id == granny.id)  # she knows who is coming
 
     await wei.press("Picked up")
     r = await wei.press("Delivered")
@@ -83,13 +84,7 @@ async def test_request_to_confirmation(bot, user_factory, tg):
 
 
 async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
-    admin = user_factory(user_id=ADMIN_ID)
-    await register(admin, unit="9-901")
-    link = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
-    wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
-    for v in (wei, lan):
-        await consent(v, link)
-        await go_on_duty(v)
+    wei, lan = await two_volunteers_on_duty(user_factory)
     await lan.send("/duty")
     await lan.press("Go off duty")  # off duty for now
     granny = user_factory()
@@ -127,6 +122,18 @@ async def test_release_gives_the_task_to_someone_else(bot, user_factory, tg):
     await deliver(bot)
     r = await lan.press("I'll take it")
     assert "You took S-0001" in r.text
+
+
+async def two_volunteers_on_duty(user_factory) -> tuple:
+    """The admin registers and invites Wei and Lan as volunteers of grid 1; both go on duty."""
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    link = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
+    wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
+    for v in (wei, lan):
+        await consent(v, link)
+        await go_on_duty(v)
+    return wei, lan
 
 
 async def ask(granny, item: str = "rice", urgency: str = "Normal") -> None:
@@ -301,13 +308,7 @@ async def test_another_address_a_delivery_photo_and_a_task_limit(bot, user_facto
 
 
 async def test_a_cancelled_request_withdraws_its_offers(bot, user_factory, tg):
-    admin = user_factory(user_id=ADMIN_ID)
-    await register(admin, unit="9-901")
-    link = await make_invite(admin, "volunteer", "Grid 1", uses="Up to 10 people")
-    wei, lan = user_factory(first_name="Wei"), user_factory(first_name="Lan")
-    for v in (wei, lan):
-        await consent(v, link)
-        await go_on_duty(v)
+    wei, lan = await two_volunteers_on_duty(user_factory)
     granny = user_factory()
     await register(granny)
     await ask(granny)
