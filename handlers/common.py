@@ -8,9 +8,10 @@ from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.filters import ButtonText, Private
-from bot.i18n import _
+from bot.i18n import _, get_i18n
 from bot.routing import RouterTemplate
 from bot.services.permissions import Actor
+from handlers.commands import role_commands
 from handlers.ui import emergency_number, show_menu
 from models import Person
 
@@ -29,17 +30,10 @@ def help_text(actor: Actor, emergency_number: str) -> str:
         "• /mydata shows what we store about you; /deleteme erases it.\n"
         "In an emergency, call {number} first."
     ).format(number=emergency_number)
-    if actor.is_staff_like():
-        text += "\n\n" + _(
-            "Staff commands:\n"
-            "• /invite creates an invitation link for volunteers or staff.\n"
-            "• /invites lists your open invitation links.\n"
-            "• /roles lists and revokes roles (administrators).\n"
-            "• /addbuilding adds a building (administrators).\n"
-            "• /queue shows requests waiting in your area.\n"
-            "• /stock shows community stock; /stock masks 500 50 sets masks to 500, alert at 50.\n"
-            "• /duty and /tasks are for volunteers: duty on/off and skills, and your open tasks."
-        )
+    # Each person sees the commands their own roles give them, as in their command menu and 🧰 Staff tools.
+    mine = role_commands(get_i18n().current_locale, actor)
+    if mine:
+        text += "\n\n" + _("For your role:") + "\n" + "\n".join(f"• /{c.command} — {c.description}" for c in mine)
     return text
 
 

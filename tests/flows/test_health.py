@@ -21,6 +21,20 @@ async def staff_world(user_factory):
     return doctor, other
 
 
+async def test_help_lists_what_each_person_can_use(bot, user_factory):
+    doctor, other = await staff_world(user_factory)
+    r = await doctor.send("/help")
+    assert "/health" in r.text and "/monitor" in r.text and "/notice" in r.text
+    for not_theirs in ("/invite", "/roles", "/addbuilding", "/queue", "/stock", "/duty"):
+        assert not_theirs not in r.text, not_theirs
+    r = await other.send("/help")  # a community worker
+    assert "/queue" in r.text and "/invite" in r.text and "/roles" not in r.text
+    mei = user_factory()
+    await register(mei)
+    r = await mei.send("/help")  # a resident: no role section
+    assert "/requests" in r.text and "For your role" not in r.text
+
+
 async def test_well_today_is_one_tap(bot, user_factory, session):
     mei = user_factory()
     await register(mei)
