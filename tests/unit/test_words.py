@@ -34,3 +34,12 @@ def test_durations_and_days_in_words() -> None:
     assert duration("zh_Hant", timedelta(hours=3)) == "3 小時"
     assert (days("en", 1), days("en", 14), days("zh_Hans", 14), days("zh_Hant", 14)) == ("1 day", "14 days", "14天",
                                                                                          "14 天")
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
+def test_a_changed_time_and_a_changed_text_read_differently(locale: str) -> None:
+    from bot.i18n import translate
+
+    time_changed = translate(locale, "Notice #{id} is now scheduled: {when}.", id=4, when="18:30")
+    text_changed = translate(locale, "Notice #{id} now reads:\n{text}", id=4, text="…")
+    assert time_changed.split("：")[0].split(":")[0] != text_changed.split("：")[0].split(":")[0]
