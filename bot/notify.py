@@ -375,13 +375,23 @@ def notice_rows(session: AsyncSession, notice, send, resolved, now: datetime, no
     return out
 
 
+def audience_words(locale: str, people: int, groups: int) -> str:
+    """People and group chats counted apart, never added up: "8 people and 1 group chat", "8 人和 1 个群聊"."""
+    who = translate_n(locale, "{n} person", "{n} people", people)
+    if not groups:
+        return who
+    return translate(locale, "{people} and {groups}", people=who,
+                     groups=translate_n(locale, "{n} group chat", "{n} group chats", groups))
+
+
 def progress_text(locale: str, notice_id: int, p, final: bool) -> str:
+    audience = audience_words(locale, p.people, p.groups)
     if final:
         return translate(locale, "📤 Notice #{id} finished: {sent} delivered, {failed} could not be delivered "
-                                 "(of {total}).", id=notice_id, sent=p.sent, failed=p.failed, total=p.total)
+                                 "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, audience=audience)
     return translate(locale, "📤 Notice #{id} is going out: {sent} sent, {failed} failed, {pending} waiting "
-                             "(of {total}).", id=notice_id, sent=p.sent, failed=p.failed, pending=p.pending,
-                     total=p.total)
+                             "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, pending=p.pending,
+                     audience=audience)
 
 
 def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Person], now: datetime) -> None:

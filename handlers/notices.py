@@ -405,8 +405,8 @@ async def _preview(message: Message, state: FSMContext, session: AsyncSession, s
         await message.answer_document(notice.media, caption=shown, reply_markup=markup)
     else:
         await message.answer(shown, reply_markup=markup)
-    lines = [_("It will go to {people} people and {groups} group chats.").format(
-        people=len(resolved.people), groups=len(resolved.groups)),
+    lines = [_("It will go to {audience}.").format(
+        audience=notify.audience_words(get_i18n().current_locale, len(resolved.people), len(resolved.groups))),
         _("When: {when}").format(when=_when_text(notice))]
     start = notice.first_at or clock.now()
     if notices.waits_for_morning(notice.level):
@@ -481,12 +481,13 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
         if shown > 5:
             break
         rates = await notices.ack_rates(session, send.id, person.locale)
-        line = _("📨 Notice #{id} ({level}), sent {when}: {n} recipients.").format(
+        people, groups = await notices.audience_counts(session, send.id)
+        line = _("📨 Notice #{id} ({level}), sent {when}: to {audience}.").format(
             id=n.id, level=level_label(n.level), when=send.due_at.astimezone(ZoneInfo(n.timezone)).strftime(
-                "%m-%d %H:%M"), n=send.recipients)
+                "%m-%d %H:%M"), audience=notify.audience_words(person.locale, people, groups))
         buttons = []
-        if n.ack_required:
-            line += " " + _("Read: {acked} of {total}.").format(acked=rates.acked, total=rates.total)
+        if n.ack_required:  # people read and acknowledge; group chats are not counted here
+            line += " " + _("Read by {acked} of {total} people.").format(acked=rates.acked, total=rates.total)
             buttons = [[InlineKeyboardButton(text=_("📊 By building"),
                                              callback_data=NoticeCB(action="rates", id=send.id).pack()),
                         InlineKeyboardButton(text=_("🔔 Remind the others"),

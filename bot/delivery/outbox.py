@@ -46,6 +46,8 @@ class Progress:
     failed: int  # failed + blocked + expired + unknown
     pending: int  # not yet final
     by_status: dict[str, int]
+    people: int = 0  # of `total`, rows to a person ...
+    groups: int = 0  # ... and to a group chat: counted apart wherever they are shown
 
     @property
     def done(self) -> bool:
@@ -56,13 +58,19 @@ FINAL_FAILED = ("failed", "blocked", "expired", "unknown")
 
 
 async def progress(session: AsyncSession, cause: str) -> Progress:
-    rows = (await session.exec(select(OutboxMessage.status, func.count()).where(OutboxMessage.cause == cause)
-                               .group_by(OutboxMessage.status))).all()
-    by = {s: n for s, n in rows}
+    to_group = OutboxMessage.person_id.is_(None)
+    rows = (await session.exec(select(OutboxMessage.status, to_group, func.count()).where(
+        OutboxMessage.cause == cause).group_by(OutboxMessage.status, to_group))).all()
+    by: dict[str, int] = {}
+    groups = 0
+    for status, group, n in rows:
+        by[status] = by.get(status, 0) + n
+        groups += n if group else 0
     sent = by.get("sent", 0)
     failed = sum(by.get(s, 0) for s in FINAL_FAILED)
     total = sum(by.values())
-    return Progress(total=total, sent=sent, failed=failed, pending=total - sent - failed, by_status=by)
+    return Progress(total=total, sent=sent, failed=failed, pending=total - sent - failed, by_status=by,
+                    people=total - groups, groups=groups)
 
 
 def enqueue_edit(session: AsyncSession, target: OutboxMessage, text: str, *, now: datetime, cause: str = "",

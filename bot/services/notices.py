@@ -374,6 +374,14 @@ async def ack_rates(session: AsyncSession, send_id: int, locale: str) -> Rates:
     return Rates(total=sum(r[2] for r in out), acked=sum(r[1] for r in out), by_building=out)
 
 
+async def audience_counts(session: AsyncSession, send_id: int) -> tuple[int, int]:
+    """How many people and how many group chats one sending went to (counted apart)."""
+    people, groups = (await session.exec(select(func.count(NoticeDelivery.person_id),
+                                                func.count(NoticeDelivery.group_chat_id))
+                                         .where(NoticeDelivery.send_id == send_id))).one()
+    return people, groups
+
+
 REMIND_AGAIN_AFTER = timedelta(minutes=30)
 
 

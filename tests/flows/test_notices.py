@@ -108,7 +108,7 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
     assert "Added: 简体中文" in r.text
     r = await worker.press("Continue to the preview")
     assert "Preview" in r.texts[0] and "ℹ️ Information\n\nWater is off tomorrow" in r.texts[1]
-    assert "It will go to 3 people and 0 group chats." in r.text  # the residents of grid 1: Mei, Wang, Granny
+    assert "It will go to 3 people." in r.text  # the residents of grid 1: Mei, Wang, Granny
     assert not any("Water is off" in t for t in texts_to(tg, mei))  # nothing before Send
     r = await worker.press("Send")
     assert "Notice #1 is on its way" in r.text
@@ -119,7 +119,7 @@ async def test_compose_preview_confirm_and_progress(bot, user_factory, tg, clock
     assert not any("Water is off" in t or "停水" in t for t in texts_to(tg, jun))  # grid 2
     assert any("Notice #1 is going out" in t for t in texts_to(tg, worker))
     await run(bot, runner, clock, seconds=6)
-    assert any("Notice #1 finished: 3 delivered, 0 could not be delivered (of 3)" in t
+    assert any("Notice #1 finished: 3 delivered, 0 could not be delivered (to 3 people)" in t
                for t in texts_to(tg, worker))
     r = await worker.press_data("nc:ok:-")  # Send pressed again after the fact
     assert "no longer active" in r.alert
@@ -138,7 +138,7 @@ async def test_audiences_buildings_care_needs_roles_and_who_may_choose_them(bot,
     await admin.press("Send")
     # Volunteers only (residents off), in grid 1: not posted in group chats either.
     r = await compose(admin, "Volunteers: meet at 10", audience=["Residents", "Volunteers", "Grid 1"])
-    assert "It will go to 1 people" in r.text
+    assert "It will go to 1 person" in r.text
     await admin.press("Send")
     # Chosen buildings only.
     await admin.send("/notice")
@@ -253,7 +253,7 @@ async def test_acknowledgements_rates_and_reminders(bot, user_factory, tg, clock
     r = await mei.press_data("nt:remind:1")  # a resident cannot remind or see rates
     assert "permission" in r.alert
     r = await admin.send("/notices")
-    assert "Read: 1 of 3." in r.text  # grid 1: Mei, Wang, Granny
+    assert "Read by 1 of 3 people." in r.text  # grid 1: Mei, Wang, Granny
     r = await admin.press("By building")
     assert "read by 1 of 3" in r.text and "Building 1: 1/2 (50%)" in r.text and "Building 2: 0/1 (0%)" in r.text
     assert r.text.index("Building 2") < r.text.index("Building 1")  # the least read first
@@ -318,10 +318,13 @@ async def test_binding_a_group_and_notices_reaching_it(bot, user_factory, tg, cl
     group = (await session.exec(select(GroupChat))).one()
     assert group.building_id is not None and group.active
     r = await compose(worker, "For the building group")  # group chats are on by default
-    assert "and 1 group chats" in r.text
+    assert "people and 1 group chat." in r.text  # people and group chats counted apart, in good English
     r = await worker.press("Send")
     await run(bot, runner, clock)
     assert any("For the building group" in t for t in texts_to(tg, GROUP))
+    assert any("(to 3 people and 1 group chat)" in t for t in texts_to(tg, worker))  # not "4 recipients"
+    r = await worker.send("/notices")
+    assert "to 3 people and 1 group chat." in r.text
     r = await jun.send_in_group(GROUP, "/unbind")
     assert "Only community staff" in r.text
     r = await worker.send_in_group(GROUP, "/unbind")
