@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.i18n import N_, days, get_i18n, translate, translate_n
 from bot.keyboards.callbacks import TaskCB
+from bot.services.registration import dialable
 from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
 from models.delivery import HIGH, URGENT
@@ -171,8 +172,8 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
         lines = [head, translate(loc, "Who: {name}", name=subject.full_name if subject else "—"),
                  translate(loc, "Address: {building}, {unit}", building=building.label(loc) if building else "?",
                            unit=household.unit if household else "?"),
-                 translate(loc, "Phone: {phone}", phone=(subject.phone if subject and subject.phone else None)
-                           or (reporter.phone if reporter and reporter.phone else "—"))]
+                 translate(loc, "Phone: {phone}", phone=dialable((subject.phone if subject else None)
+                                                                 or (reporter.phone if reporter else None)) or "—")]
         if reporter is not None and subject is not None and reporter.id != subject.id:
             lines.append(translate(loc, "Reported by: {name}", name=reporter.full_name or "—"))
         with get_i18n().use_locale(loc):  # labels in the recipient's language, never codes

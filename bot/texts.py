@@ -70,6 +70,8 @@ def error_text(code: str, **params: object) -> str:
         "bad_name": _("Please type a name of at most 120 characters."),
         "code_taken": _("That building code is already used. Please choose another."),
         "task_taken": _("Sorry, {name} ({role}) has already taken this task."),
+        "phone_invalid": _("That does not look like a phone number that can be called. Please share your "
+                           "number again with the button below, or press Skip."),
         "not_your_household": _("You can only report for the members of your own household."),
         "task_taken_unknown": _("Sorry, someone else has already taken this task."),
         "task_cancelled": _("This request was cancelled, so there is nothing to take. Thank you all the same!"),

@@ -425,7 +425,12 @@ async def on_contact(message: Message, state: FSMContext, session: AsyncSession,
         await message.answer(_("Please share your own number with the button below, or press Skip."),
                              reply_markup=phone_kb())
         return
-    await _finish(message, state, session, person, actor, clock, contact.phone_number)
+    try:
+        phone = reg.normalize_phone(contact.phone_number)
+    except DomainError as e:  # stay at this step: share again, or skip
+        await message.answer(refusal(e.code), reply_markup=phone_kb())
+        return
+    await _finish(message, state, session, person, actor, clock, phone)
 
 
 @router.message(StateFilter(Reg.phone), ButtonText("skip"))

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.permissions import Actor, Role, can_view_person_in
+from bot.services.registration import dialable
 from bot.services.text import clean_line
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 
@@ -294,7 +295,7 @@ async def resident_details(session: AsyncSession, task_id: int, viewer: Person, 
         unit = hh.unit if hh else ""
     return ResidentDetails(name=person.full_name if person else None,
                            building=building.label(locale) if building else "?", unit=unit,
-                           phone=person.phone if person else None)
+                           phone=dialable(person.phone) if person else None)
 
 
 async def staff_return_to_pool(session: AsyncSession, task_id: int, actor: Actor, reason: str,

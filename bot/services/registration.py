@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,10 +60,29 @@ def validate_member_name(text: str | None) -> str:
 
 
 def normalize_phone(raw: str) -> str:
-    digits = re.sub(r"[^\d+]", "", raw)
-    if not digits.startswith("+") and len(digits) > 11:
+    """A shared phone number in E.164 ("+85261234987"); Telegram sends contacts' numbers with the country
+    code but often without the "+". Refused (`phone_invalid`) when `phonenumbers` finds it cannot be a number."""
+    digits = re.sub(r"[^\d+]", "", raw or "")
+    if not digits.startswith("+"):
         digits = "+" + digits
-    return digits[:32]
+    try:
+        number = phonenumbers.parse(digits, None)
+    except phonenumbers.NumberParseException as e:
+        raise DomainError("phone_invalid") from e
+    if not phonenumbers.is_possible_number(number):
+        raise DomainError("phone_invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def dialable(phone: str | None) -> str | None:
+    """A stored number as people dial it, in international format ("+852 6123 4987")."""
+    if not phone:
+        return None
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def toggle_care_need(current: list[str], code: str) -> list[str]:

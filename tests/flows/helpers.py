@@ -29,7 +29,7 @@ async def deliver(running) -> None:
 
 async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Building 1", unit: str = "2-502",
                    size: str | None = "3", care: tuple[str, ...] = (), language: str = "English",
-                   confirmed_by: TgUser | None = None, running=None) -> None:
+                   confirmed_by: TgUser | None = None, running=None, phone: str | None = None) -> None:
     """Register a resident in English through the real conversation. Joining a household that has members
     on Telegram needs one of them to confirm: `confirmed_by` does, through the outbox of `running`."""
     r = await consent(user, language=language)
@@ -44,7 +44,7 @@ async def register(user: TgUser, *, grid: str = "Grid 1", building: str = "Build
         for c in care:
             await user.press(c)
         await user.press("Done")
-    r = await user.send("Skip")
+    r = await (user.share_contact(phone) if phone else user.send("Skip"))
     if confirmed_by is not None:
         assert "asked them to confirm" in r.text, r.text
         await deliver(running)

@@ -33,7 +33,9 @@ async def test_full_registration_in_english(bot, user_factory, session):
     r = await mei.press("Done")
     assert "phone number" in r.text
     assert "📱 Share my phone number" in r.reply_buttons()
-    r = await mei.share_contact("+86 138-0013-8000")
+    r = await mei.share_contact("12345")  # not a number anyone can call: asked again, nothing lost
+    assert "does not look like a phone number" in r.text and "📱 Share my phone number" in r.reply_buttons()
+    r = await mei.share_contact("8613800138000")  # as Telegram often sends it: no "+"
     assert "You are registered ✅" in r.text
     assert "Building 7 (seniors' flats), unit/room 1-302" in r.text
     assert "🌡 Health report" in r.reply_buttons()

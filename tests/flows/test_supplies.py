@@ -20,7 +20,7 @@ async def test_request_to_confirmation(bot, user_factory, tg):
         r = await v.send("/duty")
         assert "ON duty" in r.text  # still on: /duty typed to look did not take them off
     granny = user_factory(first_name="Granny", last_name="Wu")
-    await register(granny, unit="2-502", care=("Living alone, aged 70+",))
+    await register(granny, unit="2-502", care=("Living alone, aged 70+",), phone="85261234987")
 
     r = await granny.send("🛒 Request supplies")
     assert "What do you need?" in r.text
@@ -59,6 +59,7 @@ async def test_request_to_confirmation(bot, user_factory, tg):
         await tg.wait_handled(uid)
     shown = tg.screens[(wei.id, message_id)]
     assert "You took S-0001" in shown["text"] and "Granny Wu" in shown["text"] and "2-502" in shown["text"]
+    assert "Phone: +852 6123 4987" in shown["text"]  # dialable, in international format
     assert "📦 Picked up" in wei.buttons_on_screen()  # the second tap left the step buttons in place
     answers = [c.params.get("text") for c in tg.method_calls("answerCallbackQuery")]
     assert "You have already taken this task: its steps are on this message." in answers
