@@ -43,3 +43,17 @@ def test_a_changed_time_and_a_changed_text_read_differently(locale: str) -> None
     time_changed = translate(locale, "Notice #{id} is now scheduled: {when}.", id=4, when="18:30")
     text_changed = translate(locale, "Notice #{id} now reads:\n{text}", id=4, text="…")
     assert time_changed.split("：")[0].split(":")[0] != text_changed.split("：")[0].split(":")[0]
+
+
+def test_traditional_chinese_reads_as_taiwan_and_hong_kong_write() -> None:
+    """Words a mainland reader writes but Taiwan/Hong Kong readers do not (converted characters are not
+    enough): the zh_Hant catalogue uses 資料/資訊, 儲存, 志工, 回報, 群組, 私訊, 匯出, 聯絡, 帳號."""
+    import polib
+
+    from tests.conftest import ROOT
+
+    po = polib.pofile(str(ROOT / "locales/zh_Hant/LC_MESSAGES/messages.po"))
+    texts = [e.msgstr for e in po] + [s for e in po for s in e.msgstr_plural.values()]
+    for mainland in ("信息", "保存", "志願者", "上報", "群聊", "私聊", "導出", "聯繫", "錄入", "賬號", "視頻", "軟件",
+                     "網絡", "質量", "默認", "設置"):
+        assert not [t for t in texts if mainland in t], mainland
