@@ -43,15 +43,21 @@ async def _startup(app) -> None:
     tune_gc()  # everything loaded so far lives as long as the process
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT or SIGTERM sets."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
 async def run_polling(settings: Settings) -> None:
     from bot.app import build_app
     from bot.polling import poll
     from bot.scheduling.background import Background
 
-    stop = asyncio.Event()  # SIGTERM during start-up also stops cleanly
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()  # installed first: SIGTERM during start-up also stops cleanly
     app = build_app(settings)
     try:
         await _startup(app)
@@ -78,10 +84,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
         print("Configuration error: WEBHOOK_SECRET: required in webhook mode (Telegram sends it back in "
               "X-Telegram-Bot-Api-Secret-Token)", file=sys.stderr)
         raise SystemExit(2)
-    stop = asyncio.Event()  # SIGTERM during start-up also stops cleanly
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()  # installed first: SIGTERM during start-up also stops cleanly
     app = build_app(settings)
     await _startup(app)
     secret = settings.webhook_secret.get_secret_value()

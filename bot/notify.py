@@ -113,7 +113,7 @@ async def tell_requester(session: AsyncSession, task: Task, event: str, now: dat
     if event == "claimed":
         volunteer = await session.get(Person, task.claimed_by_id) if task.claimed_by_id else None
         text = translate(loc, "{name}, a volunteer, has taken your request {ref} and will bring it to you soon.",
-                         name=given_name(volunteer.full_name if volunteer else None), ref=task.ref) if volunteer \
+                         name=given_name(volunteer.full_name), ref=task.ref) if volunteer is not None \
             else translate(loc, "A volunteer has taken your request {ref} and will bring it soon.", ref=task.ref)
     elif event == "picked_up":
         text = translate(loc, "Your request {ref} is on its way.", ref=task.ref)

@@ -35,7 +35,7 @@ from bot.services.errors import DomainError
 from bot.services.permissions import Actor, Role
 from bot.texts import role_label
 from handlers.ui import edit_markup, edit_text, refusal
-from models import Person, Task, TaskOffer, VolunteerProfile
+from models import Person, Task, VolunteerProfile
 
 router = RouterTemplate("volunteers")
 
@@ -221,9 +221,8 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
                     ref=task.ref))
         elif action in monitoring.OUTCOMES:
             task = await monitoring.close_checkin(session, task_id, person, actor, action, now)
-            offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
-                                                                 TaskOffer.status == "offered"))).all()
-            await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
+            others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
+            await notify.withdraw_offers(session, task, others, now)
             told = await notify.checkin_outcome(session, task, person, now)
             await session.commit()
             await query.answer(_("Saved."))
@@ -283,9 +282,8 @@ async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSes
         if e.code not in ("reason_empty", "reason_too_long"):
             await state.clear()
         return
-    offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
-                                                         TaskOffer.status == "offered"))).all()
-    await notify.withdraw_offers(session, task, [o for o in offers if o.volunteer_id != person.id], now)
+    others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
+    await notify.withdraw_offers(session, task, others, now)
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} is resolved. Thank you!").format(ref=task.ref))

@@ -156,10 +156,8 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
         await session.commit()  # end the (empty) write transaction without expiring the caller's objects
         await session.refresh(task)
         raise await _taken(session, task)
-    offers = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
-                                                         TaskOffer.status == "offered"))).all()
     others = []
-    for o in offers:
+    for o in await open_offers(session, task_id):
         o.status = "claimed" if o.volunteer_id == volunteer.id else "taken"
         if o.volunteer_id != volunteer.id:
             others.append(o)
@@ -256,10 +254,15 @@ async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | N
     return task
 
 
+async def open_offers(session: AsyncSession, task_id: int) -> list[TaskOffer]:
+    """The task's offers still showing their button ("I'll take it", "I'll call them")."""
+    return list((await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
+                                                            TaskOffer.status == "offered"))).all())
+
+
 async def withdraw_open_offers(session: AsyncSession, task_id: int) -> list[TaskOffer]:
     """The task was cancelled: the offers still showing "I'll take it" are withdrawn (returned, to be edited)."""
-    offers = list((await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,
-                                                              TaskOffer.status == "offered"))).all())
+    offers = await open_offers(session, task_id)
     for offer in offers:
         offer.status = "withdrawn"
     return offers
