@@ -190,6 +190,9 @@ async def run_baseline(world, args) -> Result:
     cpu0 = time.process_time()
     wall, lat = await world.run()
     cpu = time.process_time() - cpu0
+    # aiogram's polling does not wait for its handlers: let the calls the residents did not wait for (the edit
+    # after an acknowledgement's answer) finish before the fake goes away.
+    await asyncio.sleep(args.latency * 3 + 0.3)
     await dp.stop_polling()
     await polling
     await bot.session.close()

@@ -92,7 +92,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
 def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None,
               bot: Bot | None = None) -> App:
     clock = clock or Clock()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessionmaker = make_sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = bot or build_bot(settings)

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # Updates of different people handled at the same time (one person's are always handled in order).
     concurrency: int = Field(default=100, ge=1, le=1000)
+    # PostgreSQL connections each process keeps open (updates wait for one; SQLite uses its own five).
+    database_pool_size: int = Field(default=20, ge=2, le=200)
     log_level: str = "INFO"
 
     @field_validator("bot_token")
