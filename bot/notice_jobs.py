@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import notify
 from bot.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
 from bot.escalation import offer_to_grid
+from bot.scheduling.clock import local_time
 from bot.scheduling.due import schedule
 from bot.scheduling.registry import due_handler
 from bot.services import notices
@@ -56,6 +57,7 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     not_before = now
     if notices.waits_for_morning(notice.level):
         not_before = notices.after_quiet_hours(now, notices.parse_hours(notice.quiet_hours), notice.timezone)
+    send.goes_at = max(now, not_before)
     rows = notify.notice_rows(session, notice, send, resolved, now, not_before)
     await session.flush()
     for row, delivery in rows:
@@ -66,7 +68,8 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if author is not None and author.tg_user_id is not None:
         p = await progress(session, f"notice:{send.id}")
         msg = enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
-                      notify.progress_text(author.locale, notice.id, p, final=False), now=now,
+                      notify.progress_text(author.locale, notice.id, p, final=False,
+                                           waits_until=_held_until(notice, not_before, now)), now=now,
                       cause=f"notice-progress:{send.id}", priority=HIGH)[0]
         await session.flush()
         send.progress_outbox_id = msg.id
@@ -78,6 +81,13 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if notice.ack_required and notice.level == "red":
         schedule(session, "notice_doorknock", now + timedelta(minutes=notice.doorknock_minutes), ref=str(send.id),
                  key=f"notice-send:{send.id}:doorknock", now=now)
+
+
+def _held_until(notice: Notice, not_before: datetime | None, now: datetime) -> str | None:
+    """The community-local time a notice held for the quiet hours goes out, or None if it is not held."""
+    if not_before is None or not_before <= now:
+        return None
+    return local_time(not_before, notice.timezone)
 
 
 @due_handler("notice_progress")
@@ -93,16 +103,17 @@ async def notice_progress(session: AsyncSession, work: DueWork, now: datetime) -
         return
     p = await progress(session, f"notice:{send.id}")
     final = p.done
-    enqueue_edit(session, target, notify.progress_text(author.locale, notice.id, p, final=final), now=now,
-                 cause=f"notice-progress:{send.id}", priority=HIGH)
+    waiting = (await session.exec(select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.cause == f"notice:{send.id}", OutboxMessage.status == "pending"))).one()
+    text = notify.progress_text(author.locale, notice.id, p, final=final,
+                                waits_until=None if final else _held_until(notice, waiting, now))
+    enqueue_edit(session, target, text, now=now, cause=f"notice-progress:{send.id}", priority=HIGH)
     if final:
         send.finished_at = now
         enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
                 notify.progress_text(author.locale, notice.id, p, final=True), now=now,
                 cause=f"notice-progress:{send.id}", priority=HIGH)
         return
-    waiting = (await session.exec(select(func.min(OutboxMessage.not_before)).where(
-        OutboxMessage.cause == f"notice:{send.id}", OutboxMessage.status == "pending"))).one()
     at = max(now + PROGRESS_EVERY, waiting or now)  # all waiting for the morning: look again then
     schedule(session, "notice_progress", at, ref=f"{send.id}|{n + 1}", key=f"notice-send:{send.id}:progress:{n + 1}",
              now=now)

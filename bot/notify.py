@@ -41,7 +41,7 @@ async def describe_request(session: AsyncSession, task: Task, locale: str) -> st
                                  "needs) has acknowledged the red alert. Please check on them in person.",
                          ref=task.ref, building=building, unit=unit)
     if task.kind == "checkin":
-        from bot.services.monitoring import local_time
+        from bot.scheduling.clock import local_time
         from models import Monitoring
 
         building, unit = await _place_of(session, task.household_id, locale)
@@ -212,7 +212,8 @@ def _for_whom(locale: str, recipient: Person, subject: Person) -> str:
 async def monitoring_started(session: AsyncSession, m, subject: Person, emergency: str, now: datetime) -> int:
     """Tell the person (or, without Telegram, their household) what home monitoring means for them.
     Returns how many people were told (0: nobody in the household uses Telegram)."""
-    from bot.services.monitoring import contacts, local_date
+    from bot.scheduling.clock import local_date
+    from bot.services.monitoring import contacts
 
     people = await contacts(session, subject)
     for r in people:
@@ -236,7 +237,8 @@ async def monitoring_started(session: AsyncSession, m, subject: Person, emergenc
 async def monitoring_reminder(session: AsyncSession, m, subject: Person, slot_at: datetime, again: bool,
                               valid_until: datetime, now: datetime) -> int:
     from bot.keyboards.callbacks import HealthCB
-    from bot.services.monitoring import contacts, local_time
+    from bot.scheduling.clock import local_time
+    from bot.services.monitoring import contacts
 
     people = await contacts(session, subject)
     for r in people:
@@ -385,8 +387,12 @@ def audience_words(locale: str, people: int, groups: int) -> str:
                      groups=translate_n(locale, "{n} group chat", "{n} group chats", groups))
 
 
-def progress_text(locale: str, notice_id: int, p, final: bool) -> str:
+def progress_text(locale: str, notice_id: int, p, final: bool, waits_until: str | None = None) -> str:
+    """The sender's live progress; `waits_until` (local HH:MM) while the notice is held for the quiet hours."""
     audience = audience_words(locale, p.people, p.groups)
+    if waits_until is not None and not final and p.sent == 0:
+        return translate(locale, "🌙 Notice #{id} waits for the end of the quiet hours: it goes out at {time} "
+                                 "(to {audience}).", id=notice_id, time=waits_until, audience=audience)
     if final:
         return translate(locale, "📤 Notice #{id} finished: {sent} delivered, {failed} could not be delivered "
                                  "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, audience=audience)

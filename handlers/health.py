@@ -35,7 +35,7 @@ from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _
 from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.scheduling.clock import Clock, local_time
 from bot.services import health, monitoring, presses, registration
 from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
@@ -334,7 +334,7 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
         n=ov.under_monitoring, missed=len(ov.missed)))
     for m, subject, at in ov.missed[:LIST_MAX]:
         lines.append(_("• {name}: no report for {time}").format(name=subject.full_name if subject else "—",
-                                                                time=monitoring.local_time(at, m.timezone)))
+                                                                time=local_time(at, m.timezone)))
     lines += more_line(len(ov.missed) - LIST_MAX)
     for task, subject in ov.checkins[:LIST_MAX]:
         status = _("nobody has taken the call yet") if task.status == "open" else _("someone is calling")

@@ -32,7 +32,7 @@ from bot.health_jobs import ensure_daily_checkin
 from bot.i18n import _
 from bot.keyboards.callbacks import CheckinCB, MonCB
 from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.scheduling.clock import Clock, local_date
 from bot.services import monitoring, registration, structure
 from bot.services.audit import audit, audit_reads
 from bot.services.errors import DomainError
@@ -91,7 +91,7 @@ async def cmd_monitor(message: Message, state: FSMContext, session: AsyncSession
         subject = await session.get(Person, m.person_id)
         name = subject.full_name if subject and subject.full_name else "—"
         lines.append(_("• {name} — {where} — until {date} — {reason}").format(
-            name=name, where=await _where(session, subject, loc), date=monitoring.local_date(m.ends_at, m.timezone),
+            name=name, where=await _where(session, subject, loc), date=local_date(m.ends_at, m.timezone),
             reason=m.reason))
         buttons.append([(_("⏹ End early: {name}").format(name=name), "stop", str(m.id))])
     lines += more_line(len(rows) - LIST_MAX)
@@ -329,7 +329,7 @@ async def _start(message: Message, state: FSMContext, session: AsyncSession, act
     await state.clear()
     names = ", ".join(next(p.full_name or "—" for p in subjects if p.id == m.person_id) for m in started)
     text = _("Home monitoring started for {names} until {date}. They have been told; reminders are booked.").format(
-        names=names, date=monitoring.local_date(started[0].ends_at, started[0].timezone))
+        names=names, date=local_date(started[0].ends_at, started[0].timezone))
     skipped = len(subjects) - len(started)
     if skipped:
         text += "\n" + _("{n} of them were already under monitoring and were left as they are.").format(n=skipped)

@@ -618,7 +618,8 @@ async def on_notices_button(message: Message, session: AsyncSession, person: Per
     if person is None or person.household_id is None:
         await message.answer(refusal("not_registered"))
         return
-    rows = await notices.latest_for(session, person, clock.now() - timedelta(days=7))
+    now = clock.now()
+    rows = await notices.latest_for(session, person, now - timedelta(days=7), now)
     if not rows:
         await message.answer(_("No notices for you yet. When the community sends one, it appears here."))
         return

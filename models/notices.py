@@ -47,6 +47,9 @@ class NoticeSend(SQLModel, table=True):
     notice_id: int = Field(foreign_key="notice.id", index=True)
     due_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When its messages may go: later than `sent_at` for an information or blue notice that falls in the
+    # quiet hours. Residents see the notice in 📢 Notices only from then on.
+    goes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     recipients: int = Field(default=0)
     progress_outbox_id: int | None = Field(default=None)  # the staff member's live progress message
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -23,3 +24,12 @@ class FakeClock(Clock):
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+def local_time(at: datetime, timezone: str) -> str:
+    """HH:MM where the community is."""
+    return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def local_date(at: datetime, timezone: str) -> str:
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")

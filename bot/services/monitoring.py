@@ -279,14 +279,6 @@ async def missed_slots(session: AsyncSession, monitorings: list[Monitoring], sin
     return out
 
 
-def local_time(at: datetime, timezone: str) -> str:
-    return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-
-
-def local_date(at: datetime, timezone: str) -> str:
-    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
-
-
 async def set_daily_checkin(session: AsyncSession, actor: Actor, community_id: int, on: bool) -> Community:
     """Switch the daily check-in reminder for every resident of a community (community-wide staff/admin)."""
     community = await session.get(Community, community_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -253,14 +253,17 @@ def covers(a: Audience, building: Building, care_needs: list[str]) -> bool:
     return (not a.grids and not a.buildings) or building.id in a.buildings or building.grid_id in a.grids
 
 
-async def latest_for(session: AsyncSession, person: Person, since: datetime,
+async def latest_for(session: AsyncSession, person: Person, since: datetime, now: datetime,
                      limit: int = 5) -> list[tuple[Notice, NoticeSend, NoticeDelivery | None]]:
     """The latest notices for a resident: those sent to them, and those sent since `since` to their building
-    before they registered (someone who joins during an alert sees it too), newest last."""
+    before they registered (someone who joins during an alert sees it too), newest last. A notice held for the
+    quiet hours is not among them until it goes (it would otherwise be read at night and pushed again in the
+    morning)."""
+    gone = or_(NoticeSend.goes_at.is_(None), NoticeSend.goes_at <= now)
     got = (await session.exec(select(NoticeDelivery, NoticeSend, Notice)
                               .join(NoticeSend, NoticeSend.id == NoticeDelivery.send_id)
                               .join(Notice, Notice.id == NoticeSend.notice_id)
-                              .where(NoticeDelivery.person_id == person.id)
+                              .where(NoticeDelivery.person_id == person.id, gone)
                               .order_by(NoticeSend.id.desc()).limit(limit))).all()
     out = {send.id: (notice, send, delivery) for delivery, send, notice in got}
     household = await session.get(Household, person.household_id) if person.household_id else None
@@ -268,7 +271,7 @@ async def latest_for(session: AsyncSession, person: Person, since: datetime,
     if building is not None:
         recent = (await session.exec(select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
                                      .where(Notice.community_id == building.community_id,
-                                            NoticeSend.due_at >= since)
+                                            NoticeSend.due_at >= since, gone)
                                      .order_by(NoticeSend.id.desc()).limit(50))).all()
         for send, notice in recent:
             if send.id not in out and covers(Audience.from_json(notice.audience), building, household.care_needs):

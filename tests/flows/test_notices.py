@@ -234,9 +234,21 @@ async def test_quiet_hours_hold_information_but_not_alerts(bot, user_factory, tg
     await run(bot, runner, clock)
     assert any("Stay indoors now" in t for t in texts_to(tg, mei))
     assert not any("market open" in t for t in texts_to(tg, mei))
+    # The sender is told it waits, and until when; not that it is going out.
+    assert any("Notice #1 waits for the end of the quiet hours: it goes out at 07:00" in t
+               for t in texts_to(tg, admin)), texts_to(tg, admin)
+    assert not any("Notice #1 is going out" in t for t in texts_to(tg, admin))
+    await run(bot, runner, clock, seconds=60)  # the progress looks again: still waiting, still said so
+    assert not any("Notice #1 is going out" in t for t in texts_to(tg, admin))
+    r = await mei.send("📢 Notices")  # read at night, it would be pushed again in the morning
+    assert "Stay indoors now" in r.text and "market open" not in r.text
     clock.advance(hours=8)  # 07:00
     await run(bot, runner, clock)
-    assert any("market open" in t for t in texts_to(tg, mei))
+    assert sum("market open" in t for t in texts_to(tg, mei)) == 1
+    r = await mei.send("📢 Notices")
+    assert "market open" in r.text
+    await run(bot, runner, clock, seconds=10)
+    assert any("Notice #1 finished" in t for t in texts_to(tg, admin))
 
 
 async def test_acknowledgements_rates_and_reminders(bot, user_factory, tg, clock, session):
