@@ -7,14 +7,14 @@ a community has it switched on. Every handler re-reads the state and does nothin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.escalation import offer_to_grid
+from bot.scheduling.clock import local_midnight
 from bot.scheduling.due import schedule
 from bot.scheduling.registry import due_handler
 from bot.services import dispatch, monitoring
@@ -77,8 +77,7 @@ async def checkin_daily(session: AsyncSession, work: DueWork, now: datetime) -> 
     if community is None or not community.daily_checkin:
         return  # switched off: the chain ends here; switching it on again starts a new one
     if now - work.due_at < CHECKIN_WINDOW:  # after a long outage, skip rather than remind at midnight
-        local = work.due_at.astimezone(ZoneInfo(tz))
-        since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)  # "today", locally
+        since = local_midnight(work.due_at, tz)
         people = await monitoring.checkin_recipients(session, community.id, since)
         notify.daily_checkin(session, community.id, people, work.due_at + CHECKIN_WINDOW, now)
     at = monitoring.next_daily(max(now, work.due_at), hhmm, tz)

@@ -129,6 +129,7 @@ def error_text(code: str, **params: object) -> str:
 
 # Reply-keyboard buttons: key -> msgid. Matched in any locale by bot.filters.MenuText.
 MENU_BUTTONS: dict[str, str] = {
+    "well": N_("✅ I'm well today"),
     "health": N_("🌡 Health report"),
     "supplies": N_("🛒 Request supplies"),
     "hazard": N_("⚠️ Report a hazard"),

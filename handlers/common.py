@@ -7,12 +7,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.filters import ButtonText, Private
 from bot.i18n import _, get_i18n
 from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
 from bot.services.permissions import Actor
 from handlers.commands import role_commands
-from handlers.ui import emergency_number, show_menu
+from handlers.ui import emergency_number, menu_for, show_menu
 from models import Person
 
 router = RouterTemplate("common")
@@ -44,20 +46,22 @@ async def cmd_help(message: Message, actor: Actor, session: AsyncSession, person
 
 
 @router.message(Command("menu"))
-async def cmd_menu(message: Message, person: Person | None, actor: Actor) -> None:
+async def cmd_menu(message: Message, person: Person | None, actor: Actor, session: AsyncSession, clock: Clock,
+                   settings: Settings) -> None:
     if person is None or person.consent_at is None:
         await message.answer(_("Please press /start to begin."))
         return
-    await show_menu(message, person, actor)
+    await show_menu(message, person, actor, markup=await menu_for(session, person, actor, clock, settings))
 
 
 @router.message(Command("cancel"))
 @router.message(ButtonText("cancel"))
-async def cmd_cancel(message: Message, state: FSMContext, person: Person | None, actor: Actor) -> None:
+async def cmd_cancel(message: Message, state: FSMContext, person: Person | None, actor: Actor,
+                     session: AsyncSession, clock: Clock, settings: Settings) -> None:
     current = await state.get_state()
     await state.clear()
     if person is None or person.consent_at is None:
         await message.answer(_("Stopped. Press /start whenever you are ready."))
         return
     text = _("Stopped. Nothing was changed.") if current else _("There is nothing to stop.")
-    await show_menu(message, person, actor, text)
+    await show_menu(message, person, actor, text, markup=await menu_for(session, person, actor, clock, settings))

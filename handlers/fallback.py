@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.filters import Private
 from bot.i18n import _
 from bot.routing import RouterTemplate
+from bot.scheduling.clock import Clock
 from bot.services.permissions import Actor
-from handlers.ui import show_menu
+from handlers.ui import menu_for, show_menu
 from models import Person
 
 router = RouterTemplate("fallback")
@@ -20,11 +23,13 @@ async def stale_button(query: CallbackQuery) -> None:
 
 
 @router.message(Private())
-async def not_understood(message: Message, person: Person | None, actor: Actor) -> None:
+async def not_understood(message: Message, person: Person | None, actor: Actor, session: AsyncSession, clock: Clock,
+                         settings: Settings) -> None:
     if person is None or person.consent_at is None:
         await message.answer(_("Hello! Press /start to begin."))
         return
     if (message.text or "").startswith("/"):
         await message.answer(_("I don't know that command. Type /help to see what I can do."))
         return
-    await show_menu(message, person, actor, _("Sorry, I didn't understand that. Please use the buttons below."))
+    await show_menu(message, person, actor, _("Sorry, I didn't understand that. Please use the buttons below."),
+                    markup=await menu_for(session, person, actor, clock, settings))

@@ -24,7 +24,7 @@ from datetime import UTC, timedelta
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,6 +33,7 @@ from bot import notify
 from bot.config import Settings
 from bot.filters import ButtonText, NotCommand, Private
 from bot.i18n import _
+from bot.keyboards.builders import main_menu
 from bot.keyboards.callbacks import HealthCB
 from bot.routing import RouterTemplate
 from bot.scheduling.clock import Clock, local_time
@@ -74,6 +75,23 @@ async def on_health(message: Message, state: FSMContext, person: Person | None) 
         [(_("👪 Report for a family member"), "start", "family")],
         [(_("📅 My last 7 days"), "start", "history")],
     ]))
+
+
+@router.message(ButtonText("well"))
+async def on_well_button(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
+                         actor: Actor, clock: Clock, settings: Settings) -> None:
+    """The main menu's one-tap check-in. The menu comes back without it; pressed again the same day (a double
+    tap, an old keyboard) it stores nothing more."""
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    tz, _daily = await health.community_timezone(session, person.household_id, settings.timezone)
+    if await health.reported_today(session, person.id, clock.now(), tz):
+        await message.answer(_("Your report for today is already in. Thank you! To tell us about a change, use "
+                               "“🌡 Health report”."), reply_markup=main_menu(person, actor))
+        return
+    await _save(message, state, session, person, person, clock, settings,
+                {"temp": None, "symptoms": [], "test": None, "note": None}, menu=main_menu(person, actor))
 
 
 def symptoms_kb(selected: list[str]) -> InlineKeyboardMarkup:
@@ -245,9 +263,9 @@ async def _one_tap_report(query: CallbackQuery, state: FSMContext, session: Asyn
 
 async def _save(message: Message, state: FSMContext, session: AsyncSession, reporter: Person, subject: Person,
                 clock: Clock, settings: Settings, data: dict,
-                stored: Callable[[], Awaitable[None]] | None = None) -> None:
+                stored: Callable[[], Awaitable[None]] | None = None, menu: ReplyKeyboardMarkup | None = None) -> None:
     """Store the report and tell the reporter; `stored` (answering the press) runs once the report is
-    committed, or refused."""
+    committed, or refused. `menu` goes with the answer (the main menu redrawn)."""
     now = clock.now()
     try:
         report, assessment = await health.record_report(
@@ -271,12 +289,13 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
         number = await emergency_number(session, reporter)
         await message.answer(_("⚠️ This may be serious. Call {number} now if there is difficulty breathing, chest "
                                "pain, confusion or a very high fever. Stay where you are, keep the door unlocked "
-                               "and a phone nearby. The community doctor has been told.").format(number=number))
+                               "and a phone nearby. The community doctor has been told.").format(number=number),
+                             reply_markup=menu)
     elif assessment.abnormal:
         await message.answer(_("Saved. Your report is not normal, so the community doctor has been told and will "
-                               "contact you. Please stay at home and rest."))
+                               "contact you. Please stay at home and rest."), reply_markup=menu)
     else:
-        await message.answer(_("Saved. Thank you, take care!"))
+        await message.answer(_("Saved. Thank you, take care!"), reply_markup=menu)
 
 
 async def _history(message: Message, session: AsyncSession, person: Person, clock: Clock,

@@ -47,7 +47,7 @@ from bot.services.errors import DomainError
 from bot.services.permissions import Actor
 from bot.texts import role_label
 from handlers.commands import set_chat_commands
-from handlers.ui import address_label, edit_markup, refusal, show_menu
+from handlers.ui import address_label, edit_markup, menu_for, refusal, show_menu
 from models import Building, Community, Grid, Person
 
 router = RouterTemplate("registration")
@@ -122,7 +122,7 @@ async def cmd_language(message: Message, person: Person | None, settings: Settin
 
 @router.callback_query(LangCB.filter())
 async def on_language(query: CallbackQuery, callback_data: LangCB, state: FSMContext, session: AsyncSession,
-                      person: Person | None, actor: Actor, settings: Settings, bot: Bot) -> None:
+                      person: Person | None, actor: Actor, settings: Settings, clock: Clock, bot: Bot) -> None:
     code = callback_data.code
     if code not in get_i18n().available_locales:
         await query.answer(_("This button is no longer active."), show_alert=True)
@@ -143,7 +143,7 @@ async def on_language(query: CallbackQuery, callback_data: LangCB, state: FSMCon
             await bot.send_message(user.id, privacy_text(), reply_markup=consent_kb())
             return
         await bot.send_message(user.id, _("The language has been changed."),
-                               reply_markup=main_menu(person, actor))
+                               reply_markup=await menu_for(session, person, actor, clock, settings))
         if await state.get_state() is not None:
             await bot.send_message(user.id, _("You can carry on where you were."))
 
@@ -204,7 +204,7 @@ async def continue_after_consent(message: Message | None, state: FSMContext, ses
         await state.clear()
         label = await address_label(session, person.household_id, person.locale)
         await bot.send_message(chat_id, _("Welcome back! You are registered at {address}.").format(address=label),
-                               reply_markup=main_menu(person, actor))
+                               reply_markup=await menu_for(session, person, actor, clock, settings))
         return
     building_id = data.get("building_id")
     if building_id:
@@ -419,7 +419,7 @@ async def _ask_phone(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(Reg.phone), F.contact)
 async def on_contact(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                     actor: Actor, clock: Clock) -> None:
+                     actor: Actor, clock: Clock, settings: Settings) -> None:
     contact = message.contact
     if contact is None or contact.user_id != message.from_user.id:
         await message.answer(_("Please share your own number with the button below, or press Skip."),
@@ -430,13 +430,13 @@ async def on_contact(message: Message, state: FSMContext, session: AsyncSession,
     except DomainError as e:  # stay at this step: share again, or skip
         await message.answer(refusal(e.code), reply_markup=phone_kb())
         return
-    await _finish(message, state, session, person, actor, clock, phone)
+    await _finish(message, state, session, person, actor, clock, settings, phone)
 
 
 @router.message(StateFilter(Reg.phone), ButtonText("skip"))
 async def on_skip_phone(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                        actor: Actor, clock: Clock) -> None:
-    await _finish(message, state, session, person, actor, clock, None)
+                        actor: Actor, clock: Clock, settings: Settings) -> None:
+    await _finish(message, state, session, person, actor, clock, settings, None)
 
 
 @router.message(StateFilter(Reg.phone), NotCommand())
@@ -445,7 +445,7 @@ async def phone_buttons(message: Message) -> None:
 
 
 async def _finish(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                  actor: Actor, clock: Clock, phone: str | None) -> None:
+                  actor: Actor, clock: Clock, settings: Settings, phone: str | None) -> None:
     data = await state.get_data()
     if person is None:
         await state.clear()
@@ -472,7 +472,7 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
         return
     text = _("You are registered ✅\n{address}\n\nUse the buttons below. Type /help at any time.").format(
         address=label)
-    await show_menu(message, person, actor, text)
+    await show_menu(message, person, actor, text, markup=await menu_for(session, person, actor, clock, settings))
 
 
 @router.message(ButtonText("register"))

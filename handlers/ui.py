@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import Message
+from aiogram.types import Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.i18n import _
 from bot.keyboards.builders import main_menu
+from bot.scheduling.clock import Clock
+from bot.services import health
 from bot.services.permissions import Actor
 from bot.texts import error_text
 from models import Building, Community, Household, Person
 
 
-async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None) -> None:
+async def menu_for(session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
+                   settings: Settings) -> ReplyKeyboardMarkup:
+    """The main menu as it should be drawn now (with the one-tap check-in while it is due)."""
+    checkin = await health.checkin_due(session, person, clock.now(), settings.timezone)
+    return main_menu(person, actor, checkin=checkin)
+
+
+async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None, *,
+                    markup: ReplyKeyboardMarkup | None = None) -> None:
     if text is None:
         if person is not None and person.household_id is not None:
             text = _("Main menu. Choose what you need below.")
         else:
             text = _("Main menu. To use the resident services, first register your address.")
-    await message.answer(text, reply_markup=main_menu(person, actor))
+    await message.answer(text, reply_markup=markup or main_menu(person, actor))
 
 
 async def address_label(session: AsyncSession, household_id: int | None, locale: str) -> str:

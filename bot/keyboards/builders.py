@@ -24,9 +24,12 @@ def btn(key: str) -> KeyboardButton:
     return KeyboardButton(text=_(MENU_BUTTONS[key]))
 
 
-def main_menu(person: Person | None, actor: Actor) -> ReplyKeyboardMarkup:
+def main_menu(person: Person | None, actor: Actor, *, checkin: bool = False) -> ReplyKeyboardMarkup:
+    """The resident's menu; `checkin` puts the day's one-tap "✅ I'm well today" on top, on a row of its own."""
     registered = person is not None and person.household_id is not None
     rows: list[list[KeyboardButton]] = []
+    if registered and checkin:
+        rows.append([btn("well")])
     if registered:
         rows += [
             [btn("health"), btn("supplies")],

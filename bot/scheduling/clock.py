@@ -33,3 +33,9 @@ def local_time(at: datetime, timezone: str) -> str:
 
 def local_date(at: datetime, timezone: str) -> str:
     return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
+def local_midnight(at: datetime, timezone: str) -> datetime:
+    """The start of `at`'s day where the community is, in UTC: "today", locally."""
+    local = at.astimezone(ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam
 from sqlmodel import select
 
+from bot.scheduling.clock import local_midnight
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.text import clean_note
-from models import Building, HealthReport, Household
+from models import Building, Community, HealthReport, Household, Monitoring
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
                              "diarrhoea")
@@ -111,6 +112,37 @@ async def record_report(session, reporter, subject, *, temperature: float | None
     session.add(report)
     await session.flush()
     return report, a
+
+
+async def reported_today(session, person_id: int, now, timezone: str) -> bool:
+    """Whether anyone has reported about this person since local midnight."""
+    since = local_midnight(now, timezone)
+    got = (await session.exec(select(HealthReport.id).where(
+        HealthReport.person_id == person_id, HealthReport.created_at >= since).limit(1))).first()
+    return got is not None
+
+
+async def community_timezone(session, household_id: int, default: str) -> tuple[str, bool]:
+    """(time zone, daily check-in on?) of the community a household lives in."""
+    row = (await session.exec(select(Community.timezone, Community.daily_checkin)
+                              .join(Building, Building.community_id == Community.id)
+                              .join(Household, Household.building_id == Building.id)
+                              .where(Household.id == household_id))).first()
+    return (row[0] or default, bool(row[1])) if row else (default, False)
+
+
+async def checkin_due(session, person, now, default_tz: str) -> bool:
+    """Whether the main menu offers the one-tap "✅ I'm well today": a registered resident, while their
+    community's daily check-in is on or they are under home monitoring, who has not been reported on today."""
+    if person is None or person.household_id is None:
+        return False
+    tz, daily = await community_timezone(session, person.household_id, default_tz)
+    if not daily:
+        monitored = (await session.exec(select(Monitoring.id).where(
+            Monitoring.person_id == person.id, Monitoring.status == "active").limit(1))).first()
+        if monitored is None:
+            return False
+    return not await reported_today(session, person.id, now, tz)
 
 
 async def purge_reports(session, now, days: int) -> int:

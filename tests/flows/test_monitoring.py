@@ -311,6 +311,40 @@ async def test_the_daily_check_in_reminds_everyone_who_has_not_reported(bot, use
     assert sum("Daily check-in" in t for t in texts_to(tg, mei)) == 1
 
 
+async def test_one_tap_check_in_from_the_main_menu_while_it_is_due(bot, user_factory, tg, clock, session):
+    from models import HealthReport
+
+    admin, doctor, _other, _vol, mei, _runner = await world(bot, user_factory)
+    well = "✅ I'm well today"
+    jun = user_factory(first_name="Jun")
+    await register(jun, unit="3-303")
+    r = await mei.send("/menu")
+    assert well not in r.reply_buttons()  # calm times: no daily check-in, so no button
+    await start_monitoring(doctor, unit="3-303", who="Jun Li")
+    r = await jun.send("/menu")
+    assert r.reply_buttons()[0] == well  # under home monitoring: due twice a day, so offered
+    await admin.send("/checkin")
+    await admin.press("Switch on")
+    r = await mei.send("/menu")
+    assert r.reply_buttons()[0] == well  # on top, on a row of its own
+    r = await mei.send(well)  # one tap from the main menu
+    assert "Saved" in r.text and well not in r.reply_buttons()
+    r = await mei.send(well)  # a double tap, or the old keyboard
+    assert "already in" in r.text and well not in r.reply_buttons()
+    reports = (await session.exec(select(HealthReport))).all()
+    assert len(reports) == 1 and reports[0].temperature_c is None and not reports[0].abnormal
+    r = await mei.send("/menu")
+    assert well not in r.reply_buttons()  # reported today
+    clock.advance(days=1)
+    r = await mei.send("/menu")
+    assert r.reply_buttons()[0] == well  # a new day
+    await mei.send("/language")
+    r = await mei.press("简体中文")  # the menu is redrawn in her language, the button still on top
+    assert r.reply_buttons()[0] == "✅ 我今天身体很好", r.reply_buttons()
+    r = await mei.send("✅ 我今天身体很好")
+    assert r.text.startswith("已保存"), r.text
+
+
 @pytest.mark.parametrize("minutes_late", [10, 200])
 async def test_the_daily_check_in_is_not_sent_hours_late(bot, user_factory, tg, clock, minutes_late):
     admin, _doctor, _other, _vol, mei, runner = await world(bot, user_factory)
