@@ -27,7 +27,9 @@ from bot.middlewares.late_answers import ToleratePastAnswers
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.person import PersonMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware, make_flood
+from bot.scheduling import wake
 from bot.scheduling.clock import Clock
+from bot.scheduling.wake import Wakeups
 from handlers import all_routers
 from handlers.errors import on_error
 
@@ -43,11 +45,14 @@ class App:
     sessionmaker: async_sessionmaker
     clock: Clock
     redis: Redis | None = None
+    wakeups: Wakeups | None = None  # set when work is booked for now (bot/scheduling/wake.py)
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
         await self.bot.session.close()
+        if self.wakeups is not None:
+            await self.wakeups.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
@@ -100,5 +105,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEn
     bot.session.middleware(KeepResponseTypes())
     bot.session.middleware(ToleratePastAnswers())
     dp = build_dispatcher(settings, sessionmaker, clock, redis)
+    wakeups = Wakeups(redis, settings.redis_prefix)
+    wake.attach(engine, wakeups)
     return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
-               clock=clock, redis=redis)
+               clock=clock, redis=redis, wakeups=wakeups)

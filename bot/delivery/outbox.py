@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.scheduling import wake
 from models.delivery import ROUTINE, OutboxMessage
 
 MAX_TEXT = 4096
@@ -36,6 +37,8 @@ def enqueue(session: AsyncSession, recipients: Iterable[Recipient], text: str, *
                           method=method, media=media, priority=priority, cause=cause, valid_until=valid_until,
                           not_before=not_before or now, created_at=now, edit_of=edit_of) for r in recipients]
     session.add_all(rows)
+    if rows:
+        wake.mark(session, wake.SEND, not_before, now)
     return rows
 
 

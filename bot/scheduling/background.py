@@ -19,6 +19,7 @@ import bot.health_jobs
 import bot.notice_jobs  # noqa: F401
 from bot.app import App
 from bot.delivery.sender import Sender, SenderConfig
+from bot.scheduling import wake
 from bot.scheduling.due import DueWorkRunner, Handler
 from bot.scheduling.lease import DbLease, Leadership, RedisLease
 from bot.scheduling.registry import HANDLERS
@@ -43,6 +44,8 @@ class Background:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._stop = asyncio.Event()
         self._sender_task: asyncio.Task | None = None
+        self._sweep_lock = asyncio.Lock()
+        self._wake_tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
         await self.leadership.tick()
@@ -55,6 +58,25 @@ class Background:
                                coalesce=True, replace_existing=True)
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self._run_sender())
+        hub = self.app.wakeups
+        if hub is not None:
+            self._wake_tasks = [asyncio.create_task(self._on_wake(hub, wake.DUE, self.sweep)),
+                                asyncio.create_task(self._on_wake(hub, wake.SEND, self._wake_sender)),
+                                asyncio.create_task(hub.listen(self._stop))]
+
+    async def _on_wake(self, hub: wake.Wakeups, kind: str, act) -> None:
+        """Work booked for now (here, or in another process with Redis): act at once, not at the next tick."""
+        event = hub.events[kind]
+        while not self._stop.is_set():
+            await event.wait()
+            event.clear()
+            try:
+                await act()
+            except Exception:
+                log.exception("acting on a wake-up failed; the periodic sweep carries on")
+
+    async def _wake_sender(self) -> None:
+        self.sender.wake()
 
     async def _group_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
         from bot.services.notices import group_migrated
@@ -74,11 +96,13 @@ class Background:
                     pass
 
     async def sweep(self) -> None:
-        if self.leadership.is_leader:
+        if not self.leadership.is_leader:
+            return
+        async with self._sweep_lock:  # the periodic job and a wake-up never sweep at once
             report = await self.runner.sweep()
-            if report.done or report.failed or report.retried or report.expired:
-                log.info("due work: %s", report)
-                self.sender.wake()
+        if report.done or report.failed or report.retried or report.expired:
+            log.info("due work: %s", report)
+            self.sender.wake()
 
     async def retention(self) -> None:
         """Delete personal health data past its retention period, and the update ledger's old rows (only the
@@ -100,6 +124,9 @@ class Background:
     async def stop(self) -> None:
         self._stop.set()
         self.scheduler.shutdown(wait=False)
+        for t in self._wake_tasks:
+            t.cancel()
+        await asyncio.gather(*self._wake_tasks, return_exceptions=True)
         if self._sender_task is not None:
             await self._sender_task
         await self.leadership.resign()

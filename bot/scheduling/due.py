@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import Recipient, enqueue
 from bot.i18n import translate
+from bot.scheduling import wake
 from bot.scheduling.clock import Clock
 from models.delivery import HIGH, DueWork
 
@@ -38,6 +39,7 @@ def schedule(session: AsyncSession, kind: str, due_at: datetime, *, ref: str = "
     (the unique key refuses the second row: use `schedule_once` outside a larger transaction)."""
     work = DueWork(kind=kind, ref=ref, key=key, due_at=due_at, valid_until=valid_until, created_at=now)
     session.add(work)
+    wake.mark(session, wake.DUE, due_at, now)
     return work
 
 

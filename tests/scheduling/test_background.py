@@ -65,6 +65,47 @@ async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, re
     await b.app.close()
 
 
+async def test_work_booked_for_now_is_done_at_once_not_at_the_next_sweep(tg, engine, redis_prefix):
+    """The sweep runs every hour and the sender looks for rows every hour here: only the wake-up can deliver.
+    With Redis, work booked by another process (a webhook worker) wakes the runner too."""
+    db_url = engine.url.render_as_string(hide_password=False)
+
+    async def remind(session, work, now) -> None:
+        enqueue(session, [Recipient(chat_id=7100 + int(work.ref))], f"now {work.ref}", now=now)
+
+    def process(name: str) -> Background:
+        app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
+        return Background(app, handlers={"remind": remind}, holder=name, lease_ttl=timedelta(seconds=60),
+                          tick_seconds=30, sweep_seconds=3600,
+                          sender_config=SenderConfig(rate=50, idle_poll=3600, private_interval=0.05))
+
+    runner, worker = process("runner"), process("worker")
+    await runner.start()
+    await worker.start()
+    assert runner.leadership.is_leader and not worker.leadership.is_leader
+    await asyncio.sleep(0.3)  # the first sweeps at start are over
+    now = Clock().now()
+    async with runner.app.sessionmaker() as s:
+        schedule(s, "remind", now, ref="1", now=now)
+        schedule(s, "remind", now + timedelta(hours=1), ref="2", now=now)  # later: the sweep's business
+        await s.commit()
+    await tg.wait_for(lambda: 7101 in tg.delivered, timeout=3)
+    async with runner.app.sessionmaker() as s:  # a push enqueued directly (a reply to someone else, an offer)
+        enqueue(s, [Recipient(chat_id=7103)], "pushed", now=Clock().now())
+        await s.commit()
+    await tg.wait_for(lambda: 7103 in tg.delivered, timeout=3)
+    if redis_prefix is not None:
+        async with worker.app.sessionmaker() as s:
+            schedule(s, "remind", Clock().now(), ref="4", now=Clock().now())
+            await s.commit()
+        await tg.wait_for(lambda: 7104 in tg.delivered, timeout=3)
+    assert 7102 not in tg.delivered
+    await worker.stop()
+    await runner.stop()
+    await runner.app.close()
+    await worker.app.close()
+
+
 async def test_the_hourly_retention_job_prunes_the_update_ledger(tg, engine, redis_prefix):
     """In webhook mode nothing else prunes it: handled updates older than two days go, unhandled ones stay."""
     from bot import ledger
