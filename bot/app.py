@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.bot_session import LeanFormSession
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
+from bot.delivery.budget import CountSends, SendBudget
 from bot.fsm_storage import SQLStorage
 from bot.i18n import get_i18n
 from bot.isolation import PersonIsolation
@@ -46,6 +47,7 @@ class App:
     clock: Clock
     redis: Redis | None = None
     wakeups: Wakeups | None = None  # set when work is booked for now (bot/scheduling/wake.py)
+    budget: SendBudget = field(default_factory=SendBudget)  # messages/s shared by sender and replies
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -101,11 +103,13 @@ def build_app(settings: Settings, *, clock: Clock | None = None, engine: AsyncEn
     sessionmaker = make_sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = bot or build_bot(settings)
+    budget = SendBudget()
     bot.session.middleware(CommitBeforeTelegram())
     bot.session.middleware(KeepResponseTypes())
     bot.session.middleware(ToleratePastAnswers())
+    bot.session.middleware(CountSends(budget))  # innermost: counted as the request leaves, after any commit
     dp = build_dispatcher(settings, sessionmaker, clock, redis)
     wakeups = Wakeups(redis, settings.redis_prefix)
     wake.attach(engine, wakeups)
     return App(settings=settings, bot=bot, dispatcher=dp, engine=engine, sessionmaker=sessionmaker,
-               clock=clock, redis=redis, wakeups=wakeups)
+               clock=clock, redis=redis, wakeups=wakeups, budget=budget)

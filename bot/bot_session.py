@@ -13,15 +13,32 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiogram import Bot
+from aiogram.__meta__ import __version__
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import InputFile
+from aiohttp import ClientSession
+from aiohttp.hdrs import USER_AGENT
+from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.payload import BytesPayload
+
+from bot.delivery.budget import wire_trace
 
 FORM = "application/x-www-form-urlencoded"
 
 
 class LeanFormSession(AiohttpSession):
+    async def create_session(self) -> ClientSession:
+        """aiogram's session, with the trace hook that stamps a message's send-budget slot as it leaves."""
+        if self._should_reset_connector:
+            await self.close()
+        if self._session is None or self._session.closed:
+            self._session = ClientSession(connector=self._connector_type(**self._connector_init),
+                                          headers={USER_AGENT: f"{SERVER_SOFTWARE} aiogram/{__version__}"},
+                                          trace_configs=[wire_trace()])
+            self._should_reset_connector = False
+        return self._session
+
     def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
         files: dict[str, InputFile] = {}
         fields: list[tuple[str, Any]] = []

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=20, ge=1)
     flood_window_seconds: int = Field(default=10, ge=1)
     # Outgoing pushes per second for the whole bot (Telegram allows about 30; headroom avoids 429s).
-    send_rate: float = Field(default=28.0, gt=0, le=30)
+    send_rate: float = Field(default=29.0, gt=0, le=30)
     # Volunteer tasks (minutes / hours): escalation of unclaimed work, reminders, auto-confirmation.
     task_escalate_minutes: int = Field(default=30, ge=1)
     task_escalate_urgent_minutes: int = Field(default=10, ge=1)

@@ -1,10 +1,11 @@
 """The one sender: drains the outbox within Telegram's limits, fastest and most urgent first.
 
-Limits (all configurable): the whole bot at most `rate` messages/s (default 28 of Telegram's 30,
-because a provoked 429 costs more than it saves), one message per second per private chat, 20 per
-minute per group. Sends are paced evenly (aiolimiter with a bucket of one: one send every 1/rate s),
-never in bursts; during a 429 `retry_after` pause the sender waits *before* the limiter, so the pause
-does not end in a burst either.
+Limits (all configurable): the whole bot at most `rate` messages/s (default 29 of Telegram's 30), and never
+more than 29 in any sliding second counting the replies handlers sent meanwhile (`bot/delivery/budget.py`:
+a person's reply never waits for a broadcast); one message per second per private chat, 20 per minute per
+group. Sends are paced evenly by a token bucket (aiolimiter) holding at most `burst` sends, so a short stall
+(a refill, a slow answer) is made up instead of lost, never with more than `burst` at once; during a 429
+`retry_after` pause the sender waits *before* the limiter, so the pause does not end in a burst either.
 
 Row life: pending -> claimed (in memory) -> sending (request under way) -> sent | failed | blocked |
 expired | unknown. A restart puts claimed rows back to pending. A row left in `sending` by a crash may or
@@ -41,6 +42,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 
+from bot.delivery.budget import SendBudget, Slot, current_slot
 from bot.scheduling.clock import Clock
 from models import Person
 from models.delivery import URGENT, OutboxMessage
@@ -50,7 +52,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SenderConfig:
-    rate: float = 28.0  # messages per second, whole bot
+    rate: float = 29.0  # messages per second, whole bot
+    burst: int = 3  # sends the token bucket may hold: what a stall can make up at once
     private_interval: float = 1.0  # seconds between two messages to one private chat
     group_interval: float = 3.0  # 20 per minute per group
     workers: int = 8  # requests under way at once (Telegram answers in ~100-300 ms)
@@ -69,13 +72,15 @@ MigrateHook = Callable[[int, int], Awaitable[None]]
 
 class Sender:
     def __init__(self, bot: Bot, sessionmaker: async_sessionmaker, clock: Clock,
-                 config: SenderConfig | None = None, on_migrate: MigrateHook | None = None) -> None:
+                 config: SenderConfig | None = None, on_migrate: MigrateHook | None = None,
+                 budget: SendBudget | None = None) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.config = config or SenderConfig()
         self.on_migrate = on_migrate
-        self.limiter = AsyncLimiter(1, 1 / self.config.rate)
+        self.limiter = AsyncLimiter(self.config.burst, self.config.burst / self.config.rate)
+        self.budget = budget or SendBudget()
         self.chat_ready: dict[int, float] = {}
         self.paused_until = 0.0
         self.buffer: list[OutboxMessage] = []
@@ -239,7 +244,7 @@ class Sender:
                 raise
         return target.tg_message_id
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: OutboxMessage, taken: Slot | None) -> None:
         try:
             async with self.sessionmaker() as s:  # in flight, recorded before the request leaves
                 res = await s.exec(update(OutboxMessage).where(
@@ -247,13 +252,21 @@ class Sender:
                     .values(status="sending", attempts=OutboxMessage.attempts + 1))
                 await s.commit()
             if res.rowcount != 1:
+                self.budget.forget(taken)  # not sent after all (expired or taken back meanwhile)
                 return
             attempts = row.attempts + 1
             now = self.clock.now()
+            if taken is not None:
+                current_slot.set(taken)  # the request stamps it as it leaves; the middleware leaves it be
             try:
-                message_id = await self._call(row)
+                try:
+                    message_id = await self._call(row)
+                finally:
+                    if taken is not None:
+                        taken.open = False  # answered: it now leaves the window a second after it went out
             except TelegramRetryAfter as e:
                 self.stats["r429"] += 1
+                self.budget.forget(taken)
                 self.paused_until = max(self.paused_until, time.monotonic() + e.retry_after)
                 log.warning("429 from Telegram: pausing all sends for %ss", e.retry_after)
                 await self._finish(row, status="pending", attempts=attempts - 1, last_error="429",
@@ -273,6 +286,7 @@ class Sender:
                     await self.on_migrate(row.chat_id, e.migrate_to_chat_id)
             except TelegramForbiddenError as e:
                 self.stats["blocked"] += 1
+                self.budget.forget(taken)
                 await self._finish(row, status="blocked", last_error=str(e.message)[:200])
                 await self._drop_chat(row.chat_id, "recipient unreachable")
                 if row.person_id is not None:
@@ -298,6 +312,8 @@ class Sender:
         except Exception:
             log.exception("sender: outbox row %s could not be processed", row.id)
         finally:
+            if taken is not None:
+                taken.open = False  # whatever happened, it never holds the window for good
             self.slots.release()
 
     # ---- the loop ----------------------------------------------------------------------------
@@ -336,9 +352,11 @@ class Sender:
                     continue
                 await self.slots.acquire()
                 await self.limiter.acquire()
+                # This second's messages, replies included (edits are not new messages).
+                taken = await self.budget.acquire() if row.method != "edit" else None
                 self.buffer.remove(row)
                 self.chat_ready[row.chat_id] = time.monotonic() + self._interval(row.chat_id)
-                task = asyncio.create_task(self._send(row))
+                task = asyncio.create_task(self._send(row, taken))
                 self.inflight.add(task)
                 task.add_done_callback(self.inflight.discard)
         finally:

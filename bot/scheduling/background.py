@@ -36,7 +36,7 @@ class Background:
                  if app.redis is not None else DbLease(app.sessionmaker, app.clock, ttl=lease_ttl, holder=holder))
         self.leadership = Leadership(lease)
         self.sender = Sender(app.bot, app.sessionmaker, app.clock, sender_config or SenderConfig(
-            rate=app.settings.send_rate), on_migrate=self._group_migrated)
+            rate=app.settings.send_rate), on_migrate=self._group_migrated, budget=app.budget)
         self.runner = DueWorkRunner(app.sessionmaker, app.clock, handlers if handlers is not None else HANDLERS,
                                     admin_chat_ids=list(app.settings.admin_ids), locale=app.settings.default_locale)
         self.tick_seconds = tick_seconds

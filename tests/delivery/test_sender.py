@@ -278,3 +278,31 @@ async def test_edits_change_a_sent_message_and_supersede_an_unsent_one(tg, bot, 
     assert 71 not in tg.delivered  # the out-of-date offer never went out
     async with sessionmaker() as s:
         assert (await s.get(OutboxMessage, never_id)).status == "expired"
+
+
+async def test_replies_sent_during_a_broadcast_share_its_budget_and_nobody_gets_a_429(tg, sessionmaker):
+    """Telegram's 30 messages in any second count the bot's replies as well as its pushes: a broadcast at
+    full speed while people are answered must leave them room, never draw a 429, never delay a reply."""
+    from bot.delivery.budget import CountSends, SendBudget
+
+    tg.limits = Limits(per_second=30, private_interval=1.0, group_count=20, group_window=60.0)
+    budget = SendBudget()
+    b = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
+    b.session.middleware(CountSends(budget))
+    await add(sessionmaker, [5000 + i for i in range(75)], "broadcast")
+    sender = Sender(b, sessionmaker, Clock(), config(rate=29.0, private_interval=1.0), budget=budget)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop, until_idle=True))
+    replies = 0
+    await asyncio.sleep(0.5)  # the broadcast is at full speed
+    for i in range(24):  # about 12 replies a second to people writing meanwhile
+        await b.send_message(9000 + i, "your answer")
+        replies += 1
+        await asyncio.sleep(1 / 12)
+    await asyncio.wait_for(running, 30)
+    await b.session.close()
+    assert tg.r429 == 0
+    assert budget.direct == replies == 24
+    assert len({c.chat_id for c in sends(tg) if c.chat_id < 9000}) == 75
+    times = sorted(c.at for c in sends(tg))
+    assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 30  # any sliding second

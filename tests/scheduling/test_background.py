@@ -18,6 +18,15 @@ from models import DueWork
 from tests.conftest import make_settings
 
 
+def background(tg, db_url: str, redis_prefix: str | None, name: str, remind, *, lease: float, tick: float,
+               sweep: float, poll: float) -> Background:
+    """One bot process's background side, on its own engine, with a `remind` due-work handler."""
+    app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
+    return Background(app, handlers={"remind": remind}, holder=name, lease_ttl=timedelta(seconds=lease),
+                      tick_seconds=tick, sweep_seconds=sweep,
+                      sender_config=SenderConfig(rate=50, idle_poll=poll, private_interval=0.05))
+
+
 async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, redis_prefix):
     db_url = engine.url.render_as_string(hide_password=False)
     handled: list[str] = []
@@ -27,10 +36,7 @@ async def test_one_runner_sweeps_and_sends_and_another_takes_over(tg, engine, re
         enqueue(session, [Recipient(chat_id=7000 + int(work.ref))], f"reminder {work.ref}", now=now)
 
     def process(name: str) -> Background:
-        app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
-        return Background(app, handlers={"remind": remind}, holder=name, lease_ttl=timedelta(seconds=0.6),
-                          tick_seconds=0.1, sweep_seconds=0.1,
-                          sender_config=SenderConfig(rate=50, idle_poll=0.05, private_interval=0.05))
+        return background(tg, db_url, redis_prefix, name, remind, lease=0.6, tick=0.1, sweep=0.1, poll=0.05)
 
     a, b = process("a"), process("b")
     await a.start()
@@ -74,10 +80,7 @@ async def test_work_booked_for_now_is_done_at_once_not_at_the_next_sweep(tg, eng
         enqueue(session, [Recipient(chat_id=7100 + int(work.ref))], f"now {work.ref}", now=now)
 
     def process(name: str) -> Background:
-        app = build_app(make_settings(tg, db_url, redis_prefix), clock=Clock(), engine=make_engine(db_url))
-        return Background(app, handlers={"remind": remind}, holder=name, lease_ttl=timedelta(seconds=60),
-                          tick_seconds=30, sweep_seconds=3600,
-                          sender_config=SenderConfig(rate=50, idle_poll=3600, private_interval=0.05))
+        return background(tg, db_url, redis_prefix, name, remind, lease=60, tick=30, sweep=3600, poll=3600)
 
     runner, worker = process("runner"), process("worker")
     await runner.start()
