@@ -40,6 +40,7 @@ test: $(VENV)/.installed-dev i18n-compile
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # Extract messages from the code, merge them into every catalogue, fill zh_Hant gaps from zh_Hans, compile.
 i18n: $(VENV)/.installed-dev

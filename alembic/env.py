@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers tables)
 from alembic import context
-from bot.db import make_engine
+from bot.platform.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -37,10 +37,10 @@ async def worker(db_url: str, api: str, rate: float) -> None:
     from aiogram import Bot
     from aiogram.client.telegram import TelegramAPIServer
 
-    from bot.bot_session import LeanFormSession
-    from bot.db import make_engine, make_sessionmaker
-    from bot.delivery.sender import Sender, SenderConfig
-    from bot.scheduling.clock import Clock
+    from bot.platform.clock import Clock
+    from bot.platform.db import make_engine, make_sessionmaker
+    from bot.platform.delivery.sender import Sender, SenderConfig
+    from bot.telegram.bot_session import LeanFormSession
 
     engine = make_engine(db_url)
     bot = Bot(TOKEN, session=LeanFormSession(api=TelegramAPIServer.from_base(api)))  # as in production
@@ -55,9 +55,9 @@ async def bot_worker(db_url: str, api: str, rate: float) -> None:
     """The whole bot in one process, as `python -m bot run`: long polling, handlers, the sender. Stops on
     SIGTERM."""
     from bot.app import build_app
+    from bot.background import Background
     from bot.config import Settings
-    from bot.polling import poll
-    from bot.scheduling.background import Background
+    from bot.telegram.polling import poll
 
     settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=api, database_url=db_url,
                         default_locale="en", polling_timeout=1, flood_limit=1000, send_rate=rate,
@@ -122,9 +122,9 @@ async def main(args: argparse.Namespace) -> None:
     from sqlmodel import SQLModel, select
 
     import models  # noqa: F401
-    from bot.db import make_engine, make_sessionmaker
-    from bot.delivery.outbox import Recipient, enqueue, progress
-    from bot.scheduling.clock import Clock
+    from bot.platform.clock import Clock
+    from bot.platform.db import make_engine, make_sessionmaker
+    from bot.platform.delivery.outbox import Recipient, enqueue, progress
     from models import OutboxMessage
     from tests.fakes.telegram import FakeTelegram, Limits
 

@@ -211,8 +211,8 @@ async def seed(db_url: str, n: int, mix: str):
     from sqlmodel import SQLModel, select
 
     import models  # noqa: F401
-    from bot.db import make_engine, make_sessionmaker
-    from bot.services.structure import import_structure_file
+    from bot.kernel.structure import import_structure_file
+    from bot.platform.db import make_engine, make_sessionmaker
     from models import Building, Household, Person
 
     engine = make_engine(db_url)
@@ -280,8 +280,8 @@ async def run_ours(world, args, db_url: str) -> Result:
 
     from bot.app import build_app
     from bot.config import Settings
-    from bot.polling import poll
-    from bot.runtime import tune_gc
+    from bot.platform.runtime import tune_gc
+    from bot.telegram.polling import poll
     from models import HealthReport
     from models.notices import NoticeDelivery
 
@@ -328,7 +328,7 @@ async def profile(tg, args, db_url: str, alerts) -> None:
 
     from bot.app import build_app
     from bot.config import Settings
-    from bot.polling import poll
+    from bot.telegram.polling import poll
 
     settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=tg.base_url, database_url=db_url,
                         redis_url=args.redis_url, default_locale="en", polling_timeout=1, flood_limit=1000,

@@ -26,8 +26,8 @@ async def main(args: argparse.Namespace) -> None:
     from sqlmodel import SQLModel, select
 
     import models  # noqa: F401
-    from bot.db import make_engine, make_sessionmaker
     from bot.notice_jobs import notice_due
+    from bot.platform.db import make_engine, make_sessionmaker
     from bot.services.notices import Audience
     from models import Building, Community, DueWork, Grid, Household, OutboxMessage, Person
     from models.notices import Notice, NoticeDelivery

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import MissingToken, Settings, describe_validation_error
-from bot.logging_setup import setup_logging
+from bot.platform.logging_setup import setup_logging
 
 log = logging.getLogger("bot")
 
@@ -26,14 +26,14 @@ def load_settings() -> Settings:
 
 
 def migrate(settings: Settings) -> None:
-    from bot.migrations import upgrade_head
+    from bot.platform.migrations import upgrade_head
 
     upgrade_head(settings.database_url)
 
 
 async def _startup(app) -> None:
-    from bot.i18n import get_i18n
-    from bot.runtime import tune_gc
+    from bot.platform.i18n import get_i18n
+    from bot.platform.runtime import tune_gc
     from handlers.commands import set_default_commands
 
     get_i18n()
@@ -54,8 +54,8 @@ def _stop_on_signals() -> asyncio.Event:
 
 async def run_polling(settings: Settings) -> None:
     from bot.app import build_app
-    from bot.polling import poll
-    from bot.scheduling.background import Background
+    from bot.background import Background
+    from bot.telegram.polling import poll
 
     stop = _stop_on_signals()  # installed first: SIGTERM during start-up also stops cleanly
     app = build_app(settings)
@@ -77,8 +77,8 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     from aiohttp import web
 
     from bot.app import build_app
-    from bot.scheduling.background import Background
-    from bot.webhook import make_web_app
+    from bot.background import Background
+    from bot.telegram.webhook import make_web_app
 
     if settings.webhook_secret is None:
         print("Configuration error: WEBHOOK_SECRET: required in webhook mode (Telegram sends it back in "
@@ -107,8 +107,8 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
 
 
 async def structure_import(settings: Settings, path: Path) -> int:
-    from bot.db import make_engine, make_sessionmaker
-    from bot.services.structure import StructureFileError, import_structure_file
+    from bot.kernel.structure import StructureFileError, import_structure_file
+    from bot.platform.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
     try:

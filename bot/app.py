@@ -13,24 +13,24 @@ from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.bot_session import LeanFormSession
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
-from bot.delivery.budget import CountSends, SendBudget
-from bot.fsm_storage import SQLStorage
-from bot.i18n import get_i18n
-from bot.isolation import PersonIsolation
-from bot.ledger import LedgerSession
-from bot.middlewares.commit_first import CommitBeforeTelegram, KeepResponseTypes
-from bot.middlewares.db import UpdateSessionMiddleware
-from bot.middlewares.fsm_journal import FsmJournalMiddleware
-from bot.middlewares.late_answers import ToleratePastAnswers
-from bot.middlewares.locale import LocaleMiddleware
-from bot.middlewares.person import PersonMiddleware
-from bot.middlewares.throttling import ThrottlingMiddleware, make_flood
-from bot.scheduling import wake
-from bot.scheduling.clock import Clock
-from bot.scheduling.wake import Wakeups
+from bot.platform.clock import Clock
+from bot.platform.db import make_engine, make_sessionmaker
+from bot.platform.delivery.budget import CountSends, SendBudget
+from bot.platform.i18n import get_i18n
+from bot.platform.scheduling import wake
+from bot.platform.scheduling.wake import Wakeups
+from bot.telegram.bot_session import LeanFormSession
+from bot.telegram.fsm_storage import SQLStorage
+from bot.telegram.isolation import PersonIsolation
+from bot.telegram.ledger import LedgerSession
+from bot.telegram.middlewares.commit_first import CommitBeforeTelegram, KeepResponseTypes
+from bot.telegram.middlewares.db import UpdateSessionMiddleware
+from bot.telegram.middlewares.fsm_journal import FsmJournalMiddleware
+from bot.telegram.middlewares.late_answers import ToleratePastAnswers
+from bot.telegram.middlewares.locale import LocaleMiddleware
+from bot.telegram.middlewares.person import PersonMiddleware
+from bot.telegram.middlewares.throttling import ThrottlingMiddleware, make_flood
 from handlers import all_routers
 from handlers.errors import on_error
 
@@ -46,7 +46,7 @@ class App:
     sessionmaker: async_sessionmaker
     clock: Clock
     redis: Redis | None = None
-    wakeups: Wakeups | None = None  # set when work is booked for now (bot/scheduling/wake.py)
+    wakeups: Wakeups | None = None  # set when work is booked for now (bot/platform/scheduling/wake.py)
     budget: SendBudget = field(default_factory=SendBudget)  # messages/s shared by sender and replies
     extras: dict = field(default_factory=dict)
 
@@ -77,7 +77,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
                                                                      with_destiny=True))
     else:
         storage = SQLStorage(sessionmaker, clock)
-    # aiogram's FSM middleware (first of all) holds this person's lock around each update: see bot/isolation.py.
+    # aiogram's FSM middleware (first of all) holds this person's lock around each update (bot/telegram/isolation.py).
     dp = Dispatcher(storage=storage, events_isolation=PersonIsolation(redis, settings.redis_prefix),
                     settings=settings, clock=clock, sessionmaker=sessionmaker)
     update_sessions = make_sessionmaker(sessionmaker.kw["bind"], sync_session_class=LedgerSession)

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
-    database_url: str = "sqlite+aiosqlite:///data/bot.db"
+    database_url: str = "sqlite+aiosqlite:///data/bot.platform.db"
     redis_url: str | None = None
     redis_prefix: str = "cbot"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

@@ -13,10 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import Settings
-from bot.delivery.outbox import Recipient, enqueue
-from bot.i18n import duration, translate
-from bot.scheduling.due import schedule
-from bot.scheduling.registry import due_handler
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.i18n import duration, translate
+from bot.platform.scheduling.due import schedule
+from bot.platform.scheduling.registry import due_handler
 from bot.services import dispatch
 from models import DueWork, Task, TaskOffer
 from models.delivery import HIGH, URGENT

@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.escalation import offer_to_grid
-from bot.scheduling.clock import local_midnight
-from bot.scheduling.due import schedule
-from bot.scheduling.registry import due_handler
+from bot.platform.clock import local_midnight
+from bot.platform.scheduling.due import schedule
+from bot.platform.scheduling.registry import due_handler
 from bot.services import dispatch, monitoring
 from models import Community, DueWork, Household, Monitoring, Person
 

@@ -17,11 +17,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
-from bot.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
 from bot.escalation import offer_to_grid
-from bot.scheduling.clock import local_time
-from bot.scheduling.due import schedule
-from bot.scheduling.registry import due_handler
+from bot.platform.clock import local_time
+from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
+from bot.platform.scheduling.due import schedule
+from bot.platform.scheduling.registry import due_handler
 from bot.services import notices
 from models import DueWork, OutboxMessage, Person, Task
 from models.delivery import HIGH

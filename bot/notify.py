@@ -12,10 +12,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery.outbox import Recipient, enqueue, enqueue_edit
-from bot.i18n import N_, days, get_i18n, translate, translate_n
-from bot.keyboards.callbacks import TaskCB
+from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
+from bot.platform.i18n import N_, days, get_i18n, translate, translate_n
 from bot.services.registration import dialable
+from bot.telegram.keyboards.callbacks import TaskCB
 from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
 from models.delivery import HIGH, URGENT
@@ -41,7 +41,7 @@ async def describe_request(session: AsyncSession, task: Task, locale: str) -> st
                                  "needs) has acknowledged the red alert. Please check on them in person.",
                          ref=task.ref, building=building, unit=unit)
     if task.kind == "checkin":
-        from bot.scheduling.clock import local_time
+        from bot.platform.clock import local_time
         from models import Monitoring
 
         building, unit = await _place_of(session, task.household_id, locale)
@@ -212,7 +212,7 @@ def _for_whom(locale: str, recipient: Person, subject: Person) -> str:
 async def monitoring_started(session: AsyncSession, m, subject: Person, emergency: str, now: datetime) -> int:
     """Tell the person (or, without Telegram, their household) what home monitoring means for them.
     Returns how many people were told (0: nobody in the household uses Telegram)."""
-    from bot.scheduling.clock import local_date
+    from bot.platform.clock import local_date
     from bot.services.monitoring import contacts
 
     people = await contacts(session, subject)
@@ -236,9 +236,9 @@ async def monitoring_started(session: AsyncSession, m, subject: Person, emergenc
 
 async def monitoring_reminder(session: AsyncSession, m, subject: Person, slot_at: datetime, again: bool,
                               valid_until: datetime, now: datetime) -> int:
-    from bot.keyboards.callbacks import HealthCB
-    from bot.scheduling.clock import local_time
+    from bot.platform.clock import local_time
     from bot.services.monitoring import contacts
+    from bot.telegram.keyboards.callbacks import HealthCB
 
     people = await contacts(session, subject)
     for r in people:
@@ -320,7 +320,7 @@ async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: da
 def daily_checkin(session: AsyncSession, community_id: int, people: list[Person], valid_until: datetime,
                   now: datetime) -> None:
     """The morning one-tap check-in for everyone (routine: it waits behind alerts and task offers)."""
-    from bot.keyboards.callbacks import HealthCB
+    from bot.telegram.keyboards.callbacks import HealthCB
     from models.delivery import ROUTINE
 
     for p in people:
@@ -349,7 +349,7 @@ def notice_text(notice, locale: str, *, caption: bool = False) -> str:
 
 
 def ack_markup(send_id: int, locale: str) -> dict:
-    from bot.keyboards.callbacks import NoticeCB
+    from bot.telegram.keyboards.callbacks import NoticeCB
 
     return _markup([(translate(locale, "✅ I have read this"), NoticeCB(action="ack", id=send_id).pack())])
 
@@ -416,7 +416,7 @@ def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Perso
 async def join_request(session: AsyncSession, requester: Person, household_id: int, members: list[Person],
                        now: datetime) -> None:
     """Ask the household's members whether the newcomer lives there (the newcomer sees nothing until then)."""
-    from bot.keyboards.callbacks import JoinCB
+    from bot.telegram.keyboards.callbacks import JoinCB
 
     for m in members:
         loc = m.locale

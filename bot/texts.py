@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_, _
+from bot.platform.i18n import N_, _
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
@@ -127,7 +127,7 @@ def error_text(code: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-# Reply-keyboard buttons: key -> msgid. Matched in any locale by bot.filters.MenuText.
+# Reply-keyboard buttons: key -> msgid. Matched in any locale by bot.telegram.filters.MenuText.
 MENU_BUTTONS: dict[str, str] = {
     "well": N_("✅ I'm well today"),
     "health": N_("🌡 Health report"),

@@ -8,8 +8,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.i18n import N_, translate
-from bot.services.permissions import Actor, Role
+from bot.kernel.permissions import Actor, Role
+from bot.platform.i18n import N_, translate
 
 log = logging.getLogger(__name__)
 

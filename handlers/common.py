@@ -8,13 +8,13 @@ from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.filters import ButtonText, Private
-from bot.i18n import _, get_i18n
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
-from bot.services.permissions import Actor
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import _, get_i18n
+from bot.telegram.filters import ButtonText, Private
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import emergency_number, menu_for, show_menu
 from handlers.commands import role_commands
-from handlers.ui import emergency_number, menu_for, show_menu
 from models import Person
 
 router = RouterTemplate("common")

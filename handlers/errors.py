@@ -8,8 +8,8 @@ import secrets
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import _
-from bot.middlewares.late_answers import answered_query
+from bot.platform.i18n import _
+from bot.telegram.middlewares.late_answers import answered_query
 
 log = logging.getLogger("bot.errors")
 

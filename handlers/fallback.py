@@ -6,12 +6,12 @@ from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.filters import Private
-from bot.i18n import _
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
-from bot.services.permissions import Actor
-from handlers.ui import menu_for, show_menu
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import _
+from bot.telegram.filters import Private
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import menu_for, show_menu
 from models import Person
 
 router = RouterTemplate("fallback")

@@ -7,15 +7,15 @@ from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import _, get_i18n
-from bot.keyboards.callbacks import BindCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import _, get_i18n
 from bot.services import notices
-from bot.services.audit import audit
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor
-from handlers.ui import deep_link, edit_text, refusal
+from bot.telegram.keyboards.callbacks import BindCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import deep_link, edit_text, refusal
 
 router = RouterTemplate("groups")
 

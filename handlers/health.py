@@ -31,19 +31,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import Settings
-from bot.filters import ButtonText, NotCommand, Private
-from bot.i18n import _
-from bot.keyboards.builders import main_menu
-from bot.keyboards.callbacks import HealthCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock, local_time
+from bot.kernel.audit import audit, audit_reads
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.kernel.text import clean_note
+from bot.platform.clock import Clock, local_time
+from bot.platform.i18n import _
 from bot.services import health, monitoring, presses, registration
-from bot.services.audit import audit, audit_reads
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor
-from bot.services.text import clean_note
+from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.keyboards.builders import main_menu
+from bot.telegram.keyboards.callbacks import HealthCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
 from bot.texts import symptom_label, test_label
-from handlers.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
 from models import HealthReport, Person
 
 router = RouterTemplate("health")

@@ -19,17 +19,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
-from bot.filters import ButtonText, NotCommand, Private
-from bot.i18n import _
-from bot.keyboards.builders import care_kb
-from bot.keyboards.callbacks import CareCB, HouseholdCB, JoinCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError
+from bot.platform.clock import Clock
+from bot.platform.i18n import _
 from bot.services import registration as reg
-from bot.services.audit import audit
-from bot.services.errors import DomainError
+from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.keyboards.builders import care_kb
+from bot.telegram.keyboards.callbacks import CareCB, HouseholdCB, JoinCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import address_label, edit_markup, edit_text, refusal
 from bot.texts import care_need_label
-from handlers.ui import address_label, edit_markup, edit_text, refusal
 from models import Household, Person
 
 router = RouterTemplate("household")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import ButtonText, Private
-from bot.i18n import _
-from bot.routing import RouterTemplate
-from handlers.ui import emergency_number, refusal
+from bot.platform.i18n import _
+from bot.telegram.filters import ButtonText, Private
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import emergency_number, refusal
 from models import Person
 
 router = RouterTemplate("menu")

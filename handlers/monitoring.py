@@ -27,17 +27,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import Settings
-from bot.filters import NotCommand, Private
 from bot.health_jobs import ensure_daily_checkin
-from bot.i18n import _
-from bot.keyboards.callbacks import CheckinCB, MonCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock, local_date
-from bot.services import monitoring, registration, structure
-from bot.services.audit import audit, audit_reads
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor, Role
-from handlers.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
+from bot.kernel import structure
+from bot.kernel.audit import audit, audit_reads
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor, Role
+from bot.platform.clock import Clock, local_date
+from bot.platform.i18n import _
+from bot.services import monitoring, registration
+from bot.telegram.filters import NotCommand, Private
+from bot.telegram.keyboards.callbacks import CheckinCB, MonCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 from models import Building, Community, Household, Person
 
 router = RouterTemplate("monitoring")

@@ -36,18 +36,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import LOCALES, Settings
-from bot.filters import ButtonText, NotCommand, Private
-from bot.i18n import _, get_i18n
-from bot.keyboards.callbacks import ComposeCB, NoticeCB
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor
 from bot.notice_jobs import schedule_send
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.platform.clock import Clock
+from bot.platform.i18n import _, get_i18n
 from bot.services import notices
-from bot.services.audit import audit
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor
+from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.keyboards.callbacks import ComposeCB, NoticeCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import LANGUAGE_NAMES
-from handlers.ui import edit_markup, edit_text, refusal
 from models import Person
 from models.notices import Notice, NoticeSend
 

@@ -16,14 +16,14 @@ from aiogram.types import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import Private
-from bot.i18n import _
-from bot.keyboards.callbacks import DeleteMeCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.platform.clock import Clock
+from bot.platform.i18n import _
 from bot.services import privacy
+from bot.telegram.filters import Private
+from bot.telegram.keyboards.callbacks import DeleteMeCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import edit_markup
 from bot.texts import care_need_label, role_label
-from handlers.ui import edit_markup
 from models import Person
 
 router = RouterTemplate("privacy")

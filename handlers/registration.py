@@ -34,20 +34,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import notify
 from bot.config import Settings
-from bot.filters import ButtonText, NotCommand, Private
-from bot.i18n import _, get_i18n
-from bot.keyboards.builders import care_kb, consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
-from bot.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.kernel import structure
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import _, get_i18n
 from bot.services import invitations as inv_svc
 from bot.services import registration as reg
-from bot.services import structure
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor
+from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.keyboards.builders import care_kb, consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
+from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import address_label, edit_markup, menu_for, refusal, show_menu
 from bot.texts import role_label
 from handlers.commands import set_chat_commands
-from handlers.ui import address_label, edit_markup, menu_for, refusal, show_menu
 from models import Building, Community, Grid, Person
 
 router = RouterTemplate("registration")

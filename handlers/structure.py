@@ -10,14 +10,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.filters import NotCommand, Private
-from bot.i18n import _, get_i18n
-from bot.keyboards.callbacks import GridPickCB
-from bot.routing import RouterTemplate
-from bot.services import structure
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor, can_manage_structure
-from handlers.ui import deep_link, edit_markup, refusal
+from bot.kernel import structure
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor, can_manage_structure
+from bot.platform.i18n import _, get_i18n
+from bot.telegram.filters import NotCommand, Private
+from bot.telegram.keyboards.callbacks import GridPickCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import deep_link, edit_markup, refusal
 from models import Grid
 
 router = RouterTemplate("structure")

@@ -26,15 +26,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, notify
 from bot.config import Settings
-from bot.filters import ButtonText, NotCommand, Private
-from bot.i18n import _
-from bot.keyboards.callbacks import SupplyCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
-from bot.services import dispatch, structure, supplies
-from bot.services.errors import DomainError
+from bot.kernel import structure
+from bot.kernel.errors import DomainError
+from bot.platform.clock import Clock
+from bot.platform.i18n import _
+from bot.services import dispatch, supplies
 from bot.services.registration import normalize_unit
-from handlers.ui import address_label, edit_markup, refusal
+from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.keyboards.callbacks import SupplyCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import address_label, edit_markup, refusal
 from models import Building, Household, Person
 
 router = RouterTemplate("supplies")

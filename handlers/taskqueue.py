@@ -12,17 +12,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, notify
 from bot.config import Settings
-from bot.delivery.outbox import Recipient, enqueue
-from bot.filters import NotCommand, Private
-from bot.i18n import _, translate
-from bot.keyboards.callbacks import StaffTaskCB, TaskCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.i18n import _, translate
 from bot.services import dispatch, stock
-from bot.services.audit import audit
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor
-from handlers.ui import edit_markup, refusal, send_long
+from bot.telegram.filters import NotCommand, Private
+from bot.telegram.keyboards.callbacks import StaffTaskCB, TaskCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import edit_markup, refusal, send_long
 from models import Person, Task
 from models.delivery import HIGH
 

@@ -24,17 +24,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, notify
 from bot.config import Settings
-from bot.filters import NotCommand, Private
-from bot.i18n import _, _n
-from bot.keyboards.callbacks import DutyCB, MonCB, TaskCB
-from bot.routing import RouterTemplate
-from bot.scheduling.clock import Clock
-from bot.services import dispatch, monitoring, stock, structure
-from bot.services.audit import audit_reads
-from bot.services.errors import DomainError
-from bot.services.permissions import Actor, Role
+from bot.kernel import structure
+from bot.kernel.audit import audit_reads
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor, Role
+from bot.platform.clock import Clock
+from bot.platform.i18n import _, _n
+from bot.services import dispatch, monitoring, stock
+from bot.telegram.filters import NotCommand, Private
+from bot.telegram.keyboards.callbacks import DutyCB, MonCB, TaskCB
+from bot.telegram.routing import RouterTemplate
+from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import role_label
-from handlers.ui import edit_markup, edit_text, refusal
 from models import Person, Task, VolunteerProfile
 
 router = RouterTemplate("volunteers")

@@ -1,4 +1,4 @@
-"""Plumbing tables: the update ledger (see bot/ledger.py) and conversation state when Redis is not configured."""
+"""Plumbing tables: the update ledger (bot/telegram/ledger.py) and conversation state when Redis is not set."""
 
 from __future__ import annotations
 

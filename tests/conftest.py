@@ -20,10 +20,10 @@ from sqlmodel import SQLModel
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
-from bot.polling import poll
-from bot.scheduling.clock import FakeClock
-from bot.services.structure import import_structure_file
+from bot.kernel.structure import import_structure_file
+from bot.platform.clock import FakeClock
+from bot.platform.db import make_engine, make_sessionmaker
+from bot.telegram.polling import poll
 from tests.fakes.people import TgUser
 from tests.fakes.telegram import FakeTelegram
 
@@ -48,7 +48,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 async def engine(backend: str, tmp_path: Path):
     global _pg_ready
     if backend == "sqlite":
-        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.platform.db'}")
         async with eng.begin() as conn:
             await conn.run_sync(SQLModel.metadata.create_all)
     else:

@@ -13,10 +13,10 @@ from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Role, can_view_person_in
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role, can_view_person_in
+from bot.kernel.text import clean_line
 from bot.services.registration import dialable
-from bot.services.text import clean_line
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam
 from sqlmodel import select
 
-from bot.scheduling.clock import local_midnight
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.text import clean_note
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.text import clean_note
+from bot.platform.clock import local_midnight
 from models import Building, Community, HealthReport, Household, Monitoring
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
@@ -172,7 +172,7 @@ async def overview(session, actor, since, now) -> Overview:
     which of today's slots passed in silence, which check-in calls are still open."""
     from sqlmodel import select
 
-    from bot.services.permissions import Role
+    from bot.kernel.permissions import Role
     from models import Person, Task
 
     roles = [Role.DOCTOR, Role.STAFF, Role.ADMIN]

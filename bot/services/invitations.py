@@ -11,9 +11,9 @@ from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.audit import audit
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Grant, Role, Scope, can_manage_roles, require_grant
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Grant, Role, Scope, can_manage_roles, require_grant
 from models import Community, Grid, Invitation, InvitationUse, Person, RoleGrant
 
 TOKEN_PREFIX = "inv_"

@@ -17,11 +17,11 @@ from sqlalchemy import bindparam, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.scheduling.due import schedule
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
+from bot.kernel.text import clean_line
+from bot.platform.scheduling.due import schedule
 from bot.services import registration
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Role
-from bot.services.text import clean_line
 from models import Building, Community, DueWork, HealthReport, Household, Monitoring, Person, Task, TaskOffer
 
 MONITOR_ROLES = (Role.DOCTOR, Role.STAFF, Role.ADMIN)

@@ -18,9 +18,9 @@ from sqlalchemy import func, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import structure
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Role
+from bot.kernel import structure
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
 from models import Building, Community, DueWork, Grid, Household, Person, RoleGrant
 from models.delivery import HIGH, ROUTINE, URGENT
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend

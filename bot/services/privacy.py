@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.audit import audit
+from bot.kernel.audit import audit
 from bot.services.monitoring import cancel_due_work
 from models import (
     AuditEntry,

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.text import clean_line, matching_key
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.text import clean_line, matching_key
 from models import Building, Household, Person
 
 CARE_NEEDS: tuple[str, ...] = ("elderly_alone", "disability", "pregnancy", "infant", "chronic")

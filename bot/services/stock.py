@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Role
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
 from models import StockItem, SupplyRequest, Task
 
 MAX_STOCK = 1_000_000

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.errors import DomainError
+from bot.kernel.text import NOTE_MAX_LEN, clean_line, clean_note
 from bot.services import dispatch
-from bot.services.errors import DomainError
 from bot.services.registration import normalize_unit
-from bot.services.text import NOTE_MAX_LEN, clean_line, clean_note
 from models import Building, Household, Person, SupplyRequest, Task
 
 CATEGORIES: tuple[str, ...] = ("groceries", "medicine", "infant", "masks", "disinfectant", "other")

@@ -13,9 +13,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlmodel import select
 
-from bot.delivery.outbox import Recipient, enqueue, progress
-from bot.delivery.sender import Sender, SenderConfig
-from bot.scheduling.clock import Clock
+from bot.platform.clock import Clock
+from bot.platform.delivery.outbox import Recipient, enqueue, progress
+from bot.platform.delivery.sender import Sender, SenderConfig
 from models import OutboxMessage, Person
 from models.delivery import ROUTINE, URGENT
 from tests.conftest import TOKEN
@@ -255,7 +255,7 @@ async def test_losing_the_lease_hands_claimed_rows_back(tg, bot, sessionmaker):
 
 
 async def test_edits_change_a_sent_message_and_supersede_an_unsent_one(tg, bot, sessionmaker):
-    from bot.delivery.outbox import enqueue_edit
+    from bot.platform.delivery.outbox import enqueue_edit
 
     now = Clock().now()
     async with sessionmaker() as s:
@@ -283,7 +283,7 @@ async def test_edits_change_a_sent_message_and_supersede_an_unsent_one(tg, bot, 
 async def test_replies_sent_during_a_broadcast_share_its_budget_and_nobody_gets_a_429(tg, sessionmaker):
     """Telegram's 30 messages in any second count the bot's replies as well as its pushes: a broadcast at
     full speed while people are answered must leave them room, never draw a 429, never delay a reply."""
-    from bot.delivery.budget import CountSends, SendBudget
+    from bot.platform.delivery.budget import CountSends, SendBudget
 
     tg.limits = Limits(per_second=30, private_interval=1.0, group_count=20, group_window=60.0)
     budget = SendBudget()

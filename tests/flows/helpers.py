@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.delivery.sender import Sender, SenderConfig
+from bot.platform.delivery.sender import Sender, SenderConfig
 from models import Building, Household, Person
 from tests.fakes.people import TgUser
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from bot.app import build_app
-from bot.db import make_engine
-from bot.keyboards.callbacks import HealthCB
-from bot.webhook import make_web_app
+from bot.platform.db import make_engine
+from bot.telegram.keyboards.callbacks import HealthCB
+from bot.telegram.webhook import make_web_app
 from models import HealthReport, ProcessedUpdate
 from tests.conftest import REDIS_URL, ROOT, TOKEN, make_settings
 from tests.flows.helpers import full_report, register, seed_residents
@@ -251,7 +251,7 @@ async def test_redis_isolation_keeps_two_workers_apart(redis_prefix_any):
     from aiogram.fsm.storage.base import StorageKey
     from redis.asyncio import Redis
 
-    from bot.isolation import PersonIsolation
+    from bot.telegram.isolation import PersonIsolation
 
     r1, r2 = Redis.from_url(REDIS_URL), Redis.from_url(REDIS_URL)
     # A short expiry: held longer than it, the lock is renewed, not lost.

@@ -10,8 +10,8 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot.scheduling.due import DueWorkRunner
-from bot.scheduling.registry import HANDLERS
+from bot.platform.scheduling.due import DueWorkRunner
+from bot.platform.scheduling.registry import HANDLERS
 from models import DueWork, Monitoring, Task
 from tests.flows.helpers import consent, full_report, go_on_duty, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite

@@ -8,9 +8,9 @@ import asyncio
 
 from sqlmodel import select
 
-from bot.delivery.sender import Sender, SenderConfig
-from bot.scheduling.due import DueWorkRunner
-from bot.scheduling.registry import HANDLERS
+from bot.platform.delivery.sender import Sender, SenderConfig
+from bot.platform.scheduling.due import DueWorkRunner
+from bot.platform.scheduling.registry import HANDLERS
 from models import Task
 from models.notices import GroupChat, NoticeDelivery
 from tests.flows.helpers import consent, go_on_duty, register, texts_to

@@ -288,7 +288,7 @@ async def test_language_change_after_registration(bot, user_factory, session):
 
 
 async def test_several_communities_ask_for_the_community_first(bot, user_factory, session):
-    from bot.services.structure import import_structure, parse_structure
+    from bot.kernel.structure import import_structure, parse_structure
 
     await import_structure(session, parse_structure("""
 community:

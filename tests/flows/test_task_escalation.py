@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.scheduling.due import DueWorkRunner
-from bot.scheduling.registry import HANDLERS
+from bot.platform.scheduling.due import DueWorkRunner
+from bot.platform.scheduling.registry import HANDLERS
 from models import Task
 from tests.flows.helpers import consent, go_on_duty, register, texts_to
 from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite

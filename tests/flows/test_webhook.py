@@ -6,8 +6,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import build_app
-from bot.db import make_engine
-from bot.webhook import make_web_app
+from bot.platform.db import make_engine
+from bot.telegram.webhook import make_web_app
 from tests.conftest import make_settings
 
 

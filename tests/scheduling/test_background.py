@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.app import build_app
-from bot.db import make_engine
-from bot.delivery.outbox import Recipient, enqueue
-from bot.delivery.sender import SenderConfig
-from bot.scheduling.background import Background
-from bot.scheduling.clock import Clock
-from bot.scheduling.due import schedule
+from bot.background import Background
+from bot.platform.clock import Clock
+from bot.platform.db import make_engine
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.delivery.sender import SenderConfig
+from bot.platform.scheduling.due import schedule
 from models import DueWork
 from tests.conftest import make_settings
 
@@ -111,7 +111,7 @@ async def test_work_booked_for_now_is_done_at_once_not_at_the_next_sweep(tg, eng
 
 async def test_the_hourly_retention_job_prunes_the_update_ledger(tg, engine, redis_prefix):
     """In webhook mode nothing else prunes it: handled updates older than two days go, unhandled ones stay."""
-    from bot import ledger
+    from bot.telegram import ledger
     from models import ProcessedUpdate
 
     db_url = engine.url.render_as_string(hide_password=False)

@@ -9,9 +9,9 @@ import pytest
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from bot.scheduling.clock import FakeClock
-from bot.scheduling.due import DueWorkRunner, schedule, schedule_once
-from bot.scheduling.lease import DbLease, Leadership, RedisLease
+from bot.platform.clock import FakeClock
+from bot.platform.scheduling.due import DueWorkRunner, schedule, schedule_once
+from bot.platform.scheduling.lease import DbLease, Leadership, RedisLease
 from models import AuditEntry, DueWork, OutboxMessage
 from tests.conftest import REDIS_URL
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db import make_sessionmaker
-from bot.delivery.outbox import Recipient, enqueue
-from bot.scheduling import wake
-from bot.scheduling.clock import Clock
-from bot.scheduling.due import schedule
+from bot.platform.clock import Clock
+from bot.platform.db import make_sessionmaker
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.scheduling import wake
+from bot.platform.scheduling.due import schedule
 
 
 async def test_a_commit_that_booked_work_for_now_wakes_the_runner_and_a_rollback_does_not(engine):

@@ -9,7 +9,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
 
-from bot.bot_session import FORM, LeanFormSession
+from bot.telegram.bot_session import FORM, LeanFormSession
 
 TOKEN = "123456789:lean-form-test-token"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.delivery.budget import SendBudget
+from bot.platform.delivery.budget import SendBudget
 
 
 def fill(b: SendBudget, at: float) -> int:

@@ -7,12 +7,12 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.scheduling.clock import FakeClock
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Grant, Role, Scope
+from bot.kernel.structure import import_structure, parse_structure
+from bot.platform.clock import FakeClock
 from bot.services import dispatch, supplies
-from bot.services.errors import DomainError, PermissionDenied
-from bot.services.permissions import Actor, Grant, Role, Scope
 from bot.services.registration import complete_registration
-from bot.services.structure import import_structure, parse_structure
 from models import Building, Grid, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 
 YAML = """

@@ -9,13 +9,13 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
 from sqlmodel import select
 
-from bot import ledger
-from bot.db import make_sessionmaker, update_session
-from bot.fsm_storage import SQLStorage
-from bot.isolation import KeyedLocks
-from bot.ledger import LedgerSession
-from bot.polling import order_key
-from bot.scheduling.clock import FakeClock
+from bot.platform.clock import FakeClock
+from bot.platform.db import make_sessionmaker, update_session
+from bot.telegram import ledger
+from bot.telegram.fsm_storage import SQLStorage
+from bot.telegram.isolation import KeyedLocks
+from bot.telegram.ledger import LedgerSession
+from bot.telegram.polling import order_key
 from models import Community, ProcessedUpdate
 
 
@@ -123,7 +123,7 @@ async def test_conversation_cache_forgets_a_write_whose_transaction_was_rolled_b
 
 
 async def test_memory_flood_control_allows_a_burst_then_refuses_and_forgets_the_least_recent():
-    from bot.middlewares.throttling import MemoryFlood
+    from bot.telegram.middlewares.throttling import MemoryFlood
 
     flood = MemoryFlood(3, 30, remember=2)
     assert [await flood.allow("u", "mei") for _ in range(4)] == [True, True, True, False]

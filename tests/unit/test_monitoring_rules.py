@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.errors import DomainError
+from bot.kernel.errors import DomainError
 from bot.services.monitoring import (
     Plan,
     next_daily,

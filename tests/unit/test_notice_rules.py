@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.errors import DomainError
+from bot.kernel.errors import DomainError
 from bot.services.notices import (
     after_quiet_hours,
     clean_text,

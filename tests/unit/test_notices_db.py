@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from bot.kernel.errors import PermissionDenied
+from bot.kernel.permissions import Actor, Grant, Role, Scope
+from bot.kernel.structure import import_structure, parse_structure
 from bot.services import notices
-from bot.services.errors import PermissionDenied
-from bot.services.permissions import Actor, Grant, Role, Scope
-from bot.services.structure import import_structure, parse_structure
 from models import Building, Grid, Household, Person, RoleGrant
 from models.notices import GroupChat, Notice
 

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from bot.config import Settings, describe_validation_error
-from bot.db import make_engine
-from bot.fsm_storage import SQLStorage
-from bot.migrations import upgrade_head
+from bot.platform.db import make_engine
+from bot.platform.migrations import upgrade_head
+from bot.telegram.fsm_storage import SQLStorage
 from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -96,7 +96,7 @@ def test_settings_parse_lists_and_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("REDIS_URL", "")
     s = Settings(_env_file=None)
     assert s.admin_ids == [1, 2, 3] and s.redis_url is None
-    assert s.database_url == "sqlite+aiosqlite:///data/bot.db" and s.timezone == "Asia/Shanghai"
+    assert s.database_url == "sqlite+aiosqlite:///data/bot.platform.db" and s.timezone == "Asia/Shanghai"
 
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import DomainError
-from bot.services.locale import locale_from_language_code
-from bot.services.permissions import Actor, Grant, Role, Scope, can_grant, can_view_person_in, roles_actor_may_grant
+from bot.kernel.errors import DomainError
+from bot.kernel.locale import locale_from_language_code
+from bot.kernel.permissions import Actor, Grant, Role, Scope, can_grant, can_view_person_in, roles_actor_may_grant
 from bot.services.registration import normalize_unit, parse_household_size, toggle_care_need, validate_member_name
 
 
@@ -134,7 +134,7 @@ def test_each_person_s_command_menu_lists_what_their_roles_allow() -> None:
 
 
 def test_long_listings_are_split_for_telegram() -> None:
-    from handlers.ui import split_text
+    from bot.telegram.ui import split_text
 
     text = "\n".join(f"line {i} " + "x" * 90 for i in range(200))
     parts = split_text(text)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot import sqlite_inline
-from bot.db import make_engine
+from bot.platform import sqlite_inline
+from bot.platform.db import make_engine
 
 
 async def _ticks_while(coro, every: float = 0.01) -> tuple[object, int]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.i18n import days, duration, translate_n
+from bot.platform.i18n import days, duration, translate_n
 
 ONE, MANY = ("🏠 You are under home monitoring for {days}, until {date}.\nReason: {reason}\n\nWhat this means: please "
              "stay at home, and report your temperature and how you feel once a day, at {times}. You will get a "
@@ -38,7 +38,7 @@ def test_durations_and_days_in_words() -> None:
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
 def test_a_changed_time_and_a_changed_text_read_differently(locale: str) -> None:
-    from bot.i18n import translate
+    from bot.platform.i18n import translate
 
     time_changed = translate(locale, "Notice #{id} is now scheduled: {when}.", id=4, when="18:30")
     text_changed = translate(locale, "Notice #{id} now reads:\n{text}", id=4, text="…")

@@ -1,0 +1,131 @@
+"""Small presentation helpers shared by handlers."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import Message, ReplyKeyboardMarkup
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import _
+from bot.services import health
+from bot.telegram.keyboards.builders import main_menu
+from bot.texts import error_text
+from models import Building, Community, Household, Person
+
+
+async def menu_for(session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
+                   settings: Settings) -> ReplyKeyboardMarkup:
+    """The main menu as it should be drawn now (with the one-tap check-in while it is due)."""
+    checkin = await health.checkin_due(session, person, clock.now(), settings.timezone)
+    return main_menu(person, actor, checkin=checkin)
+
+
+async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None, *,
+                    markup: ReplyKeyboardMarkup | None = None) -> None:
+    if text is None:
+        if person is not None and person.household_id is not None:
+            text = _("Main menu. Choose what you need below.")
+        else:
+            text = _("Main menu. To use the resident services, first register your address.")
+    await message.answer(text, reply_markup=markup or main_menu(person, actor))
+
+
+async def address_label(session: AsyncSession, household_id: int | None, locale: str) -> str:
+    if household_id is None:
+        return ""
+    hh = await session.get(Household, household_id)
+    if hh is None:
+        return ""
+    b = await session.get(Building, hh.building_id)
+    return _("{building}, unit/room {unit}").format(building=b.label(locale) if b else "?", unit=hh.unit)
+
+
+async def deep_link(bot: Bot, payload: str) -> str:
+    me = await bot.me()
+    base = f"https://t.me/{me.username}"
+    return f"{base}?start={payload}" if payload else base
+
+
+def refusal(code: str, **params: object) -> str:
+    return error_text(code, **params)
+
+
+def _buttons(markup: object) -> list:
+    rows = getattr(markup, "inline_keyboard", None) or []
+    return [[(b.text, b.callback_data, b.url) for b in row] for row in rows]
+
+
+def unchanged(message: Message, text: str | None, markup: object) -> bool:
+    """Whether an edit would leave the message as it is (Telegram refuses such an edit): the message as the
+    press found it — its text and inline keyboard — compared with what the edit would show."""
+    same_text = text is None or text == (message.text if message.text is not None else message.caption)
+    return same_text and _buttons(message.reply_markup) == _buttons(markup)
+
+
+async def edit_markup(message: object, markup: object) -> None:
+    """Change a message's inline keyboard, unless it already shows that one; a message that vanished meanwhile
+    is not an error."""
+    from aiogram.exceptions import TelegramBadRequest
+
+    if not isinstance(message, Message) or unchanged(message, None, markup):
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest:
+        pass
+
+
+async def edit_text(message: object, text: str, markup: object = None) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    if not isinstance(message, Message) or unchanged(message, text, markup):
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest:
+        await message.answer(text, reply_markup=markup)
+
+
+async def emergency_number(session: AsyncSession, person: Person | None) -> str:
+    """The emergency number of the person's community (configurable per community), else 120."""
+    if person is not None and person.household_id is not None:
+        hh = await session.get(Household, person.household_id)
+        b = await session.get(Building, hh.building_id) if hh else None
+        c = await session.get(Community, b.community_id) if b else None
+        if c is not None and c.emergency_number:
+            return c.emergency_number
+    return "120"
+
+
+LIST_MAX = 30  # lines (and buttons) of one listing: Telegram allows 4,096 characters and ~100 buttons
+TEXT_MAX = 4000
+
+
+def more_line(hidden: int) -> list[str]:
+    """The line that says a listing was cut, if it was."""
+    return [_("… and {n} more.").format(n=hidden)] if hidden > 0 else []
+
+
+def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
+    """Split a long text at line breaks into messages Telegram accepts (a single over-long line is cut)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    parts.append(current)
+    return parts
+
+
+async def send_long(bot: Bot, chat_id: int, text: str, reply_markup: object = None) -> None:
+    """Send a text of any length as several messages; the buttons go with the last one."""
+    parts = split_text(text)
+    for i, part in enumerate(parts):
+        await bot.send_message(chat_id, part, reply_markup=reply_markup if i == len(parts) - 1 else None)
