@@ -13,13 +13,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot import features
 from bot.config import Settings
+from bot.platform import wake
 from bot.platform.clock import Clock
 from bot.platform.db import make_engine, make_sessionmaker
 from bot.platform.delivery.budget import CountSends, SendBudget
 from bot.platform.i18n import get_i18n
-from bot.platform.scheduling import wake
-from bot.platform.scheduling.wake import Wakeups
+from bot.platform.wake import Wakeups
 from bot.telegram.bot_session import LeanFormSession
 from bot.telegram.fsm_storage import SQLStorage
 from bot.telegram.isolation import PersonIsolation
@@ -31,7 +32,6 @@ from bot.telegram.middlewares.late_answers import ToleratePastAnswers
 from bot.telegram.middlewares.locale import LocaleMiddleware
 from bot.telegram.middlewares.person import PersonMiddleware
 from bot.telegram.middlewares.throttling import ThrottlingMiddleware, make_flood
-from handlers import all_routers
 from handlers.errors import on_error
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class App:
     sessionmaker: async_sessionmaker
     clock: Clock
     redis: Redis | None = None
-    wakeups: Wakeups | None = None  # set when work is booked for now (bot/platform/scheduling/wake.py)
+    wakeups: Wakeups | None = None  # set when work is booked for now (bot/platform/wake.py)
     budget: SendBudget = field(default_factory=SendBudget)  # messages/s shared by sender and replies
     extras: dict = field(default_factory=dict)
 
@@ -92,7 +92,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker, clock
     dp.update.outer_middleware(PersonMiddleware(set(settings.admin_ids)))
     LocaleMiddleware(get_i18n(settings.default_locale), settings.default_locale).setup(dp)
     dp.errors.register(on_error)
-    dp.include_routers(*all_routers())
+    dp.include_routers(*(t.build() for t in features.router_templates()))
     return dp
 
 

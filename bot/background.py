@@ -13,13 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-# Importing these registers their due-work handlers (tasks, home monitoring and check-ins, notices).
-import bot.escalation
-import bot.health_jobs
-import bot.notice_jobs  # noqa: F401
+# The features list names every capability's due-work modules (importing it registers their handlers).
+import bot.features  # noqa: F401
 from bot.app import App
+from bot.platform import wake
 from bot.platform.delivery.sender import Sender, SenderConfig
-from bot.platform.scheduling import wake
 from bot.platform.scheduling.due import DueWorkRunner, Handler
 from bot.platform.scheduling.lease import DbLease, Leadership, RedisLease
 from bot.platform.scheduling.registry import HANDLERS

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role, can_view_person_in
+from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
 from bot.services.registration import dialable
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
@@ -369,3 +370,18 @@ async def resolve(session: AsyncSession, task_id: int, person: Person, actor: Ac
     task = await resolvable(session, task_id, person, actor)
     task.status, task.confirmed_at, task.close_reason = "confirmed", now, note
     return task
+
+
+# ---- a person's data (/deleteme) ---------------------------------------------------------------------------
+async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    """Open requests and calls about them are cancelled."""
+    await session.exec(update(Task).where(Task.subject_person_id.in_(person_ids),
+                                          Task.status.in_(("open", "claimed", "picked_up")))
+                       .values(status="cancelled", cancelled_at=now, close_reason="erased"))
+
+
+async def _forget_household(session: AsyncSession, household_id: int) -> None:
+    await session.exec(update(Task).where(Task.household_id == household_id).values(household_id=None))
+
+
+PERSONAL_DATA = PersonalData(erase=_erase, forget_household=_forget_household)

@@ -9,10 +9,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import select
 
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
 from bot.platform.clock import local_midnight
 from models import Building, Community, HealthReport, Household, Monitoring
@@ -200,3 +201,28 @@ async def overview(session, actor, since, now) -> Overview:
                 if actor.covering(roles, t.community_id, t.grid_id)]
     return Overview(reports=len(mine), abnormal=len(flagged), red_flags=sum(1 for r in mine if r.red_flag),
                     follow_ups=follow, under_monitoring=len(watched), missed=missed, checkins=checkins)
+
+
+# ---- a person's data (/mydata, /deleteme) ----------------------------------------------------------------
+async def _export(session, person, data: dict) -> None:
+    reports = (await session.exec(select(HealthReport).where(HealthReport.person_id == person.id)
+                                  .order_by(HealthReport.created_at))).all()
+    data["health_reports"] = [{"at": iso(r.created_at), "temperature_c": r.temperature_c, "symptoms": r.symptoms,
+                               "test": r.test_result, "note": r.note, "abnormal": r.abnormal,
+                               "reported_by_someone_else": r.reported_by_id not in (None, person.id)}
+                              for r in reports]
+
+
+async def _erase(session, person_ids: list[int], now) -> None:
+    """Health reports are deleted (health data: no tombstones); reports they made for others lose the name."""
+    await session.exec(delete(HealthReport).where(HealthReport.person_id.in_(person_ids)))
+    await session.exec(update(HealthReport).where(HealthReport.reported_by_id.in_(person_ids))
+                       .values(reported_by_id=None))
+
+
+async def _forget_household(session, household_id: int) -> None:
+    await session.exec(update(HealthReport).where(HealthReport.household_id == household_id)
+                       .values(household_id=None))
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household)

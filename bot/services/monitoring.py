@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
+from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line
 from bot.platform.scheduling.due import schedule
 from bot.services import registration
@@ -310,3 +311,21 @@ async def checkin_recipients(session: AsyncSession, community_id: int, since: da
                                       Person.id.not_in(monitored), Person.id.not_in(reported))
                                .order_by(Person.id))).all()
     return list(rows)
+
+
+# ---- a person's data (/mydata, /deleteme) ----------------------------------------------------------------
+async def _export(session: AsyncSession, person: Person, data: dict) -> None:
+    watched = (await session.exec(select(Monitoring).where(Monitoring.person_id == person.id)
+                                  .order_by(Monitoring.starts_at))).all()
+    data["home_monitoring"] = [{"from": iso(m.starts_at), "until": iso(m.ends_at), "reason": m.reason,
+                                "status": m.status} for m in watched]
+
+
+async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    """Home monitoring is deleted with its reminders and calls still to come."""
+    for m in (await session.exec(select(Monitoring).where(Monitoring.person_id.in_(person_ids)))).all():
+        await cancel_due_work(session, m, now)
+        await session.delete(m)
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase)

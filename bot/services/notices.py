@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel import structure
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
+from bot.kernel.personal_data import PersonalData
 from models import Building, Community, DueWork, Grid, Household, Person, RoleGrant
 from models.delivery import HIGH, ROUTINE, URGENT
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
@@ -541,3 +542,12 @@ async def editable(session: AsyncSession, actor: Actor, notice_id: int) -> Notic
 
 async def has_gone_out(session: AsyncSession, notice_id: int) -> bool:
     return (await session.exec(select(NoticeSend.id).where(NoticeSend.notice_id == notice_id))).first() is not None
+
+
+async def _forget_household(session: AsyncSession, household_id: int) -> None:
+    """Delivery records keep their counts without pointing at an address."""
+    await session.exec(update(NoticeDelivery).where(NoticeDelivery.household_id == household_id)
+                       .values(household_id=None))
+
+
+PERSONAL_DATA = PersonalData(forget_household=_forget_household)

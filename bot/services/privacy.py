@@ -1,4 +1,5 @@
-"""What we hold about a person (/mydata) and erasing it (/deleteme)."""
+"""What we hold about a person (/mydata) and erasing it (/deleteme): what every person has here, the rest
+through each capability's hooks (`bot/kernel/personal_data.py`)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,9 @@ from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel import personal_data
 from bot.kernel.audit import audit
-from bot.services.monitoring import cancel_due_work
-from models import (
-    AuditEntry,
-    Building,
-    Grid,
-    HealthReport,
-    Household,
-    InvitationUse,
-    Monitoring,
-    NoticeDelivery,
-    Person,
-    RoleGrant,
-    SupplyRequest,
-    Task,
-)
+from models import AuditEntry, Building, Grid, Household, InvitationUse, Person, RoleGrant
 
 
 def _iso(d: datetime | None) -> str | None:
@@ -50,9 +38,6 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
         "household": None,
         "members_you_added": [],
         "roles": [],
-        "health_reports": [],
-        "home_monitoring": [],
-        "access_log": [],
     }
     if person.household_id is not None:
         hh = await session.get(Household, person.household_id)
@@ -70,16 +55,9 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
     grants = (await session.exec(select(RoleGrant).where(RoleGrant.person_id == person.id))).all()
     data["roles"] = [{"role": g.role, "community_id": g.community_id, "grid_id": g.grid_id,
                       "granted_at": _iso(g.granted_at), "revoked_at": _iso(g.revoked_at)} for g in grants]
-    reports = (await session.exec(select(HealthReport).where(HealthReport.person_id == person.id)
-                                  .order_by(HealthReport.created_at))).all()
-    data["health_reports"] = [{"at": _iso(r.created_at), "temperature_c": r.temperature_c, "symptoms": r.symptoms,
-                               "test": r.test_result, "note": r.note, "abnormal": r.abnormal,
-                               "reported_by_someone_else": r.reported_by_id not in (None, person.id)}
-                              for r in reports]
-    watched = (await session.exec(select(Monitoring).where(Monitoring.person_id == person.id)
-                                  .order_by(Monitoring.starts_at))).all()
-    data["home_monitoring"] = [{"from": _iso(m.starts_at), "until": _iso(m.ends_at), "reason": m.reason,
-                                "status": m.status} for m in watched]
+    for h in personal_data.hooks():
+        if h.export is not None:
+            await h.export(session, person, data)
     log = (await session.exec(select(AuditEntry).where(
         AuditEntry.subject_person_id == person.id).order_by(AuditEntry.at))).all()
     data["access_log"] = [{"action": e.action, "at": _iso(e.at)} for e in log]
@@ -117,33 +95,22 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
                 o.deleted_at = now
                 erased.append(o.id)
                 audit(session, actor_id=None, action="person_erased", at=now, subject_id=o.id, cascade_of=pid)
-    await _forget_health_and_requests(session, erased, now)
+    for h in personal_data.hooks():  # health data deleted, requests and calls about them cancelled …
+        if h.erase is not None:
+            await h.erase(session, erased, now)
+    await session.flush()
     if empty_home:
         await _forget_household(session, household_id)
     audit(session, actor_id=None, action="person_erased", at=now, subject_id=pid)
     await session.commit()
 
 
-async def _forget_health_and_requests(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
-    """Health reports and home monitoring are deleted (not kept as tombstones: they are health data); reports
-    they made for others lose the name of who made them; their open requests and calls are cancelled."""
-    await session.exec(delete(HealthReport).where(HealthReport.person_id.in_(person_ids)))
-    await session.exec(update(HealthReport).where(HealthReport.reported_by_id.in_(person_ids))
-                       .values(reported_by_id=None))
-    for m in (await session.exec(select(Monitoring).where(Monitoring.person_id.in_(person_ids)))).all():
-        await cancel_due_work(session, m, now)
-        await session.delete(m)
-    await session.exec(update(Task).where(Task.subject_person_id.in_(person_ids),
-                                          Task.status.in_(("open", "claimed", "picked_up")))
-                       .values(status="cancelled", cancelled_at=now, close_reason="erased"))
-    await session.flush()
-
-
 async def _forget_household(session: AsyncSession, household_id: int) -> None:
     """Nobody lives there as far as we know: forget the household; past tasks and notice records keep
     their counts without pointing at an address."""
-    for model in (Task, SupplyRequest, HealthReport, NoticeDelivery):
-        await session.exec(update(model).where(model.household_id == household_id).values(household_id=None))
+    for h in personal_data.hooks():
+        if h.forget_household is not None:
+            await h.forget_household(session, household_id)
     # someone still waiting to be confirmed there has nobody left to confirm them: they register afresh
     await session.exec(update(Person).where(Person.pending_household_id == household_id)
                        .values(pending_household_id=None))

@@ -7,9 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError
+from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import NOTE_MAX_LEN, clean_line, clean_note
 from bot.services import dispatch
 from bot.services.registration import normalize_unit
@@ -90,3 +92,11 @@ async def create_request(session: AsyncSession, requester: Person, *, category: 
     session.add(req)
     await session.flush()
     return NewRequest(task=task, request=req)
+
+
+async def _forget_household(session: AsyncSession, household_id: int) -> None:
+    await session.exec(update(SupplyRequest).where(SupplyRequest.household_id == household_id)
+                       .values(household_id=None))
+
+
+PERSONAL_DATA = PersonalData(forget_household=_forget_household)  # a request's person is its task's subject

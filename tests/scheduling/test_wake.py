@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.platform import wake
 from bot.platform.clock import Clock
 from bot.platform.db import make_sessionmaker
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.scheduling import wake
 from bot.platform.scheduling.due import schedule
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.platform.scheduling import wake
+from bot.platform import wake
 from models.delivery import ROUTINE, OutboxMessage
 
 MAX_TEXT = 4096

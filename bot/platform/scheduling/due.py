@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.platform import wake
 from bot.platform.clock import Clock
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import translate
-from bot.platform.scheduling import wake
 from models.delivery import HIGH, DueWork
 
 log = logging.getLogger(__name__)

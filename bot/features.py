@@ -1,0 +1,74 @@
+"""The one list: every capability with its routers, its due work and its share of a person's data.
+
+The app (`bot/app.py`) takes its routers from here and nothing else; the background runner (`bot/background.py`)
+runs the due work of the modules named here; privacy erases and exports through the hooks installed here.
+Adding a capability means its package(s), its routers, its models and migration, and one entry below.
+
+Order matters for routers: the plumbing routers around the list (`PLUMBING_FIRST`, `PLUMBING_LAST`) take group
+chats first and commands before any conversation step, and the fallback last; within the list, a capability's
+routers are tried in the order given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import bot.escalation
+import bot.health_jobs
+import bot.notice_jobs
+from bot.kernel import personal_data
+from bot.kernel.personal_data import PersonalData
+from bot.services import dispatch, health, monitoring, notices, supplies
+from bot.telegram.routing import RouterTemplate
+from handlers import (
+    common,
+    fallback,
+    groups,
+    household,
+    invitations,
+    menu,
+    privacy,
+    registration,
+    roles,
+    structure,
+    taskqueue,
+    volunteers,
+)
+from handlers import health as health_router
+from handlers import monitoring as monitoring_router
+from handlers import notices as notices_router
+from handlers import supplies as supplies_router
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    routers: tuple[RouterTemplate, ...] = ()
+    due: tuple[ModuleType, ...] = ()  # modules whose @due_handler functions do its work later
+    personal_data: tuple[PersonalData, ...] = field(default_factory=tuple)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("privacy", routers=(privacy.router,)),
+    Feature("registration", routers=(registration.router, invitations.router, roles.router, structure.router,
+                                     household.router)),
+    Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,)),
+    Feature("monitoring", routers=(monitoring_router.router,), due=(bot.health_jobs,),
+            personal_data=(monitoring.PERSONAL_DATA,)),
+    Feature("notices", routers=(notices_router.router,), due=(bot.notice_jobs,),
+            personal_data=(notices.PERSONAL_DATA,)),
+    Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,)),
+    Feature("tasks", routers=(taskqueue.router, volunteers.router), due=(bot.escalation,),
+            personal_data=(dispatch.PERSONAL_DATA,)),
+)
+
+PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands
+PLUMBING_LAST: tuple[RouterTemplate, ...] = (menu.router, fallback.router)  # "coming soon"; not understood
+
+
+def router_templates() -> list[RouterTemplate]:
+    return [*PLUMBING_FIRST, *(r for f in FEATURES for r in f.routers), *PLUMBING_LAST]
+
+
+personal_data.install([h for f in FEATURES for h in f.personal_data])

@@ -1,0 +1,41 @@
+"""The features list (bot/features.py) is the one place a capability is plugged in: nothing is left out."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import bot
+import bot.services
+import handlers
+from bot import features
+from bot.kernel import personal_data
+from bot.platform.scheduling.registry import HANDLERS
+
+ROOT = Path(bot.__file__).resolve().parent
+
+
+def test_every_router_runs_once_in_the_order_the_list_gives() -> None:
+    routers = features.router_templates()
+    assert len(routers) == len({id(r) for r in routers})
+    modules = [importlib.import_module(f"handlers.{m.name}") for m in pkgutil.iter_modules(handlers.__path__)]
+    defined = [m.router for m in modules if hasattr(m, "router")]
+    assert {id(r) for r in defined} == {id(r) for r in routers}  # none defined and left out
+    assert routers[0] is features.PLUMBING_FIRST[0] and routers[-1] is features.PLUMBING_LAST[-1]
+
+
+def test_every_module_with_due_work_is_named_by_a_feature() -> None:
+    named = {m.__name__ for f in features.FEATURES for m in f.due}
+    registering = {h.__module__ for h in HANDLERS.values()}
+    assert registering == named
+    sources = [p for p in ROOT.rglob("*.py") if "\n@due_handler(" in p.read_text()]  # the decorator in use
+    assert {".".join(p.relative_to(ROOT.parent).with_suffix("").parts) for p in sources} == named
+
+
+def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
+    installed = personal_data.hooks()
+    for m in pkgutil.iter_modules(bot.services.__path__):
+        module = importlib.import_module(f"bot.services.{m.name}")
+        if hasattr(module, "PERSONAL_DATA"):
+            assert module.PERSONAL_DATA in installed, m.name
