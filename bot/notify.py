@@ -31,25 +31,30 @@ def _markup(*rows: list[tuple[str, str]]) -> dict:
     return kb.model_dump(exclude_none=True)
 
 
-async def describe_request(session: AsyncSession, task: Task, locale: str) -> str:
-    """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
-    if task.kind == "followup":
-        return translate(locale, "{ref} · health follow-up call", ref=task.ref)
-    if task.kind == "doorknock":
-        building, unit = await _place_of(session, task.household_id, locale)
-        return translate(locale, "{ref} · door-knock: nobody at {building}, unit {unit} (a household with care "
-                                 "needs) has acknowledged the red alert. Please check on them in person.",
-                         ref=task.ref, building=building, unit=unit)
-    if task.kind == "checkin":
-        from bot.platform.clock import local_time
-        from models import Monitoring
+async def _describe_followup(session: AsyncSession, task: Task, locale: str) -> str:
+    return translate(locale, "{ref} · health follow-up call", ref=task.ref)
 
-        building, unit = await _place_of(session, task.household_id, locale)
-        m = (await session.exec(select(Monitoring).where(Monitoring.person_id == task.subject_person_id)
-                                .order_by(Monitoring.id.desc()))).first()
-        since = local_time(task.silent_since, m.timezone) if m and task.silent_since else "?"
-        return translate(locale, "{ref} · check-in call: no health report from {building}, unit {unit} since {time} "
-                                 "(home monitoring).", ref=task.ref, building=building, unit=unit, time=since)
+
+async def _describe_doorknock(session: AsyncSession, task: Task, locale: str) -> str:
+    building, unit = await _place_of(session, task.household_id, locale)
+    return translate(locale, "{ref} · door-knock: nobody at {building}, unit {unit} (a household with care "
+                             "needs) has acknowledged the red alert. Please check on them in person.",
+                     ref=task.ref, building=building, unit=unit)
+
+
+async def _describe_checkin(session: AsyncSession, task: Task, locale: str) -> str:
+    from bot.platform.clock import local_time
+    from models import Monitoring
+
+    building, unit = await _place_of(session, task.household_id, locale)
+    m = (await session.exec(select(Monitoring).where(Monitoring.person_id == task.subject_person_id)
+                            .order_by(Monitoring.id.desc()))).first()
+    since = local_time(task.silent_since, m.timezone) if m and task.silent_since else "?"
+    return translate(locale, "{ref} · check-in call: no health report from {building}, unit {unit} since {time} "
+                             "(home monitoring).", ref=task.ref, building=building, unit=unit, time=since)
+
+
+async def _describe_supply(session: AsyncSession, task: Task, locale: str) -> str:
     req = (await session.exec(select(SupplyRequest).where(SupplyRequest.task_id == task.id))).first()
     building = await session.get(Building, req.deliver_building_id) if req else None
     items = ", ".join(f"{i['name']} × {i['qty']}" for i in (req.items if req else []))
@@ -61,6 +66,16 @@ async def describe_request(session: AsyncSession, task: Task, locale: str) -> st
     if req and req.note:
         lines.append(translate(locale, "Note: {note}", note=req.note))
     return "\n".join(lines)
+
+
+# What a task is, in the recipient's words, per kind (models/tasks.py: TASK_KINDS); a test checks every kind has one.
+DESCRIBE = {"followup": _describe_followup, "doorknock": _describe_doorknock, "checkin": _describe_checkin,
+            "supply": _describe_supply}
+
+
+async def describe_request(session: AsyncSession, task: Task, locale: str) -> str:
+    """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
+    return await DESCRIBE.get(task.kind, _describe_supply)(session, task, locale)
 
 
 async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person], now: datetime) -> int:

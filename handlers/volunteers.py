@@ -37,6 +37,7 @@ from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import role_label
 from models import Person, Task, VolunteerProfile
+from models.tasks import task_kind
 
 router = RouterTemplate("volunteers")
 
@@ -55,35 +56,46 @@ def skill_label(code: str) -> str:
             "phone": _("Phone follow-up"), "patrol": _("Security and patrol")}.get(code, code)
 
 
-def steps_kb(task: Task) -> InlineKeyboardMarkup:
+def _button(label: str, action: str, task: Task) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=label, callback_data=TaskCB(action=action, id=task.id).pack())]
+
+
+def _resolve_steps(task: Task) -> list[list[InlineKeyboardButton]]:
+    """A health follow-up: resolved in one press; home monitoring can start from it."""
+    if task.status not in dispatch.ACTIVE:
+        return []
+    rows = [_button(_("✅ Resolved"), "resolve", task)]
+    if task.subject_person_id is not None:
+        rows.append([InlineKeyboardButton(text=_("🏠 Home monitoring"), callback_data=MonCB(
+            step="person", value=str(task.subject_person_id)).pack())])
+    return [*rows, _button(_("↩️ Give it back"), "release", task)]
+
+
+def _outcome_steps(task: Task) -> list[list[InlineKeyboardButton]]:
+    """A check-in call or a door-knock: closed with how it went."""
+    if task.status not in dispatch.ACTIVE:
+        return []
+    return [_button(label, action, task) for action, label in (
+        ("reached", _("✅ Reached them, all right")), ("unreached", _("📵 Could not reach")),
+        ("escalated", _("⚠️ Passed to the doctor")))] + [_button(_("↩️ Give it back"), "release", task)]
+
+
+def _delivery_steps(task: Task) -> list[list[InlineKeyboardButton]]:
+    """A delivery: picked up, then delivered (the resident confirms)."""
     rows = []
-    if task.kind == "followup":
-        if task.status in dispatch.ACTIVE:
-            rows.append([InlineKeyboardButton(text=_("✅ Resolved"),
-                                              callback_data=TaskCB(action="resolve", id=task.id).pack())])
-            if task.subject_person_id is not None:
-                rows.append([InlineKeyboardButton(text=_("🏠 Home monitoring"), callback_data=MonCB(
-                    step="person", value=str(task.subject_person_id)).pack())])
-            rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
-                                              callback_data=TaskCB(action="release", id=task.id).pack())])
-        return InlineKeyboardMarkup(inline_keyboard=rows)
-    if task.kind in monitoring.CALL_KINDS:
-        if task.status in dispatch.ACTIVE:
-            for action, label in (("reached", _("✅ Reached them, all right")), ("unreached", _("📵 Could not reach")),
-                                  ("escalated", _("⚠️ Passed to the doctor"))):
-                rows.append([InlineKeyboardButton(text=label, callback_data=TaskCB(action=action, id=task.id).pack())])
-            rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
-                                              callback_data=TaskCB(action="release", id=task.id).pack())])
-        return InlineKeyboardMarkup(inline_keyboard=rows)
     if task.status == "claimed":
-        rows.append([InlineKeyboardButton(text=_("📦 Picked up"),
-                                          callback_data=TaskCB(action="pickup", id=task.id).pack())])
+        rows.append(_button(_("📦 Picked up"), "pickup", task))
     if task.status in ("claimed", "picked_up"):
-        rows.append([InlineKeyboardButton(text=_("✅ Delivered"),
-                                          callback_data=TaskCB(action="delivered", id=task.id).pack())])
-        rows.append([InlineKeyboardButton(text=_("↩️ Give it back"),
-                                          callback_data=TaskCB(action="release", id=task.id).pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        rows += [_button(_("✅ Delivered"), "delivered", task), _button(_("↩️ Give it back"), "release", task)]
+    return rows
+
+
+STEPS = {"resolve": _resolve_steps, "outcome": _outcome_steps, "delivery": _delivery_steps}
+
+
+def steps_kb(task: Task) -> InlineKeyboardMarkup:
+    """The buttons still valid for the one who holds the task, as its kind closes."""
+    return InlineKeyboardMarkup(inline_keyboard=STEPS[task_kind(task.kind).closes_by](task))
 
 
 async def _profile(session: AsyncSession, person: Person, actor: Actor) -> VolunteerProfile | None:
@@ -174,7 +186,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             result = await dispatch.claim(session, task_id, person, now)
             await notify.withdraw_offers(session, result.task, result.other_offers, now)
             await notify.tell_requester(session, result.task, "claimed", now)
-            if result.task.kind == "supply":
+            if task_kind(result.task.kind).reminders_after_claim:
                 escalation.after_claim(session, result.task, settings, now)
             details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
             audit_reads(session, actor_id=person.id, action="read_task_details", at=now,

@@ -3,12 +3,38 @@ visits later): offering, claiming, releasing, escalation and "my tasks" are buil
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """What sets one kind of task apart; the engine (dispatch, escalation, /tasks, the step buttons) asks this
+    instead of testing kinds by name. A capability that adds a kind adds it here."""
+
+    code: str
+    prefix: str  # of its reference: S-0012
+    roles: tuple[str, ...]  # who is offered it and may take it
+    closes_by: str  # "delivery" (picked up, delivered, confirmed), "resolve" (one press), "outcome" (a call or visit)
+    reminders_after_claim: bool = False  # booked when someone takes it: not yet picked up, stuck
+
+
+TASK_KINDS: dict[str, TaskKind] = {k.code: k for k in (
+    TaskKind("supply", "S", ("volunteer", "staff"), "delivery", reminders_after_claim=True),
+    TaskKind("followup", "F", ("doctor", "staff", "admin"), "resolve"),  # after an abnormal health report
+    TaskKind("checkin", "C", ("volunteer", "doctor", "staff", "admin"), "outcome"),  # a silent monitored resident
+    TaskKind("doorknock", "D", ("volunteer", "staff"), "outcome"),  # care needs, red alert not acknowledged
+)}
+UNKNOWN_KIND = TaskKind("?", "T", ("volunteer", "staff"), "delivery")
+
+
+def task_kind(code: str) -> TaskKind:
+    return TASK_KINDS.get(code, UNKNOWN_KIND)
 
 
 class Task(SQLModel, table=True):
@@ -41,8 +67,7 @@ class Task(SQLModel, table=True):
 
     @property
     def ref(self) -> str:
-        prefix = {"supply": "S", "followup": "F", "checkin": "C", "doorknock": "D", "visit": "V"}.get(self.kind, "T")
-        return f"{prefix}-{self.id:04d}"
+        return f"{task_kind(self.kind).prefix}-{self.id:04d}"
 
 
 class SupplyRequest(SQLModel, table=True):

@@ -19,6 +19,7 @@ from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
 from bot.services.registration import dialable
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
+from models.tasks import task_kind
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
 ACTIVE = ("claimed", "picked_up")
@@ -45,13 +46,9 @@ async def active_count(session: AsyncSession, volunteer_id: int) -> int:
 
 
 def _roles_for(task: Task) -> tuple[str, ...]:
-    """Who works on a task: health follow-ups are for the doctor and staff, check-in calls for anyone of those
-    and the volunteers, the rest for volunteers and staff."""
-    if task.kind == "followup":
-        return (Role.DOCTOR.value, Role.STAFF.value, Role.ADMIN.value)
-    if task.kind == "checkin":  # a call to someone under home monitoring who went silent
-        return (Role.VOLUNTEER.value, Role.DOCTOR.value, Role.STAFF.value, Role.ADMIN.value)
-    return (Role.VOLUNTEER.value, Role.STAFF.value)
+    """Who works on a task: its kind says (health follow-ups: doctors and staff; check-in calls: those and the
+    volunteers; deliveries and door-knocks: volunteers and staff)."""
+    return task_kind(task.kind).roles
 
 
 async def _is_volunteer_for(session: AsyncSession, person_id: int, task: Task) -> bool:
@@ -356,7 +353,7 @@ async def resolvable(session: AsyncSession, task_id: int, person: Person, actor:
     task = await session.get(Task, task_id)
     if task is None or task.status in ("confirmed", "cancelled"):
         raise DomainError("already_done")
-    if task.kind != "followup":
+    if task_kind(task.kind).closes_by != "resolve":
         raise DomainError("bad_step")  # calls and door-knocks close with an outcome instead
     if task.claimed_by_id != person.id and not actor.covering([Role.DOCTOR, Role.STAFF, Role.ADMIN],
                                                                task.community_id, task.grid_id):

@@ -24,12 +24,12 @@ from bot.kernel.text import clean_line
 from bot.platform.scheduling.due import schedule
 from bot.services import registration
 from models import Building, Community, DueWork, HealthReport, Household, Monitoring, Person, Task, TaskOffer
+from models.tasks import task_kind
 
 MONITOR_ROLES = (Role.DOCTOR, Role.STAFF, Role.ADMIN)
 MAX_DAYS = 60
 REASON_MAX = 300
 OUTCOMES = ("reached", "unreached", "escalated")
-CALL_KINDS = ("checkin", "doorknock")  # tasks closed with an outcome: a call, or a knock on the door
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ async def close_checkin(session: AsyncSession, task_id: int, person: Person, act
     if outcome not in OUTCOMES:
         raise DomainError("bad_outcome")
     task = await session.get(Task, task_id)
-    if task is None or task.kind not in CALL_KINDS:
+    if task is None or task_kind(task.kind).closes_by != "outcome":
         raise DomainError("not_found")
     if task.status not in ("open", "claimed"):
         raise DomainError("already_done")

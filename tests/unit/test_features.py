@@ -39,3 +39,13 @@ def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
         module = importlib.import_module(f"bot.services.{m.name}")
         if hasattr(module, "PERSONAL_DATA"):
             assert module.PERSONAL_DATA in installed, m.name
+
+
+def test_every_task_kind_is_described_and_has_its_steps() -> None:
+    from bot import notify
+    from handlers import volunteers
+    from models.tasks import TASK_KINDS
+
+    for code, kind in TASK_KINDS.items():
+        assert code in notify.DESCRIBE, code
+        assert kind.closes_by in volunteers.STEPS, code
