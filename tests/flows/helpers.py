@@ -105,3 +105,30 @@ async def go_on_duty(volunteer: TgUser) -> object:
     """/duty shows the volunteer's state; the button puts them on duty."""
     await volunteer.send("/duty")
     return await volunteer.press("Go on duty")
+
+
+ADMIN_ID = 42  # ADMIN_IDS in the test settings
+
+
+async def make_invite(user, role: str, scope: str, uses: str = "One person", days: str = "7 days") -> str:
+    """An invitation made through /invite; returns its deep-link payload."""
+    await user.send("/invite")
+    await user.press(role)
+    await user.press(scope)
+    await user.press(uses)
+    r = await user.press(days)
+    link = next(w for w in r.text.split() if "start=inv_" in w)
+    return link.split("start=")[1]
+
+
+async def ask(granny, item: str = "rice", urgency: str = "Normal") -> None:
+    """A supply request from the menu: one item, delivered home, no note."""
+    await granny.send("🛒 Request supplies")
+    await granny.press("Groceries")
+    await granny.send(item)
+    await granny.send("1")
+    await granny.press("That's all")
+    await granny.press(urgency)
+    await granny.press("My home")
+    await granny.press("No note")
+    await granny.press("Send the request")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import HealthReport
-from tests.flows.helpers import consent, full_report, register
-from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-from tests.flows.test_supplies import deliver
+from tests.flows.helpers import ADMIN_ID, consent, deliver, full_report, make_invite, register
 
 
 async def staff_world(user_factory):

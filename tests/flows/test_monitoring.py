@@ -13,9 +13,7 @@ from sqlmodel import select
 from bot.platform.scheduling.due import DueWorkRunner
 from bot.platform.scheduling.registry import HANDLERS
 from models import DueWork, Monitoring, Task
-from tests.flows.helpers import consent, full_report, go_on_duty, register, texts_to
-from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-from tests.flows.test_supplies import deliver
+from tests.flows.helpers import ADMIN_ID, consent, deliver, full_report, go_on_duty, make_invite, register, texts_to
 
 
 async def world(bot, user_factory):
@@ -358,7 +356,7 @@ async def test_the_daily_check_in_is_not_sent_hours_late(bot, user_factory, tg, 
 
 async def test_mydata_shows_health_data_and_deleteme_erases_it_with_open_requests(bot, user_factory, tg, session):
     from models import HealthReport, Household, Person, Task
-    from tests.flows.test_supplies import ask
+    from tests.flows.helpers import ask
 
     _admin, doctor, _other, _vol, mei, _runner = await world(bot, user_factory)
     await mei.send("🏠 My household")

@@ -13,9 +13,7 @@ from bot.platform.scheduling.due import DueWorkRunner
 from bot.platform.scheduling.registry import HANDLERS
 from models import Task
 from models.notices import GroupChat, NoticeDelivery
-from tests.flows.helpers import consent, go_on_duty, register, texts_to
-from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-from tests.flows.test_supplies import deliver
+from tests.flows.helpers import ADMIN_ID, consent, deliver, go_on_duty, make_invite, register, texts_to
 
 GROUP = -100777
 BOT_USER = {"id": 999000111, "is_bot": True, "first_name": "Community Bot"}

@@ -5,19 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import AuditEntry, Invitation, RoleGrant
-from tests.flows.helpers import consent, person_of, register
-
-ADMIN_ID = 42  # ADMIN_IDS in the test settings
-
-
-async def make_invite(user, role: str, scope: str, uses: str = "One person", days: str = "7 days") -> str:
-    await user.send("/invite")
-    await user.press(role)
-    await user.press(scope)
-    await user.press(uses)
-    r = await user.press(days)
-    link = next(w for w in r.text.split() if "start=inv_" in w)
-    return link.split("start=")[1]
+from tests.flows.helpers import ADMIN_ID, consent, make_invite, person_of, register
 
 
 async def test_admin_invites_a_volunteer_who_joins(bot, user_factory, session):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.flows.helpers import consent, deliver, go_on_duty, register
-from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
+from tests.flows.helpers import ADMIN_ID, ask, consent, deliver, go_on_duty, make_invite, register
 
 
 async def test_request_to_confirmation(bot, user_factory, tg):
@@ -135,18 +134,6 @@ async def two_volunteers_on_duty(user_factory) -> tuple:
         await consent(v, link)
         await go_on_duty(v)
     return wei, lan
-
-
-async def ask(granny, item: str = "rice", urgency: str = "Normal") -> None:
-    await granny.send("🛒 Request supplies")
-    await granny.press("Groceries")
-    await granny.send(item)
-    await granny.send("1")
-    await granny.press("That's all")
-    await granny.press(urgency)
-    await granny.press("My home")
-    await granny.press("No note")
-    await granny.press("Send the request")
 
 
 async def test_resident_sees_and_cancels_their_requests(bot, user_factory, tg):

@@ -7,9 +7,7 @@ from sqlmodel import select
 from bot.platform.scheduling.due import DueWorkRunner
 from bot.platform.scheduling.registry import HANDLERS
 from models import Task
-from tests.flows.helpers import consent, go_on_duty, register, texts_to
-from tests.flows.test_roles_and_invitations import ADMIN_ID, make_invite
-from tests.flows.test_supplies import ask, deliver
+from tests.flows.helpers import ADMIN_ID, ask, consent, deliver, go_on_duty, make_invite, register, texts_to
 
 
 async def setup(bot, user_factory, *, urgency: str = "Normal"):
