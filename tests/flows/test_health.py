@@ -137,6 +137,28 @@ async def test_red_flag_shows_the_emergency_number_and_a_relative_can_report(bot
         assert r.alert == "You can only report for the members of your own household.", forged
 
 
+async def test_the_doctors_alert_is_worded_in_the_doctors_language_with_labels_not_codes(bot, user_factory, tg):
+    """The resident reports in English; the doctor reads Simplified Chinese: the push is in hers, labels too."""
+    doctor, _other = await staff_world(user_factory)
+    await doctor.send("/language")
+    await doctor.press("简体中文")
+    mei = user_factory(first_name="Mei")
+    await register(mei, care=("Chronic illness",))
+    await mei.send("🌡 Health report")
+    await mei.press("Full report")
+    await mei.send("38.6")
+    await mei.press("Shortness of breath")
+    await mei.press("Done")
+    await mei.press("No recent test")
+    await mei.press("No note")
+    await mei.press("Save")
+    await deliver(bot)
+    alert = next(c.text for c in tg.calls if c.chat_id == doctor.id and "危急健康上报" in c.text)
+    assert "症状：呼吸困难" in alert and "家庭照顾需求：慢性病" in alert
+    for code in ("breath", "chronic", "none", "Shortness", "Chronic"):  # neither codes nor the resident's words
+        assert code not in alert, code
+
+
 async def test_staff_health_overview_and_the_call_race(bot, user_factory, tg):
     admin = user_factory(user_id=ADMIN_ID)
     await register(admin, unit="9-901")
