@@ -242,8 +242,8 @@ async def seed_alert(sm, now) -> dict[int, tuple[int, str]]:
     from sqlalchemy import delete
     from sqlmodel import select
 
-    from bot.notice_jobs import notice_due
-    from bot.services.notices import Audience
+    from bot.notices.rules import Audience
+    from bot.notices.workflow import notice_due
     from models import Community, DueWork, OutboxMessage
     from models.notices import Notice
 

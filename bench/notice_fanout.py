@@ -26,9 +26,9 @@ async def main(args: argparse.Namespace) -> None:
     from sqlmodel import SQLModel, select
 
     import models  # noqa: F401
-    from bot.notice_jobs import notice_due
+    from bot.notices.rules import Audience
+    from bot.notices.workflow import notice_due
     from bot.platform.db import make_engine, make_sessionmaker
-    from bot.services.notices import Audience
     from models import Building, Community, DueWork, Grid, Household, OutboxMessage, Person
     from models.notices import Notice, NoticeDelivery
 

@@ -77,7 +77,7 @@ class Background:
         self.sender.wake()
 
     async def _group_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
-        from bot.services.notices import group_migrated
+        from bot.notices.rules import group_migrated
 
         async with self.app.sessionmaker() as s:
             await group_migrated(s, old_chat_id, new_chat_id)

@@ -16,10 +16,11 @@ from types import ModuleType
 
 import bot.escalation
 import bot.health_jobs
-import bot.notice_jobs
+import bot.notices.workflow
 from bot.kernel import personal_data
 from bot.kernel.personal_data import PersonalData
-from bot.services import dispatch, health, monitoring, notices, supplies
+from bot.notices import rules as notices
+from bot.services import dispatch, health, monitoring, supplies
 from bot.telegram.routing import RouterTemplate
 from handlers import (
     common,
@@ -56,7 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,)),
     Feature("monitoring", routers=(monitoring_router.router,), due=(bot.health_jobs,),
             personal_data=(monitoring.PERSONAL_DATA,)),
-    Feature("notices", routers=(notices_router.router,), due=(bot.notice_jobs,),
+    Feature("notices", routers=(notices_router.router,), due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,)),
     Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,)),
     Feature("tasks", routers=(taskqueue.router, volunteers.router), due=(bot.escalation,),

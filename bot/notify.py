@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.platform.i18n import N_, days, get_i18n, translate, translate_n
 from bot.services.registration import dialable
+from bot.telegram.keyboards.builders import push_markup
 from bot.telegram.keyboards.callbacks import TaskCB
 from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, OutboxMessage, Person, SupplyRequest, Task, TaskOffer
@@ -23,12 +23,6 @@ from models.delivery import HIGH, URGENT
 CATEGORY = {"groceries": N_("Groceries"), "medicine": N_("Medicine"), "infant": N_("Infant supplies"),
             "masks": N_("Masks and protective gear"), "disinfectant": N_("Disinfectant"), "other": N_("Other")}
 URGENCY = {"normal": N_("Normal"), "today": N_("Today"), "urgent": N_("Urgent: no food or medicine left")}
-
-
-def _markup(*rows: list[tuple[str, str]]) -> dict:
-    kb = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=d) for t, d in row]
-                                               for row in rows])
-    return kb.model_dump(exclude_none=True)
 
 
 async def _describe_followup(session: AsyncSession, task: Task, locale: str) -> str:
@@ -84,7 +78,7 @@ async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person]
         existing = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
                                                                TaskOffer.volunteer_id == v.id))).first()
         text = translate(v.locale, "🆕 New task") + "\n" + await describe_request(session, task, v.locale)
-        markup = _markup([(translate(v.locale, "✋ I'll take it"), TaskCB(action="claim", id=task.id).pack())])
+        markup = push_markup([(translate(v.locale, "✋ I'll take it"), TaskCB(action="claim", id=task.id).pack())])
         row = enqueue(session, [Recipient(chat_id=v.tg_user_id, person_id=v.id)], text, now=now,
                       cause=f"task:{task.id}", priority=min(task.priority, HIGH),  # 0 urgent ... 3, before notices
                       reply_markup=markup)[0]
@@ -134,7 +128,7 @@ async def tell_requester(session: AsyncSession, task: Task, event: str, now: dat
         text = translate(loc, "Your request {ref} is on its way.", ref=task.ref)
     elif event == "delivered":
         text = translate(loc, "Your request {ref} has been delivered. Did you receive it?", ref=task.ref)
-        markup = _markup([(translate(loc, "✅ Yes, I received it"), TaskCB(action="confirm", id=task.id).pack())])
+        markup = push_markup([(translate(loc, "✅ Yes, I received it"), TaskCB(action="confirm", id=task.id).pack())])
     elif event == "cancelled":
         text = translate(loc, "Your request {ref} was cancelled by the community: {reason}", ref=task.ref,
                          reason=task.close_reason or "—")
@@ -203,7 +197,7 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
             if household is not None and household.care_needs:
                 lines.append(translate(loc, "Household care needs: {list}",
                                        list=", ".join(map(care_need_label, household.care_needs))))
-        markup = _markup([(translate(loc, "📞 I'll call them"), TaskCB(action="claim", id=task.id).pack())],
+        markup = push_markup([(translate(loc, "📞 I'll call them"), TaskCB(action="claim", id=task.id).pack())],
                          [(translate(loc, "✅ Resolved"), TaskCB(action="resolve", id=task.id).pack())])
         row = enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
                       cause=f"health:{report.id}", priority=URGENT if report.red_flag else HIGH, reply_markup=markup)[0]
@@ -263,7 +257,7 @@ async def monitoring_reminder(session: AsyncSession, m, subject: Person, slot_at
             translate(loc, "⏰ Second reminder: the {time} health report has not arrived yet. Please report now; "
                            "if we hear nothing, someone from the community will call.", time=at) if again else
             translate(loc, "⏰ Time for the {time} health report (home monitoring). It takes a few seconds.", time=at))
-        markup = _markup([(translate(loc, "📝 Report now"), HealthCB(step="for", value=str(subject.id)).pack())])
+        markup = push_markup([(translate(loc, "📝 Report now"), HealthCB(step="for", value=str(subject.id)).pack())])
         enqueue(session, [Recipient(chat_id=r.tg_user_id, person_id=r.id)], text, now=now,
                 cause=f"monitoring:{m.id}", priority=HIGH, reply_markup=markup, valid_until=valid_until)
     return len(people)
@@ -340,92 +334,11 @@ def daily_checkin(session: AsyncSession, community_id: int, people: list[Person]
 
     for p in people:
         loc = p.locale
-        markup = _markup([(translate(loc, "✅ I'm well today"), HealthCB(step="start", value="well").pack())],
+        markup = push_markup([(translate(loc, "✅ I'm well today"), HealthCB(step="start", value="well").pack())],
                          [(translate(loc, "📝 Full report"), HealthCB(step="start", value="full").pack())])
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)],
                 translate(loc, "☀️ Daily check-in: how are you today? One tap is enough."), now=now,
                 cause=f"checkin:{community_id}", priority=ROUTINE, reply_markup=markup, valid_until=valid_until)
-
-
-LEVEL_LABELS = {"info": N_("ℹ️ Information"), "blue": N_("🔵 Level IV alert (blue)"),
-                "yellow": N_("🟡 Level III alert (yellow)"), "orange": N_("🟠 Level II alert (orange)"),
-                "red": N_("🔴 Level I alert (red)")}
-
-
-def notice_text(notice, locale: str, *, caption: bool = False) -> str:
-    """What a recipient sees: the level in their language, then the text (their translation if any)."""
-    from bot.services.notices import text_for
-
-    body = text_for(notice, locale)
-    head = translate(locale, LEVEL_LABELS.get(notice.level, LEVEL_LABELS["info"]))
-    text = f"{head}\n\n{body}"
-    limit = 1024 if caption else 4096
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def ack_markup(send_id: int, locale: str) -> dict:
-    from bot.telegram.keyboards.callbacks import NoticeCB
-
-    return _markup([(translate(locale, "✅ I have read this"), NoticeCB(action="ack", id=send_id).pack())])
-
-
-def notice_rows(session: AsyncSession, notice, send, resolved, now: datetime, not_before: datetime) -> list:
-    """One outbox row (and one delivery record) per person and group chat, in each person's language."""
-    from bot.services.notices import priority_for
-    from models.notices import NoticeDelivery
-
-    prio = priority_for(notice.level)
-    method = {"photo": "photo", "document": "document"}.get(notice.media_kind or "", "text")
-    out = []
-    for person, building_id, household_id in resolved.people:
-        loc = person.locale
-        row = enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
-                      notice_text(notice, loc, caption=method != "text"), now=now, cause=f"notice:{send.id}",
-                      priority=prio, method=method, media=notice.media, not_before=not_before,
-                      reply_markup=ack_markup(send.id, loc) if notice.ack_required else None)[0]
-        d = NoticeDelivery(send_id=send.id, person_id=person.id, building_id=building_id, household_id=household_id)
-        out.append((row, d))
-    for group in resolved.groups:
-        row = enqueue(session, [Recipient(chat_id=group.chat_id)],
-                      notice_text(notice, group.locale, caption=method != "text"), now=now, cause=f"notice:{send.id}",
-                      priority=prio, method=method, media=notice.media, not_before=not_before)[0]
-        out.append((row, NoticeDelivery(send_id=send.id, group_chat_id=group.chat_id, building_id=group.building_id)))
-    return out
-
-
-def audience_words(locale: str, people: int, groups: int) -> str:
-    """People and group chats counted apart, never added up: "8 people and 1 group chat", "8 人和 1 个群聊"."""
-    who = translate_n(locale, "{n} person", "{n} people", people)
-    if not groups:
-        return who
-    return translate(locale, "{people} and {groups}", people=who,
-                     groups=translate_n(locale, "{n} group chat", "{n} group chats", groups))
-
-
-def progress_text(locale: str, notice_id: int, p, final: bool, waits_until: str | None = None) -> str:
-    """The sender's live progress; `waits_until` (local HH:MM) while the notice is held for the quiet hours."""
-    audience = audience_words(locale, p.people, p.groups)
-    if waits_until is not None and not final and p.sent == 0:
-        return translate(locale, "🌙 Notice #{id} waits for the end of the quiet hours: it goes out at {time} "
-                                 "(to {audience}).", id=notice_id, time=waits_until, audience=audience)
-    if final:
-        return translate(locale, "📤 Notice #{id} finished: {sent} delivered, {failed} could not be delivered "
-                                 "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, audience=audience)
-    return translate(locale, "📤 Notice #{id} is going out: {sent} sent, {failed} failed, {pending} waiting "
-                             "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, pending=p.pending,
-                     audience=audience)
-
-
-def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Person], now: datetime) -> None:
-    from bot.services.notices import priority_for
-
-    for p in people:
-        loc = p.locale
-        text = translate(loc, "🔔 Reminder: please read this notice and press “I have read this”.") + "\n\n" + \
-            notice_text(notice, loc)
-        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:4096], now=now,
-                cause=f"notice-remind:{send_id}", priority=priority_for(notice.level),
-                reply_markup=ack_markup(send_id, loc))
 
 
 async def join_request(session: AsyncSession, requester: Person, household_id: int, members: list[Person],
@@ -441,7 +354,7 @@ async def join_request(session: AsyncSession, requester: Person, household_id: i
                               "and see household notices.", name=requester.full_name or "—", building=building,
                          unit=unit)
         yes, no = (JoinCB(person_id=requester.id, accept=a).pack() for a in (True, False))
-        markup = _markup([(translate(loc, "✅ Yes, they live here"), yes)], [(translate(loc, "❌ No"), no)])
+        markup = push_markup([(translate(loc, "✅ Yes, they live here"), yes)], [(translate(loc, "❌ No"), no)])
         enqueue(session, [Recipient(chat_id=m.tg_user_id, person_id=m.id)], text, now=now,
                 cause=f"join:{requester.id}", priority=HIGH, reply_markup=markup)
 

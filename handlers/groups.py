@@ -10,10 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
+from bot.notices import rules as notices
+from bot.notices.callbacks import BindCB
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, get_i18n
-from bot.services import notices
-from bot.telegram.keyboards.callbacks import BindCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import deep_link, edit_text, refusal
 

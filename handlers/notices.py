@@ -34,17 +34,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.config import LOCALES, Settings
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor
-from bot.notice_jobs import schedule_send
+from bot.notices import messages as notice_messages
+from bot.notices import rules as notices
+from bot.notices.callbacks import ComposeCB, NoticeCB
+from bot.notices.workflow import schedule_send
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, get_i18n
-from bot.services import notices
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.keyboards.callbacks import ComposeCB, NoticeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import LANGUAGE_NAMES
@@ -83,7 +83,7 @@ def _may_send(actor: Actor) -> bool:
 
 
 def level_label(level: str) -> str:
-    return _(notify.LEVEL_LABELS.get(level, notify.LEVEL_LABELS["info"]))
+    return _(notice_messages.LEVEL_LABELS.get(level, notice_messages.LEVEL_LABELS["info"]))
 
 
 def role_label(code: str) -> str:
@@ -397,7 +397,7 @@ async def _preview(message: Message, state: FSMContext, session: AsyncSession, s
     resolved = await notices.resolve(session, notice)
     loc = get_i18n().current_locale
     markup = _kb([[(_("✅ I have read this"), "noop", "-")]]) if notice.ack_required else None
-    shown = notify.notice_text(notice, loc, caption=notice.media is not None)
+    shown = notice_messages.notice_text(notice, loc, caption=notice.media is not None)
     await message.answer(_("Preview — this is what residents will see:"))
     if notice.media_kind == "photo":
         await message.answer_photo(notice.media, caption=shown, reply_markup=markup)
@@ -406,7 +406,7 @@ async def _preview(message: Message, state: FSMContext, session: AsyncSession, s
     else:
         await message.answer(shown, reply_markup=markup)
     lines = [_("It will go to {audience}.").format(
-        audience=notify.audience_words(get_i18n().current_locale, len(resolved.people), len(resolved.groups))),
+        audience=notice_messages.audience_words(get_i18n().current_locale, len(resolved.people), len(resolved.groups))),
         _("When: {when}").format(when=_when_text(notice))]
     start = notice.first_at or clock.now()
     if notices.waits_for_morning(notice.level):
@@ -484,7 +484,7 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
         people, groups = await notices.audience_counts(session, send.id)
         line = _("📨 Notice #{id} ({level}), sent {when}: to {audience}.").format(
             id=n.id, level=level_label(n.level), when=send.due_at.astimezone(ZoneInfo(n.timezone)).strftime(
-                "%m-%d %H:%M"), audience=notify.audience_words(person.locale, people, groups))
+                "%m-%d %H:%M"), audience=notice_messages.audience_words(person.locale, people, groups))
         buttons = []
         if n.ack_required:  # people read and acknowledge; group chats are not counted here
             line += " " + _("Read by {acked} of {total} people.").format(acked=rates.acked, total=rates.total)
@@ -530,7 +530,7 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
                 await query.bot.send_message(query.from_user.id, "\n".join(lines))
             else:
                 people = await notices.who_to_remind(session, send, now)
-                notify.ack_reminder(session, notice, send.id, people, now)
+                notice_messages.ack_reminder(session, notice, send.id, people, now)
                 audit(session, actor_id=actor.person_id, action="notice_reminder", at=now, notice=notice.id,
                       count=len(people))
                 await session.commit()
@@ -629,5 +629,5 @@ async def on_notices_button(message: Message, session: AsyncSession, person: Per
         if notice.ack_required and delivery is not None and delivery.acked_at is None:
             markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
                 text=_("✅ I have read this"), callback_data=NoticeCB(action="ack", id=send.id).pack())]])
-        await message.answer(notify.notice_text(notice, person.locale), reply_markup=markup)
+        await message.answer(notice_messages.notice_text(notice, person.locale), reply_markup=markup)
 

@@ -7,7 +7,6 @@ import pkgutil
 from pathlib import Path
 
 import bot
-import bot.services
 import handlers
 from bot import features
 from bot.kernel import personal_data
@@ -35,10 +34,13 @@ def test_every_module_with_due_work_is_named_by_a_feature() -> None:
 
 def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
     installed = personal_data.hooks()
-    for m in pkgutil.iter_modules(bot.services.__path__):
-        module = importlib.import_module(f"bot.services.{m.name}")
+    names = [m.name for m in pkgutil.walk_packages(bot.__path__, "bot.")
+             if m.name.startswith("bot.services.") or m.name.endswith(".rules")]
+    assert "bot.notices.rules" in names
+    for name in names:
+        module = importlib.import_module(name)
         if hasattr(module, "PERSONAL_DATA"):
-            assert module.PERSONAL_DATA in installed, m.name
+            assert module.PERSONAL_DATA in installed, name
 
 
 def test_every_task_kind_is_described_and_has_its_steps() -> None:

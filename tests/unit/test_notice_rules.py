@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.kernel.errors import DomainError
-from bot.services.notices import (
+from bot.notices.rules import (
     after_quiet_hours,
     clean_text,
     next_occurrence,

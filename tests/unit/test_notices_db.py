@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.kernel.errors import PermissionDenied
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.kernel.structure import import_structure, parse_structure
-from bot.services import notices
+from bot.notices import rules as notices
 from models import Building, Grid, Household, Person, RoleGrant
 from models.notices import GroupChat, Notice
 

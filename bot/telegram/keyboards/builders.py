@@ -95,3 +95,10 @@ def phone_kb() -> ReplyKeyboardMarkup:
         [KeyboardButton(text=_("📱 Share my phone number"), request_contact=True)],
         [btn("skip")],
     ], resize_keyboard=True, one_time_keyboard=True)
+
+
+def push_markup(*rows: list[tuple[str, str]]) -> dict:
+    """Inline buttons for an outbox row (stored as Telegram's JSON): rows of (label, callback data)."""
+    kb = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=d) for t, d in row]
+                                               for row in rows])
+    return kb.model_dump(exclude_none=True)

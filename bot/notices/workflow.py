@@ -1,4 +1,4 @@
-"""Notices over time (due-work handlers; rules in bot/services/notices.py).
+"""Notices over time (due-work handlers; rules in bot/notices/rules.py).
 
 `notice_due`    a notice's send time: resolve the audience now, one outbox row and delivery record per
                 recipient (quiet hours respected), the sender's progress message, and what follows:
@@ -16,13 +16,13 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.escalation import offer_to_grid
+from bot.notices import messages as notice_messages
+from bot.notices import rules as notices
 from bot.platform.clock import local_time
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
-from bot.services import notices
 from models import DueWork, OutboxMessage, Person, Task
 from models.delivery import HIGH
 from models.notices import Notice, NoticeSend
@@ -58,7 +58,7 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if notices.waits_for_morning(notice.level):
         not_before = notices.after_quiet_hours(now, notices.parse_hours(notice.quiet_hours), notice.timezone)
     send.goes_at = max(now, not_before)
-    rows = notify.notice_rows(session, notice, send, resolved, now, not_before)
+    rows = notice_messages.notice_rows(session, notice, send, resolved, now, not_before)
     await session.flush()
     for row, delivery in rows:
         delivery.outbox_id = row.id
@@ -68,7 +68,7 @@ async def notice_due(session: AsyncSession, work: DueWork, now: datetime) -> Non
     if author is not None and author.tg_user_id is not None:
         p = await progress(session, f"notice:{send.id}")
         msg = enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
-                      notify.progress_text(author.locale, notice.id, p, final=False,
+                      notice_messages.progress_text(author.locale, notice.id, p, final=False,
                                            waits_until=_held_until(notice, not_before, now)), now=now,
                       cause=f"notice-progress:{send.id}", priority=HIGH)[0]
         await session.flush()
@@ -105,13 +105,13 @@ async def notice_progress(session: AsyncSession, work: DueWork, now: datetime) -
     final = p.done
     waiting = (await session.exec(select(func.min(OutboxMessage.not_before)).where(
         OutboxMessage.cause == f"notice:{send.id}", OutboxMessage.status == "pending"))).one()
-    text = notify.progress_text(author.locale, notice.id, p, final=final,
+    text = notice_messages.progress_text(author.locale, notice.id, p, final=final,
                                 waits_until=None if final else _held_until(notice, waiting, now))
     enqueue_edit(session, target, text, now=now, cause=f"notice-progress:{send.id}", priority=HIGH)
     if final:
         send.finished_at = now
         enqueue(session, [Recipient(chat_id=author.tg_user_id, person_id=author.id)],
-                notify.progress_text(author.locale, notice.id, p, final=True), now=now,
+                notice_messages.progress_text(author.locale, notice.id, p, final=True), now=now,
                 cause=f"notice-progress:{send.id}", priority=HIGH)
         return
     at = max(now + PROGRESS_EVERY, waiting or now)  # all waiting for the morning: look again then
@@ -126,7 +126,7 @@ async def notice_ack_remind(session: AsyncSession, work: DueWork, now: datetime)
     if send is None or notice is None or notice.status == "cancelled" or send.reminded_at is not None:
         return
     people = await notices.not_acked(session, send.id)
-    notify.ack_reminder(session, notice, send.id, people, now)
+    notice_messages.ack_reminder(session, notice, send.id, people, now)
     send.reminded_at = now
 
 

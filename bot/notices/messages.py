@@ -1,0 +1,89 @@
+"""The words and buttons of the notices capability's pushes, each in its recipient's language: the notice
+itself (level named in their language, their translation if any), the acknowledgement button, the sender's
+progress, the reminder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.notices import rules
+from bot.notices.callbacks import NoticeCB
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.i18n import N_, translate, translate_n
+from bot.telegram.keyboards.builders import push_markup
+from models import Person
+
+LEVEL_LABELS = {"info": N_("ℹ️ Information"), "blue": N_("🔵 Level IV alert (blue)"),
+                "yellow": N_("🟡 Level III alert (yellow)"), "orange": N_("🟠 Level II alert (orange)"),
+                "red": N_("🔴 Level I alert (red)")}
+
+
+def notice_text(notice, locale: str, *, caption: bool = False) -> str:
+    """What a recipient sees: the level in their language, then the text (their translation if any)."""
+    body = rules.text_for(notice, locale)
+    head = translate(locale, LEVEL_LABELS.get(notice.level, LEVEL_LABELS["info"]))
+    text = f"{head}\n\n{body}"
+    limit = 1024 if caption else 4096
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ack_markup(send_id: int, locale: str) -> dict:
+    return push_markup([(translate(locale, "✅ I have read this"), NoticeCB(action="ack", id=send_id).pack())])
+
+
+def notice_rows(session: AsyncSession, notice, send, resolved, now: datetime, not_before: datetime) -> list:
+    """One outbox row (and one delivery record) per person and group chat, in each person's language."""
+    from models.notices import NoticeDelivery
+
+    prio = rules.priority_for(notice.level)
+    method = {"photo": "photo", "document": "document"}.get(notice.media_kind or "", "text")
+    out = []
+    for person, building_id, household_id in resolved.people:
+        loc = person.locale
+        row = enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+                      notice_text(notice, loc, caption=method != "text"), now=now, cause=f"notice:{send.id}",
+                      priority=prio, method=method, media=notice.media, not_before=not_before,
+                      reply_markup=ack_markup(send.id, loc) if notice.ack_required else None)[0]
+        d = NoticeDelivery(send_id=send.id, person_id=person.id, building_id=building_id, household_id=household_id)
+        out.append((row, d))
+    for group in resolved.groups:
+        row = enqueue(session, [Recipient(chat_id=group.chat_id)],
+                      notice_text(notice, group.locale, caption=method != "text"), now=now, cause=f"notice:{send.id}",
+                      priority=prio, method=method, media=notice.media, not_before=not_before)[0]
+        out.append((row, NoticeDelivery(send_id=send.id, group_chat_id=group.chat_id, building_id=group.building_id)))
+    return out
+
+
+def audience_words(locale: str, people: int, groups: int) -> str:
+    """People and group chats counted apart, never added up: "8 people and 1 group chat", "8 人和 1 个群聊"."""
+    who = translate_n(locale, "{n} person", "{n} people", people)
+    if not groups:
+        return who
+    return translate(locale, "{people} and {groups}", people=who,
+                     groups=translate_n(locale, "{n} group chat", "{n} group chats", groups))
+
+
+def progress_text(locale: str, notice_id: int, p, final: bool, waits_until: str | None = None) -> str:
+    """The sender's live progress; `waits_until` (local HH:MM) while the notice is held for the quiet hours."""
+    audience = audience_words(locale, p.people, p.groups)
+    if waits_until is not None and not final and p.sent == 0:
+        return translate(locale, "🌙 Notice #{id} waits for the end of the quiet hours: it goes out at {time} "
+                                 "(to {audience}).", id=notice_id, time=waits_until, audience=audience)
+    if final:
+        return translate(locale, "📤 Notice #{id} finished: {sent} delivered, {failed} could not be delivered "
+                                 "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, audience=audience)
+    return translate(locale, "📤 Notice #{id} is going out: {sent} sent, {failed} failed, {pending} waiting "
+                             "(to {audience}).", id=notice_id, sent=p.sent, failed=p.failed, pending=p.pending,
+                     audience=audience)
+
+
+def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Person], now: datetime) -> None:
+    for p in people:
+        loc = p.locale
+        text = translate(loc, "🔔 Reminder: please read this notice and press “I have read this”.") + "\n\n" + \
+            notice_text(notice, loc)
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:4096], now=now,
+                cause=f"notice-remind:{send_id}", priority=rules.priority_for(notice.level),
+                reply_markup=ack_markup(send_id, loc))
