@@ -107,8 +107,8 @@ class Background:
         runner does it)."""
         if not self.leadership.is_leader:
             return
+        from bot.health.rules import purge_reports
         from bot.services import presses
-        from bot.services.health import purge_reports
         from bot.telegram import ledger
 
         async with self.app.sessionmaker() as s:

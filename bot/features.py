@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 import bot.escalation
-import bot.health_jobs
+import bot.monitoring.workflow
 import bot.notices.workflow
+from bot.health import rules as health
 from bot.kernel import personal_data
 from bot.kernel.personal_data import PersonalData
+from bot.monitoring import rules as monitoring
 from bot.notices import rules as notices
-from bot.services import dispatch, health, monitoring, supplies
+from bot.services import dispatch, supplies
 from bot.telegram.routing import RouterTemplate
 from handlers import (
     common,
@@ -55,7 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("registration", routers=(registration.router, invitations.router, roles.router, structure.router,
                                      household.router)),
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,)),
-    Feature("monitoring", routers=(monitoring_router.router,), due=(bot.health_jobs,),
+    Feature("monitoring", routers=(monitoring_router.router,), due=(bot.monitoring.workflow,),
             personal_data=(monitoring.PERSONAL_DATA,)),
     Feature("notices", routers=(notices_router.router,), due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,)),

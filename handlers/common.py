@@ -13,8 +13,9 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import _, get_i18n
 from bot.telegram.filters import ButtonText, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import emergency_number, menu_for, show_menu
+from bot.telegram.ui import emergency_number, show_menu
 from handlers.commands import role_commands
+from handlers.menu import menu_for
 from models import Person
 
 router = RouterTemplate("common")

@@ -11,7 +11,8 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import _
 from bot.telegram.filters import Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import menu_for, show_menu
+from bot.telegram.ui import show_menu
+from handlers.menu import menu_for
 from models import Person
 
 router = RouterTemplate("fallback")

@@ -29,18 +29,21 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.config import Settings
+from bot.health import messages as health_messages
+from bot.health import rules as health
+from bot.health.callbacks import HealthCB
 from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.kernel.text import clean_note
+from bot.monitoring import messages as monitoring_messages
+from bot.monitoring import rules as monitoring
 from bot.platform.clock import Clock, local_time
 from bot.platform.i18n import _
-from bot.services import health, monitoring, presses, registration
+from bot.services import presses, registration
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import main_menu
-from bot.telegram.keyboards.callbacks import HealthCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
 from bot.texts import symptom_label, test_label
@@ -277,9 +280,9 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
         await message.answer(refusal(e.code, **e.params))
         return
     if assessment.abnormal:
-        await notify.health_alert(session, report, assessment, now)
+        await health_messages.health_alert(session, report, assessment, now)
     for task, offers in await monitoring.close_on_report(session, subject.id, now):
-        await notify.checkin_closed_by_report(session, task, offers, now)
+        await monitoring_messages.checkin_closed_by_report(session, task, offers, now)
     await session.commit()
     if stored is not None:
         await stored()
@@ -322,7 +325,7 @@ async def cmd_health(message: Message, session: AsyncSession, person: Person | N
     local = clock.now().astimezone(settings.tz)
     since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     try:
-        ov = await health.overview(session, actor, since, clock.now())
+        ov = await monitoring.overview(session, actor, since, clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code))
         return

@@ -25,18 +25,19 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.config import Settings
-from bot.health_jobs import ensure_daily_checkin
 from bot.kernel import structure
 from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role
+from bot.monitoring import messages as monitoring_messages
+from bot.monitoring import rules as monitoring
+from bot.monitoring.callbacks import CheckinCB, MonCB
+from bot.monitoring.workflow import ensure_daily_checkin
 from bot.platform.clock import Clock, local_date
 from bot.platform.i18n import _
-from bot.services import monitoring, registration
+from bot.services import registration
 from bot.telegram.filters import NotCommand, Private
-from bot.telegram.keyboards.callbacks import CheckinCB, MonCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 from models import Building, Community, Household, Person
@@ -205,7 +206,7 @@ async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext,
             m = await monitoring.stop(session, actor, int(value) if value.isdigit() else -1, clock.now())
             subject = await session.get(Person, m.person_id)
             if subject is not None:
-                await notify.monitoring_over(session, m, subject, True, clock.now())
+                await monitoring_messages.monitoring_over(session, m, subject, True, clock.now())
             audit(session, actor_id=actor.person_id, action="stop_monitoring", at=clock.now(), subject_id=m.person_id,
                   monitoring=m.id)
             await session.commit()
@@ -320,8 +321,8 @@ async def _start(message: Message, state: FSMContext, session: AsyncSession, act
     unreachable = []
     for m in started:
         subject = next(p for p in subjects if p.id == m.person_id)
-        told = await notify.monitoring_started(session, m, subject, community.emergency_number if community else "120",
-                                               now)
+        told = await monitoring_messages.monitoring_started(
+            session, m, subject, community.emergency_number if community else "120", now)
         if not told:
             unreachable.append(subject.full_name or "—")
         audit(session, actor_id=actor.person_id, action="start_monitoring", at=now, subject_id=m.person_id,

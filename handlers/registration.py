@@ -45,9 +45,10 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import care_kb, consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
 from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import address_label, edit_markup, menu_for, refusal, show_menu
+from bot.telegram.ui import address_label, edit_markup, refusal, show_menu
 from bot.texts import role_label
 from handlers.commands import set_chat_commands
+from handlers.menu import menu_for
 from models import Building, Community, Grid, Person
 
 router = RouterTemplate("registration")

@@ -28,11 +28,14 @@ from bot.kernel import structure
 from bot.kernel.audit import audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role
+from bot.monitoring import messages as monitoring_messages
+from bot.monitoring import rules as monitoring
+from bot.monitoring.callbacks import MonCB
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, _n
-from bot.services import dispatch, monitoring, stock
+from bot.services import dispatch, stock
 from bot.telegram.filters import NotCommand, Private
-from bot.telegram.keyboards.callbacks import DutyCB, MonCB, TaskCB
+from bot.telegram.keyboards.callbacks import DutyCB, TaskCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import role_label
@@ -236,7 +239,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             task = await monitoring.close_checkin(session, task_id, person, actor, action, now)
             others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
             await notify.withdraw_offers(session, task, others, now)
-            told = await notify.checkin_outcome(session, task, person, now)
+            told = await monitoring_messages.checkin_outcome(session, task, person, now)
             await session.commit()
             await query.answer(_("Saved."))
             text = {"reached": _("{ref} closed: reached them. Thank you!"),

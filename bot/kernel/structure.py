@@ -14,7 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError
-from models import Building, Community, Grid
+from models import Building, Community, Grid, Household
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -206,3 +206,10 @@ async def add_building(session: AsyncSession, grid_id: int, code: str, name: str
     session.add(b)
     await session.commit()
     return b
+
+
+async def place_of(session, household_id: int | None, locale: str) -> tuple[str, str]:
+    """(building label in `locale`, unit) of a household, "?" for what is unknown: for pushes about a home."""
+    household = await session.get(Household, household_id) if household_id else None
+    building = await session.get(Building, household.building_id) if household else None
+    return (building.label(locale) if building else "?"), (household.unit if household else "?")

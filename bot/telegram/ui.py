@@ -6,21 +6,11 @@ from aiogram import Bot
 from aiogram.types import Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
 from bot.kernel.permissions import Actor
-from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services import health
 from bot.telegram.keyboards.builders import main_menu
 from bot.texts import error_text
 from models import Building, Community, Household, Person
-
-
-async def menu_for(session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
-                   settings: Settings) -> ReplyKeyboardMarkup:
-    """The main menu as it should be drawn now (with the one-tap check-in while it is due)."""
-    checkin = await health.checkin_due(session, person, clock.now(), settings.timezone)
-    return main_menu(person, actor, checkin=checkin)
 
 
 async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None, *,

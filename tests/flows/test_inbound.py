@@ -16,8 +16,8 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from bot.app import build_app
+from bot.health.callbacks import HealthCB
 from bot.platform.db import make_engine
-from bot.telegram.keyboards.callbacks import HealthCB
 from bot.telegram.webhook import make_web_app
 from models import HealthReport, ProcessedUpdate
 from tests.conftest import REDIS_URL, ROOT, TOKEN, make_settings

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot.telegram.keyboards.callbacks import HealthCB
+from bot.health.callbacks import HealthCB
 from models import Household, Person
 from tests.flows.helpers import consent, household_of, person_of, register, seed_residents
 

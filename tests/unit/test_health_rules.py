@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.health.rules import HealthRules, assess, parse_temperature
 from bot.kernel.errors import DomainError
-from bot.services.health import HealthRules, assess, parse_temperature
 
 
 @pytest.mark.parametrize(("raw", "celsius"), [
@@ -64,10 +64,10 @@ def test_forged_values_are_refused() -> None:
 async def test_reports_are_stored_and_a_relative_can_report_for_grandma(session):
     from sqlmodel import select
 
+    from bot.health.rules import record_report
     from bot.kernel.errors import PermissionDenied
     from bot.kernel.structure import import_structure, parse_structure
     from bot.platform.clock import FakeClock
-    from bot.services.health import record_report
     from bot.services.registration import add_member, complete_registration
     from models import Building, HealthReport, Person
 
@@ -99,9 +99,9 @@ async def test_reports_past_retention_are_deleted(session):
 
     from sqlmodel import select
 
+    from bot.health.rules import purge_reports
     from bot.kernel.structure import import_structure, parse_structure
     from bot.platform.clock import FakeClock
-    from bot.services.health import purge_reports
     from models import Community, HealthReport, Person
 
     await import_structure(session, parse_structure("communities: [{code: c, name: C}]"))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.kernel.errors import DomainError
-from bot.services.monitoring import (
+from bot.monitoring.rules import (
     Plan,
     next_daily,
     parse_slot_ref,

@@ -82,27 +82,6 @@ class StaffTaskCB(CallbackData, prefix="stask"):
     id: int
 
 
-class HealthCB(CallbackData, prefix="hl"):
-    """Health report: step is start | who | for | sym | test | note | ok | cancel."""
-
-    step: str
-    value: str
-
-
-class MonCB(CallbackData, prefix="mon"):
-    """Home monitoring (staff): step is new | g | b | who | days | ok | cancel | stop | stopok | person."""
-
-    step: str
-    value: str
-
-
-class CheckinCB(CallbackData, prefix="chk"):
-    """The daily check-in switch of a community."""
-
-    community_id: int
-    on: bool
-
-
 class JoinCB(CallbackData, prefix="join"):
     """A household member confirms (or not) that a newcomer lives there."""
 

@@ -1,4 +1,4 @@
-"""Home monitoring and the daily check-in over time (due-work handlers; see bot/services/monitoring.py).
+"""Home monitoring and the daily check-in over time (due-work handlers; see bot/monitoring/rules.py).
 
 `mon_slot` walks one reminder slot through reminder → second reminder → follow-up call, each stage a row
 scheduled by the one before; `mon_end` closes the period; `checkin_daily` reminds everyone once a day while
@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.escalation import offer_to_grid
+from bot.monitoring import messages as monitoring_messages
+from bot.monitoring import rules as monitoring
 from bot.platform.clock import local_midnight
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
-from bot.services import dispatch, monitoring
+from bot.services import dispatch
 from models import Community, DueWork, Household, Monitoring, Person
 
 CHECKIN_WINDOW = timedelta(hours=3)  # a daily check-in reminder later than this is not sent
@@ -36,7 +37,8 @@ async def mon_slot(session: AsyncSession, work: DueWork, now: datetime) -> None:
         return
     action, next_stage, next_at = monitoring.slot_step(stage, slot_at, now, m)
     if action in ("remind", "remind_again"):
-        await notify.monitoring_reminder(session, m, subject, slot_at, action == "remind_again", next_at, now)
+        await monitoring_messages.monitoring_reminder(session, m, subject, slot_at, action == "remind_again",
+                                                      next_at, now)
     elif action == "followup":
         household = await session.get(Household, m.household_id)
         priority = dispatch.task_priority("today", household.care_needs if household else [])
@@ -54,7 +56,7 @@ async def mon_end(session: AsyncSession, work: DueWork, now: datetime) -> None:
         return
     subject = await session.get(Person, m.person_id)
     if subject is not None:
-        await notify.monitoring_over(session, m, subject, False, now)
+        await monitoring_messages.monitoring_over(session, m, subject, False, now)
 
 
 async def ensure_daily_checkin(session: AsyncSession, community: Community, hhmm: str, default_tz: str,
@@ -79,6 +81,6 @@ async def checkin_daily(session: AsyncSession, work: DueWork, now: datetime) -> 
     if now - work.due_at < CHECKIN_WINDOW:  # after a long outage, skip rather than remind at midnight
         since = local_midnight(work.due_at, tz)
         people = await monitoring.checkin_recipients(session, community.id, since)
-        notify.daily_checkin(session, community.id, people, work.due_at + CHECKIN_WINDOW, now)
+        monitoring_messages.daily_checkin(session, community.id, people, work.due_at + CHECKIN_WINDOW, now)
     at = monitoring.next_daily(max(now, work.due_at), hhmm, tz)
     schedule(session, "checkin_daily", at, ref=work.ref, key=f"checkin:{community.id}:{at:%Y%m%d}", now=now)

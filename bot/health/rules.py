@@ -157,50 +157,6 @@ async def purge_reports(session, now, days: int) -> int:
     return res.rowcount or 0
 
 
-@dataclass
-class Overview:
-    reports: int
-    abnormal: int
-    red_flags: int
-    follow_ups: list  # (report, subject person, task or None), red flags first
-    under_monitoring: int = 0
-    missed: list = field(default_factory=list)  # (monitoring, subject person, slot time) with no report
-    checkins: list = field(default_factory=list)  # (check-in call task, subject person) still open
-
-
-async def overview(session, actor, since, now) -> Overview:
-    """Today's reports in the actor's scope (doctors, staff, admins only), and home monitoring: how many,
-    which of today's slots passed in silence, which check-in calls are still open."""
-    from sqlmodel import select
-
-    from bot.kernel.permissions import Role
-    from models import Person, Task
-
-    roles = [Role.DOCTOR, Role.STAFF, Role.ADMIN]
-    if not (actor.superadmin or actor.has_role(*roles)):
-        raise PermissionDenied()
-    rows = (await session.exec(select(HealthReport).where(HealthReport.created_at >= since)
-                               .order_by(HealthReport.created_at))).all()
-    mine = [r for r in rows if actor.covering(roles, r.community_id, r.grid_id)]
-    flagged = sorted((r for r in mine if r.abnormal), key=lambda r: (not r.red_flag, r.created_at))
-    follow = []
-    for r in flagged:
-        person = await session.get(Person, r.person_id)
-        task = (await session.exec(select(Task).where(Task.kind == "followup", Task.subject_person_id == r.person_id,
-                                                      Task.created_at >= r.created_at)
-                                   .order_by(Task.created_at))).first()
-        follow.append((r, person, task))
-    from bot.services import monitoring
-
-    watched = await monitoring.in_scope(session, actor)
-    missed = [(m, await session.get(Person, m.person_id), at)
-              for m, at in await monitoring.missed_slots(session, watched, since, now)]
-    calls = (await session.exec(select(Task).where(Task.kind == "checkin", Task.status.in_(("open", "claimed")))
-                                .order_by(Task.created_at))).all()
-    checkins = [(t, await session.get(Person, t.subject_person_id)) for t in calls
-                if actor.covering(roles, t.community_id, t.grid_id)]
-    return Overview(reports=len(mine), abnormal=len(flagged), red_flags=sum(1 for r in mine if r.red_flag),
-                    follow_ups=follow, under_monitoring=len(watched), missed=missed, checkins=checkins)
 
 
 # ---- a person's data (/mydata, /deleteme) ----------------------------------------------------------------

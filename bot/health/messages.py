@@ -1,0 +1,64 @@
+"""The doctor's alert for an abnormal health report, worded in each recipient's language with translated labels,
+and the follow-up task it opens (offered to the doctors and staff of the resident's grid)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.i18n import get_i18n, translate
+from bot.services.registration import dialable
+from bot.telegram.keyboards.builders import push_markup
+from bot.telegram.keyboards.callbacks import TaskCB
+from bot.texts import care_need_label, symptom_label, test_label
+from models import Building, Person, Task, TaskOffer
+from models.delivery import HIGH, URGENT
+
+
+async def health_alert(session: AsyncSession, report, assessment, now: datetime) -> Task:
+    """An abnormal report: a follow-up task, offered at once to the doctors and staff of the resident's grid
+    (else the community), with the details they need to call, and "I'll call them" / "Resolved" buttons."""
+    from bot.services.dispatch import health_responders
+    from models import Household
+
+    subject = await session.get(Person, report.person_id)
+    reporter = await session.get(Person, report.reported_by_id) if report.reported_by_id else None
+    household = await session.get(Household, report.household_id) if report.household_id else None
+    building = await session.get(Building, household.building_id) if household else None
+    task = Task(kind="followup", community_id=report.community_id, grid_id=report.grid_id,
+                household_id=report.household_id, subject_person_id=report.person_id, skill="phone",
+                urgency="urgent" if report.red_flag else "today", priority=0 if report.red_flag else 1, created_at=now)
+    session.add(task)
+    await session.flush()
+    for staff in await health_responders(session, task):
+        loc = staff.locale
+        head = (translate(loc, "🔴 RED FLAG health report") if report.red_flag
+                else translate(loc, "🟠 Abnormal health report"))
+        lines = [head, translate(loc, "Who: {name}", name=subject.full_name if subject else "—"),
+                 translate(loc, "Address: {building}, {unit}", building=building.label(loc) if building else "?",
+                           unit=household.unit if household else "?"),
+                 translate(loc, "Phone: {phone}", phone=dialable((subject.phone if subject else None)
+                                                                 or (reporter.phone if reporter else None)) or "—")]
+        if reporter is not None and subject is not None and reporter.id != subject.id:
+            lines.append(translate(loc, "Reported by: {name}", name=reporter.full_name or "—"))
+        with get_i18n().use_locale(loc):  # labels in the recipient's language, never codes
+            if report.temperature_c is not None:
+                lines.append(translate(loc, "Temperature: {t} °C", t=report.temperature_c))
+            if report.symptoms:
+                lines.append(translate(loc, "Symptoms: {list}", list=", ".join(map(symptom_label, report.symptoms))))
+            if report.test_result and report.test_result != "none":
+                lines.append(translate(loc, "Test: {result}", result=test_label(report.test_result)))
+            if report.note:
+                lines.append(translate(loc, "Their note: {note}", note=report.note))
+            if household is not None and household.care_needs:
+                lines.append(translate(loc, "Household care needs: {list}",
+                                       list=", ".join(map(care_need_label, household.care_needs))))
+        markup = push_markup([(translate(loc, "📞 I'll call them"), TaskCB(action="claim", id=task.id).pack())],
+                         [(translate(loc, "✅ Resolved"), TaskCB(action="resolve", id=task.id).pack())])
+        row = enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
+                      cause=f"health:{report.id}", priority=URGENT if report.red_flag else HIGH, reply_markup=markup)[0]
+        await session.flush()
+        session.add(TaskOffer(task_id=task.id, volunteer_id=staff.id, outbox_id=row.id, created_at=now))
+    return task
