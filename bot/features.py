@@ -14,15 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import ModuleType
 
-import bot.escalation
 import bot.monitoring.workflow
 import bot.notices.workflow
+import bot.tasks.workflow
+from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.kernel import personal_data
 from bot.kernel.personal_data import PersonalData
+from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
+from bot.notices import messages as notices_messages
 from bot.notices import rules as notices
-from bot.services import dispatch, supplies
+from bot.supplies import messages as supplies_messages
+from bot.supplies import rules as supplies
+from bot.tasks import messages as tasks_messages
+from bot.tasks import rules as dispatch
+from bot.tasks.messages import Describe
 from bot.telegram.routing import RouterTemplate
 from handlers import (
     common,
@@ -50,19 +57,23 @@ class Feature:
     routers: tuple[RouterTemplate, ...] = ()
     due: tuple[ModuleType, ...] = ()  # modules whose @due_handler functions do its work later
     personal_data: tuple[PersonalData, ...] = field(default_factory=tuple)
+    # The task kinds it hands to volunteers or staff (models/tasks.py), and how each is described to them.
+    task_kinds: dict[str, Describe] = field(default_factory=dict)
 
 
 FEATURES: tuple[Feature, ...] = (
     Feature("privacy", routers=(privacy.router,)),
     Feature("registration", routers=(registration.router, invitations.router, roles.router, structure.router,
                                      household.router)),
-    Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,)),
+    Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,),
+            task_kinds={"followup": health_messages.describe_followup}),
     Feature("monitoring", routers=(monitoring_router.router,), due=(bot.monitoring.workflow,),
-            personal_data=(monitoring.PERSONAL_DATA,)),
+            personal_data=(monitoring.PERSONAL_DATA,), task_kinds={"checkin": monitoring_messages.describe_checkin}),
     Feature("notices", routers=(notices_router.router,), due=(bot.notices.workflow,),
-            personal_data=(notices.PERSONAL_DATA,)),
-    Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,)),
-    Feature("tasks", routers=(taskqueue.router, volunteers.router), due=(bot.escalation,),
+            personal_data=(notices.PERSONAL_DATA,), task_kinds={"doorknock": notices_messages.describe_doorknock}),
+    Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,),
+            task_kinds={"supply": supplies_messages.describe_supply}),
+    Feature("tasks", routers=(taskqueue.router, volunteers.router), due=(bot.tasks.workflow,),
             personal_data=(dispatch.PERSONAL_DATA,)),
 )
 
@@ -75,3 +86,5 @@ def router_templates() -> list[RouterTemplate]:
 
 
 personal_data.install([h for f in FEATURES for h in f.personal_data])
+tasks_messages.DESCRIBE.clear()
+tasks_messages.DESCRIBE.update({kind: describe for f in FEATURES for kind, describe in f.task_kinds.items()})

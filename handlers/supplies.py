@@ -24,16 +24,19 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, notify
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services import dispatch, supplies
 from bot.services.registration import normalize_unit
+from bot.supplies import messages as supplies_messages
+from bot.supplies import rules as supplies
+from bot.supplies.callbacks import SupplyCB
+from bot.tasks import messages as tasks_messages
+from bot.tasks import rules as dispatch
+from bot.tasks import workflow as escalation
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.keyboards.callbacks import SupplyCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, refusal
 from models import Building, Household, Person
@@ -65,7 +68,7 @@ def _kb(step: str, options: list[tuple[str, str]], width: int = 2):
 
 
 def category_kb():
-    return _kb("cat", [(c, _(notify.CATEGORY[c])) for c in supplies.CATEGORIES])
+    return _kb("cat", [(c, _(supplies_messages.CATEGORY[c])) for c in supplies.CATEGORIES])
 
 
 @router.message(ButtonText("supplies"))
@@ -119,7 +122,7 @@ async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMConte
                 return
         await state.set_state(Sup.urgency)
         await send(chat, _("How urgent is it?"), reply_markup=_kb(
-            "urg", [(u, _(notify.URGENCY[u])) for u in supplies.URGENCIES], width=1))
+            "urg", [(u, _(supplies_messages.URGENCY[u])) for u in supplies.URGENCIES], width=1))
     elif step == "urg":
         if value not in supplies.URGENCIES:
             return
@@ -236,7 +239,7 @@ async def _ask_confirm(message: Message, state: FSMContext, data: dict) -> None:
     await state.update_data(note=data.get("note"))
     await state.set_state(Sup.confirm)
     listing = "\n".join(f"• {i['name']} × {i['qty']}" for i in data["items"])
-    category, urgency = notify.CATEGORY[data["category"]], notify.URGENCY[data["urgency"]]
+    category, urgency = supplies_messages.CATEGORY[data["category"]], supplies_messages.URGENCY[data["urgency"]]
     text = _("Please check your request:\n{category} · {urgency}\n{items}\nNote: {note}").format(
         category=_(category), urgency=_(urgency), items=listing, note=data.get("note") or "—")
     await message.answer(text, reply_markup=_kb("ok", [("send", _("✅ Send the request"))], width=1))
@@ -258,7 +261,7 @@ async def _submit(message: Message, state: FSMContext, session: AsyncSession, pe
         return
     task = new.task
     volunteers = await dispatch.eligible_volunteers(session, task)
-    await notify.offer_task(session, task, volunteers, now)
+    await tasks_messages.offer_task(session, task, volunteers, now)
     escalation.after_submit(session, task, settings, now)
     await session.commit()
     await state.clear()

@@ -10,7 +10,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, notify
 from bot.config import Settings
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
@@ -18,9 +17,12 @@ from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import _, translate
-from bot.services import dispatch, stock
+from bot.supplies import stock
+from bot.tasks import messages as tasks_messages
+from bot.tasks import rules as dispatch
+from bot.tasks import workflow as escalation
+from bot.tasks.callbacks import StaffTaskCB, TaskCB
 from bot.telegram.filters import NotCommand, Private
-from bot.telegram.keyboards.callbacks import StaffTaskCB, TaskCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, refusal, send_long
 from models import Person, Task
@@ -51,7 +53,7 @@ async def cmd_requests(message: Message, session: AsyncSession, person: Person |
         await message.answer(_("You have no requests yet."))
         return
     for t in tasks:
-        text = await notify.describe_request(session, t, person.locale) + "\n" + _("Status: {status}").format(
+        text = await tasks_messages.describe_request(session, t, person.locale) + "\n" + _("Status: {status}").format(
             status=status_label(t.status))
         markup = None
         if t.status in ("open", "claimed"):
@@ -73,7 +75,7 @@ async def on_resident_cancel(query: CallbackQuery, callback_data: TaskCB, sessio
         await edit_markup(query.message, None)
         return
     await _tell_volunteer(session, volunteer_id, task, "cancelled_by_resident", now)
-    await notify.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+    await tasks_messages.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
                                  cancelled=True)
     await session.commit()
     await query.answer()
@@ -122,7 +124,7 @@ async def cmd_queue(message: Message, session: AsyncSession, person: Person | No
         if t.status in dispatch.ACTIVE:
             rows.append([InlineKeyboardButton(text=_("🔁 Give to another volunteer"),
                                               callback_data=StaffTaskCB(action="reassign", id=t.id).pack())])
-        text = await notify.describe_request(session, t, locale) + "\n" + _("Status: {status}").format(
+        text = await tasks_messages.describe_request(session, t, locale) + "\n" + _("Status: {status}").format(
             status=status_label(t.status))
         await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
@@ -165,10 +167,10 @@ async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSes
             volunteer_id = task.claimed_by_id if task else None
             task = await dispatch.cancel(session, data.get("task_id", 0), by_staff=actor, reason=message.text,
                                          now=now)
-            await notify.tell_requester(session, task, "cancelled", now)
+            await tasks_messages.tell_requester(session, task, "cancelled", now)
             await _tell_volunteer(session, volunteer_id, task, "cancelled_by_staff", now)
-            await notify.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
-                                         cancelled=True)
+            withdrawn = await dispatch.withdraw_open_offers(session, task.id)
+            await tasks_messages.withdraw_offers(session, task, withdrawn, now, cancelled=True)
             done = _("{ref} has been cancelled; the resident has been told why.").format(ref=task.ref)
         else:
             task, previous = await dispatch.staff_return_to_pool(session, data.get("task_id", 0), actor,
@@ -176,7 +178,7 @@ async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSes
             await _tell_volunteer(session, previous, task, "reassigned", now)
             others = await dispatch.eligible_volunteers(session, task, exclude={previous} if previous else None,
                                                         community_wide=True)
-            await notify.offer_task(session, task, others, now)
+            await tasks_messages.offer_task(session, task, others, now)
             escalation.after_submit(session, task, settings, now)
             done = _("{ref} is back in the pool and has been offered to {n} volunteers.").format(
                 ref=task.ref, n=len(others))

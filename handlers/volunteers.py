@@ -22,7 +22,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, notify
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.audit import audit_reads
@@ -33,9 +32,13 @@ from bot.monitoring import rules as monitoring
 from bot.monitoring.callbacks import MonCB
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, _n
-from bot.services import dispatch, stock
+from bot.supplies import messages as supplies_messages
+from bot.supplies import stock
+from bot.tasks import messages as tasks_messages
+from bot.tasks import rules as dispatch
+from bot.tasks import workflow as escalation
+from bot.tasks.callbacks import DutyCB, TaskCB
 from bot.telegram.filters import NotCommand, Private
-from bot.telegram.keyboards.callbacks import DutyCB, TaskCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import role_label
@@ -187,8 +190,8 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
     try:
         if action == "claim":
             result = await dispatch.claim(session, task_id, person, now)
-            await notify.withdraw_offers(session, result.task, result.other_offers, now)
-            await notify.tell_requester(session, result.task, "claimed", now)
+            await tasks_messages.withdraw_offers(session, result.task, result.other_offers, now)
+            await tasks_messages.tell_requester(session, result.task, "claimed", now)
             if task_kind(result.task.kind).reminders_after_claim:
                 escalation.after_claim(session, result.task, settings, now)
             details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
@@ -198,18 +201,18 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
             await query.answer()
             text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
                 ref=result.task.ref, name=details.name or "—", building=details.building, unit=details.unit,
-                phone=details.phone or "—") + "\n\n" + await notify.describe_request(session, result.task,
+                phone=details.phone or "—") + "\n\n" + await tasks_messages.describe_request(session, result.task,
                                                                                      person.locale)
             await edit_text(query.message, text, steps_kb(result.task))
         elif action in ("pickup", "delivered"):
             step = dispatch.picked_up if action == "pickup" else dispatch.delivered
             task = await step(session, task_id, person, now)
-            await notify.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
+            await tasks_messages.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
             if task.status == "delivered":
                 escalation.after_delivery(session, task, settings, now)
                 low = await stock.use_for_delivery(session, task, now)
                 if low:
-                    await notify.low_stock(session, task, low, now)
+                    await supplies_messages.low_stock(session, task, low, now)
             await session.commit()
             await query.answer(_("Saved."))
             await edit_markup(query.message, steps_kb(task))
@@ -238,7 +241,7 @@ async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext
         elif action in monitoring.OUTCOMES:
             task = await monitoring.close_checkin(session, task_id, person, actor, action, now)
             others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
-            await notify.withdraw_offers(session, task, others, now)
+            await tasks_messages.withdraw_offers(session, task, others, now)
             told = await monitoring_messages.checkin_outcome(session, task, person, now)
             await session.commit()
             await query.answer(_("Saved."))
@@ -278,7 +281,7 @@ async def on_release_reason(message: Message, state: FSMContext, session: AsyncS
             await state.clear()
         return
     others = await dispatch.eligible_volunteers(session, task, exclude={person.id})
-    await notify.offer_task(session, task, others, now)
+    await tasks_messages.offer_task(session, task, others, now)
     escalation.after_submit(session, task, settings, now)
     await session.commit()
     await state.clear()
@@ -299,7 +302,7 @@ async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSes
             await state.clear()
         return
     others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
-    await notify.withdraw_offers(session, task, others, now)
+    await tasks_messages.withdraw_offers(session, task, others, now)
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} is resolved. Thank you!").format(ref=task.ref))
@@ -316,7 +319,7 @@ async def cmd_tasks(message: Message, session: AsyncSession, person: Person | No
         await message.answer(_("You have no open tasks."))
         return
     for t in tasks:
-        await message.answer(await notify.describe_request(session, t, person.locale), reply_markup=steps_kb(t))
+        await message.answer(await tasks_messages.describe_request(session, t, person.locale), reply_markup=steps_kb(t))
 
 
 @router.message(StateFilter(Vol.photo), F.photo, Private())
@@ -328,7 +331,7 @@ async def on_delivery_photo(message: Message, state: FSMContext, session: AsyncS
     if task is None or person is None or task.claimed_by_id != person.id:
         await message.answer(refusal("not_found"))
         return
-    await notify.delivery_photo(session, task, message.photo[-1].file_id, clock.now())
+    await supplies_messages.delivery_photo(session, task, message.photo[-1].file_id, clock.now())
     await session.commit()
     await message.answer(_("Thank you, the photo has been passed on."))
 

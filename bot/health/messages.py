@@ -10,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import get_i18n, translate
 from bot.services.registration import dialable
+from bot.tasks.callbacks import TaskCB
 from bot.telegram.keyboards.builders import push_markup
-from bot.telegram.keyboards.callbacks import TaskCB
 from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, Person, Task, TaskOffer
 from models.delivery import HIGH, URGENT
@@ -20,7 +20,7 @@ from models.delivery import HIGH, URGENT
 async def health_alert(session: AsyncSession, report, assessment, now: datetime) -> Task:
     """An abnormal report: a follow-up task, offered at once to the doctors and staff of the resident's grid
     (else the community), with the details they need to call, and "I'll call them" / "Resolved" buttons."""
-    from bot.services.dispatch import health_responders
+    from bot.tasks.rules import health_responders
     from models import Household
 
     subject = await session.get(Person, report.person_id)
@@ -62,3 +62,7 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
         await session.flush()
         session.add(TaskOffer(task_id=task.id, volunteer_id=staff.id, outbox_id=row.id, created_at=now))
     return task
+
+
+async def describe_followup(session: AsyncSession, task: Task, locale: str) -> str:
+    return translate(locale, "{ref} · health follow-up call", ref=task.ref)

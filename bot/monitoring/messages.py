@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.structure import place_of
@@ -96,7 +97,7 @@ async def checkin_closed_by_report(session: AsyncSession, task: Task, offers: li
 
 async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: datetime) -> int:
     """Could not reach them, or escalated: the grid's staff and doctors must know (a door-knock, a doctor)."""
-    from bot.services.dispatch import health_responders, staff_for
+    from bot.tasks.rules import health_responders, staff_for
 
     if task.outcome not in ("unreached", "escalated"):
         return 0
@@ -140,3 +141,15 @@ def daily_checkin(session: AsyncSession, community_id: int, people: list[Person]
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)],
                 translate(loc, "☀️ Daily check-in: how are you today? One tap is enough."), now=now,
                 cause=f"checkin:{community_id}", priority=ROUTINE, reply_markup=markup, valid_until=valid_until)
+
+
+async def describe_checkin(session: AsyncSession, task: Task, locale: str) -> str:
+    from bot.platform.clock import local_time
+    from models import Monitoring
+
+    building, unit = await place_of(session, task.household_id, locale)
+    m = (await session.exec(select(Monitoring).where(Monitoring.person_id == task.subject_person_id)
+                            .order_by(Monitoring.id.desc()))).first()
+    since = local_time(task.silent_since, m.timezone) if m and task.silent_since else "?"
+    return translate(locale, "{ref} · check-in call: no health report from {building}, unit {unit} since {time} "
+                             "(home monitoring).", ref=task.ref, building=building, unit=unit, time=since)

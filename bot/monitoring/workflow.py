@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.escalation import offer_to_grid
 from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
 from bot.platform.clock import local_midnight
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
-from bot.services import dispatch
+from bot.tasks import rules as dispatch
+from bot.tasks.workflow import offer_to_grid
 from models import Community, DueWork, Household, Monitoring, Person
 
 CHECKIN_WINDOW = timedelta(hours=3)  # a daily check-in reminder later than this is not sent

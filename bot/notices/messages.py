@@ -8,12 +8,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.structure import place_of
 from bot.notices import rules
 from bot.notices.callbacks import NoticeCB
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate, translate_n
 from bot.telegram.keyboards.builders import push_markup
-from models import Person
+from models import Person, Task
 
 LEVEL_LABELS = {"info": N_("ℹ️ Information"), "blue": N_("🔵 Level IV alert (blue)"),
                 "yellow": N_("🟡 Level III alert (yellow)"), "orange": N_("🟠 Level II alert (orange)"),
@@ -87,3 +88,10 @@ def ack_reminder(session: AsyncSession, notice, send_id: int, people: list[Perso
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:4096], now=now,
                 cause=f"notice-remind:{send_id}", priority=rules.priority_for(notice.level),
                 reply_markup=ack_markup(send_id, loc))
+
+
+async def describe_doorknock(session: AsyncSession, task: Task, locale: str) -> str:
+    building, unit = await place_of(session, task.household_id, locale)
+    return translate(locale, "{ref} · door-knock: nobody at {building}, unit {unit} (a household with care "
+                             "needs) has acknowledged the red alert. Please check on them in person.",
+                     ref=task.ref, building=building, unit=unit)

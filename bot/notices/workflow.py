@@ -16,13 +16,13 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.escalation import offer_to_grid
 from bot.notices import messages as notice_messages
 from bot.notices import rules as notices
 from bot.platform.clock import local_time
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit, progress
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
+from bot.tasks.workflow import offer_to_grid
 from models import DueWork, OutboxMessage, Person, Task
 from models.delivery import HIGH
 from models.notices import Notice, NoticeSend

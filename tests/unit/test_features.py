@@ -44,10 +44,10 @@ def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
 
 
 def test_every_task_kind_is_described_and_has_its_steps() -> None:
-    from bot import notify
+    from bot.tasks import messages as tasks_messages
     from handlers import volunteers
     from models.tasks import TASK_KINDS
 
     for code, kind in TASK_KINDS.items():
-        assert code in notify.DESCRIBE, code
+        assert code in tasks_messages.DESCRIBE, code
         assert kind.closes_by in volunteers.STEPS, code

@@ -56,32 +56,6 @@ class GridPickCB(CallbackData, prefix="agrid"):
     grid_id: int
 
 
-class TaskCB(CallbackData, prefix="task"):
-    """Volunteer task buttons: claim | pickup | delivered | release | details; confirm (resident)."""
-
-    action: str
-    id: int
-
-
-class SupplyCB(CallbackData, prefix="sup"):
-    """The supply request conversation: step is cat | qty | more | urg | addr | note | ok | cancel."""
-
-    step: str
-    value: str
-
-
-class DutyCB(CallbackData, prefix="duty"):
-    """Volunteer profile: kind is grid | skill | done; value an id or a skill code."""
-
-    kind: str
-    value: str
-
-
-class StaffTaskCB(CallbackData, prefix="stask"):
-    action: str  # cancel | reassign
-    id: int
-
-
 class JoinCB(CallbackData, prefix="join"):
     """A household member confirms (or not) that a newcomer lives there."""
 

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.errors import DomainError
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import NOTE_MAX_LEN, clean_line, clean_note
-from bot.services import dispatch
 from bot.services.registration import normalize_unit
+from bot.tasks import rules as dispatch
 from models import Building, Household, Person, SupplyRequest, Task
 
 CATEGORIES: tuple[str, ...] = ("groceries", "medicine", "infant", "masks", "disinfectant", "other")
@@ -62,7 +62,7 @@ async def create_request(session: AsyncSession, requester: Person, *, category: 
                          urgency: str, note: str | None, now: datetime, deliver_building_id: int | None = None,
                          deliver_unit: str | None = None, from_stock: bool = False) -> NewRequest:
     """Validate everything again (buttons prove nothing) and add the task and the request to the session.
-    The caller offers the task (bot/notify.py) and commits: nothing is pushed unless this is saved."""
+    The caller offers the task (bot/tasks/messages.py) and commits: nothing is pushed unless this is saved."""
     if requester.household_id is None:
         raise DomainError("not_registered")
     household = await session.get(Household, requester.household_id)

@@ -1,7 +1,7 @@
 """Volunteer tasks: who is offered a task, the atomic claim, the task's steps, release and cancel.
 
 One set of rules for every kind of task. Telegram-free: functions take a session and plain values and
-return what happened; the caller turns that into messages (bot/notify.py) before committing.
+return what happened; the caller turns that into messages (bot/tasks/messages.py) before committing.
 """
 
 from __future__ import annotations

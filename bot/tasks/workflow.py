@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.config import Settings
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import duration, translate
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
-from bot.services import dispatch
+from bot.tasks import messages as tasks_messages
+from bot.tasks import rules as dispatch
 from models import DueWork, Task, TaskOffer
 from models.delivery import HIGH, URGENT
 
@@ -33,11 +33,11 @@ async def task_unclaimed(session: AsyncSession, work: DueWork, now: datetime) ->
     offered = {o.volunteer_id for o in (await session.exec(select(TaskOffer).where(
         TaskOffer.task_id == task.id))).all()}
     wider = await dispatch.eligible_volunteers(session, task, exclude=offered, community_wide=True)
-    await notify.offer_task(session, task, wider, now)
+    await tasks_messages.offer_task(session, task, wider, now)
     for staff in await dispatch.staff_for(session, task):
         text = translate(staff.locale, "⏰ {ref} has not been taken by any volunteer for {duration}.",
                          ref=task.ref, duration=duration(staff.locale, now - task.created_at))
-        text += "\n" + await notify.describe_request(session, task, staff.locale)
+        text += "\n" + await tasks_messages.describe_request(session, task, staff.locale)
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], text, now=now,
                 cause=f"task:{task.id}", priority=URGENT if task.urgency == "urgent" else HIGH)
 
@@ -52,7 +52,7 @@ async def offer_to_grid(session: AsyncSession, task: Task, escalate_after_minute
     whole community if nobody takes it in time."""
     people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
                                 *await dispatch.staff_for(session, task)]}
-    await notify.offer_task(session, task, list(people.values()), now)
+    await tasks_messages.offer_task(session, task, list(people.values()), now)
     schedule_unclaimed(session, task, escalate_after_minutes, now)
 
 
@@ -102,7 +102,7 @@ async def task_stuck(session: AsyncSession, work: DueWork, now: datetime) -> Non
     for staff in await dispatch.staff_for(session, task):
         text = translate(staff.locale, "⚠️ {ref} was claimed {duration} ago but has not been picked up.",
                          ref=task.ref, duration=duration(staff.locale, claimed_for))
-        text += "\n" + await notify.describe_request(session, task, staff.locale)
+        text += "\n" + await tasks_messages.describe_request(session, task, staff.locale)
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], text, now=now,
                 cause=f"task:{task.id}", priority=URGENT if task.urgency == "urgent" else HIGH)
 

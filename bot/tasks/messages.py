@@ -1,0 +1,94 @@
+"""The words and buttons of the volunteer-task engine, in each recipient's language: what a task is (each kind's
+description, given through the features list), the offer with its "I'll take it" button and its withdrawal, what
+the resident is told as their request moves."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
+from bot.platform.i18n import translate
+from bot.tasks.callbacks import TaskCB
+from bot.telegram.keyboards.builders import push_markup
+from models import OutboxMessage, Person, Task, TaskOffer
+from models.delivery import HIGH
+
+Describe = Callable[[AsyncSession, Task, str], Awaitable[str]]
+# What a task is, in the recipient's words, per kind (models/tasks.py: TASK_KINDS): each capability gives its
+# kinds' descriptions in the features list (bot/features.py); a test checks every kind has one.
+DESCRIBE: dict[str, Describe] = {}
+
+
+async def describe_request(session: AsyncSession, task: Task, locale: str) -> str:
+    """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
+    return await DESCRIBE[task.kind](session, task, locale)
+
+
+async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person], now: datetime) -> int:
+    """Push the task to each volunteer with a Claim button; remember each offer to withdraw it later."""
+    for v in volunteers:
+        existing = (await session.exec(select(TaskOffer).where(TaskOffer.task_id == task.id,
+                                                               TaskOffer.volunteer_id == v.id))).first()
+        text = translate(v.locale, "🆕 New task") + "\n" + await describe_request(session, task, v.locale)
+        markup = push_markup([(translate(v.locale, "✋ I'll take it"), TaskCB(action="claim", id=task.id).pack())])
+        row = enqueue(session, [Recipient(chat_id=v.tg_user_id, person_id=v.id)], text, now=now,
+                      cause=f"task:{task.id}", priority=min(task.priority, HIGH),  # 0 urgent ... 3, before notices
+                      reply_markup=markup)[0]
+        await session.flush()
+        if existing is None:
+            session.add(TaskOffer(task_id=task.id, volunteer_id=v.id, outbox_id=row.id, created_at=now))
+        else:
+            existing.status, existing.outbox_id = "offered", row.id
+    return len(volunteers)
+
+
+async def withdraw_offers(session: AsyncSession, task: Task, offers: list[TaskOffer], now: datetime,
+                          *, cancelled: bool = False) -> None:
+    """Someone claimed the task, or it was cancelled: the other offers now say which, and their button is gone."""
+    for offer in offers:
+        target = await session.get(OutboxMessage, offer.outbox_id) if offer.outbox_id else None
+        volunteer = await session.get(Person, offer.volunteer_id)
+        if target is None or volunteer is None:
+            continue
+        text = translate(volunteer.locale, "{ref} was cancelled, so it needs nobody now. Thank you for being ready "
+                                           "to help!", ref=task.ref) if cancelled else \
+            translate(volunteer.locale, "{ref} has been taken by another volunteer. Thank you for being ready to "
+                                        "help!", ref=task.ref)
+        enqueue_edit(session, target, text, now=now, cause=f"task:{task.id}", priority=HIGH)
+
+
+def given_name(full_name: str | None) -> str:
+    """What a resident calls the volunteer who comes: the first word of a name written with spaces ("Wei" of
+    "Wei Li"), a name without spaces whole ("王伟")."""
+    name = (full_name or "").strip()
+    return name.split()[0] if name else "—"
+
+
+async def tell_requester(session: AsyncSession, task: Task, event: str, now: datetime) -> None:
+    """Keep the resident informed: claimed, on its way, delivered (with a button to confirm), cancelled."""
+    person = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
+    if person is None or person.tg_user_id is None:
+        return
+    loc = person.locale
+    markup = None
+    if event == "claimed":
+        volunteer = await session.get(Person, task.claimed_by_id) if task.claimed_by_id else None
+        text = translate(loc, "{name}, a volunteer, has taken your request {ref} and will bring it to you soon.",
+                         name=given_name(volunteer.full_name), ref=task.ref) if volunteer is not None \
+            else translate(loc, "A volunteer has taken your request {ref} and will bring it soon.", ref=task.ref)
+    elif event == "picked_up":
+        text = translate(loc, "Your request {ref} is on its way.", ref=task.ref)
+    elif event == "delivered":
+        text = translate(loc, "Your request {ref} has been delivered. Did you receive it?", ref=task.ref)
+        markup = push_markup([(translate(loc, "✅ Yes, I received it"), TaskCB(action="confirm", id=task.id).pack())])
+    elif event == "cancelled":
+        text = translate(loc, "Your request {ref} was cancelled by the community: {reason}", ref=task.ref,
+                         reason=task.close_reason or "—")
+    else:
+        return
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text, now=now,
+            cause=f"task:{task.id}", priority=HIGH, reply_markup=markup)
