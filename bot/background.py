@@ -108,7 +108,7 @@ class Background:
         if not self.leadership.is_leader:
             return
         from bot.health.rules import purge_reports
-        from bot.services import presses
+        from bot.kernel import presses
         from bot.telegram import ledger
 
         async with self.app.sessionmaker() as s:

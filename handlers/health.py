@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.health.callbacks import HealthCB
+from bot.kernel import presses
 from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
@@ -41,7 +42,7 @@ from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
 from bot.platform.clock import Clock, local_time
 from bot.platform.i18n import _
-from bot.services import presses, registration
+from bot.registration import rules as registration
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import main_menu
 from bot.telegram.routing import RouterTemplate

@@ -18,15 +18,16 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services import registration as reg
+from bot.registration import messages as registration_messages
+from bot.registration import rules as reg
+from bot.registration.callbacks import JoinCB
+from bot.registration.keyboards import care_kb
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.keyboards.builders import care_kb
-from bot.telegram.keyboards.callbacks import CareCB, HouseholdCB, JoinCB
+from bot.telegram.keyboards.callbacks import CareCB, HouseholdCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, edit_text, refusal
 from bot.texts import care_need_label
@@ -167,7 +168,7 @@ async def on_join(query: CallbackQuery, callback_data: JoinCB, session: AsyncSes
         if e.code == "already_done":
             await edit_markup(query.message, None)
         return
-    notify.join_decided(session, requester, callback_data.accept, now)
+    registration_messages.join_decided(session, requester, callback_data.accept, now)
     audit(session, actor_id=person.id, action="household_join_confirmed" if callback_data.accept
           else "household_join_declined", at=now, subject_id=requester.id)
     await session.commit()

@@ -23,14 +23,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access import rules as inv_svc
+from bot.access.callbacks import InviteCB, RevokeCB
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role, Scope, can_grant, roles_actor_may_grant
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, get_i18n
-from bot.services import invitations as inv_svc
 from bot.telegram.filters import ButtonText, NotCommand, Private, StaffLike
-from bot.telegram.keyboards.callbacks import InviteCB, RevokeCB, StaffCB
+from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import LIST_MAX, deep_link, edit_text, more_line, refusal, send_long
 from bot.texts import role_label

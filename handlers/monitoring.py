@@ -36,7 +36,7 @@ from bot.monitoring.callbacks import CheckinCB, MonCB
 from bot.monitoring.workflow import ensure_daily_checkin
 from bot.platform.clock import Clock, local_date
 from bot.platform.i18n import _
-from bot.services import registration
+from bot.registration import rules as registration
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long

@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services import privacy
+from bot.privacy import rules as privacy
+from bot.privacy.callbacks import DeleteMeCB
 from bot.telegram.filters import Private
-from bot.telegram.keyboards.callbacks import DeleteMeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup
 from bot.texts import care_need_label, role_label

@@ -32,17 +32,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notify
+from bot.access import rules as inv_svc
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.i18n import _, get_i18n
-from bot.services import invitations as inv_svc
-from bot.services import registration as reg
+from bot.registration import messages as registration_messages
+from bot.registration import rules as reg
+from bot.registration.keyboards import care_kb
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.keyboards.builders import care_kb, consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
+from bot.telegram.keyboards.builders import consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
 from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, refusal, show_menu
@@ -465,7 +466,7 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
     await state.clear()
     label = await address_label(session, result.household.id, person.locale)
     if result.pending:
-        await notify.join_request(session, person, result.household.id, result.confirmers, clock.now())
+        await registration_messages.join_request(session, person, result.household.id, result.confirmers, clock.now())
         await session.commit()
         await message.answer(_("Almost done. Other members of your household at {address} already use the bot, so "
                                "we have asked them to confirm that you live there. You will get a message as soon "

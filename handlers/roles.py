@@ -7,13 +7,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access import rules as inv_svc
+from bot.access.callbacks import RevokeCB
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services import invitations as inv_svc
 from bot.telegram.filters import Private
-from bot.telegram.keyboards.callbacks import RevokeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 from bot.texts import role_label

@@ -29,7 +29,7 @@ from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
-from bot.services.registration import normalize_unit
+from bot.registration.rules import normalize_unit
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
 from bot.supplies.callbacks import SupplyCB

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import get_i18n, translate
-from bot.services.registration import dialable
+from bot.registration.rules import dialable
 from bot.tasks.callbacks import TaskCB
 from bot.telegram.keyboards.builders import push_markup
 from bot.texts import care_need_label, symptom_label, test_label

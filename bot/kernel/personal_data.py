@@ -1,6 +1,6 @@
 """Each capability's share of a person's data, for /mydata (export) and /deleteme (erasure).
 
-Privacy (`bot/services/privacy.py`) keeps what every person has (their name, household, roles, the access log)
+Privacy (`bot/privacy/rules.py`) keeps what every person has (their name, household, roles, the access log)
 and asks the hooks for the rest, so it names no capability's tables and imports no capability. Capabilities
 give their hooks in the features list (`bot/features.py`), which installs them.
 """

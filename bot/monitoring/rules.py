@@ -22,7 +22,7 @@ from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line
 from bot.platform.scheduling.due import schedule
-from bot.services import registration
+from bot.registration import rules as registration
 from models import Building, Community, DueWork, HealthReport, Household, Monitoring, Person, Task, TaskOffer
 from models.tasks import task_kind
 

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.errors import DomainError
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import NOTE_MAX_LEN, clean_line, clean_note
-from bot.services.registration import normalize_unit
+from bot.registration.rules import normalize_unit
 from bot.tasks import rules as dispatch
 from models import Building, Household, Person, SupplyRequest, Task
 

@@ -17,7 +17,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role, can_view_person_in
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
-from bot.services.registration import dialable
+from bot.registration.rules import dialable
 from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 from models.tasks import task_kind
 

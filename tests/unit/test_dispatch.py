@@ -11,7 +11,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.kernel.structure import import_structure, parse_structure
 from bot.platform.clock import FakeClock
-from bot.services.registration import complete_registration
+from bot.registration.rules import complete_registration
 from bot.supplies import rules as supplies
 from bot.tasks import rules as dispatch
 from models import Building, Grid, Person, RoleGrant, Task, TaskOffer, VolunteerProfile

@@ -35,7 +35,7 @@ def test_every_module_with_due_work_is_named_by_a_feature() -> None:
 def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
     installed = personal_data.hooks()
     names = [m.name for m in pkgutil.walk_packages(bot.__path__, "bot.")
-             if m.name.startswith("bot.services.") or m.name.endswith(".rules")]
+             if m.name.endswith(".rules")]
     assert "bot.notices.rules" in names
     for name in names:
         module = importlib.import_module(name)

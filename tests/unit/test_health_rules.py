@@ -68,7 +68,7 @@ async def test_reports_are_stored_and_a_relative_can_report_for_grandma(session)
     from bot.kernel.errors import PermissionDenied
     from bot.kernel.structure import import_structure, parse_structure
     from bot.platform.clock import FakeClock
-    from bot.services.registration import add_member, complete_registration
+    from bot.registration.rules import add_member, complete_registration
     from models import Building, HealthReport, Person
 
     await import_structure(session, parse_structure(

@@ -7,7 +7,7 @@ import pytest
 from bot.kernel.errors import DomainError
 from bot.kernel.locale import locale_from_language_code
 from bot.kernel.permissions import Actor, Grant, Role, Scope, can_grant, can_view_person_in, roles_actor_may_grant
-from bot.services.registration import normalize_unit, parse_household_size, toggle_care_need, validate_member_name
+from bot.registration.rules import normalize_unit, parse_household_size, toggle_care_need, validate_member_name
 
 
 @pytest.mark.parametrize(("raw", "unit"), [

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.access import rules as inv
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.kernel.structure import StructureFileError, import_structure, parse_structure
 from bot.platform.clock import FakeClock
-from bot.services import invitations as inv
-from bot.services import privacy, registration
+from bot.privacy import rules as privacy
+from bot.registration import rules as registration
 from models import AuditEntry, Building, Community, Grid, Household, Person, RoleGrant
 
 YAML = """

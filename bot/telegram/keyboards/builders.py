@@ -14,9 +14,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.kernel.permissions import Actor
 from bot.platform.i18n import _
-from bot.services.registration import CARE_NEEDS
-from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
-from bot.texts import LANGUAGE_NAMES, MENU_BUTTONS, care_need_label
+from bot.telegram.keyboards.callbacks import ConsentCB, LangCB, PickCB, SizeCB
+from bot.texts import LANGUAGE_NAMES, MENU_BUTTONS
 from models import Person
 
 
@@ -76,17 +75,6 @@ def size_kb() -> InlineKeyboardMarkup:
     for n in range(1, 7):
         b.button(text=str(n), callback_data=SizeCB(n=n))
     b.adjust(3)
-    return b.as_markup()
-
-
-def care_kb(selected: Sequence[str]) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
-    for code in CARE_NEEDS:
-        mark = "☑️ " if code in selected else "⬜ "
-        b.button(text=mark + care_need_label(code), callback_data=CareCB(code=code))
-    b.adjust(1)
-    b.row(InlineKeyboardButton(text=_("None of these"), callback_data=CareCB(code="none").pack()),
-          InlineKeyboardButton(text=_("✅ Done"), callback_data=CareCB(code="done").pack()))
     return b.as_markup()
 
 

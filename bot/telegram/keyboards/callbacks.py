@@ -33,21 +33,6 @@ class HouseholdCB(CallbackData, prefix="hh"):
     id: int = 0
 
 
-class InviteCB(CallbackData, prefix="inv"):
-    step: str  # role | scope | uses | ttl | cancel
-    value: str
-
-
-class RevokeCB(CallbackData, prefix="rv"):
-    kind: str  # grant | invite
-    id: int
-    confirm: bool = False
-
-
-class DeleteMeCB(CallbackData, prefix="delme"):
-    confirm: bool
-
-
 class StaffCB(CallbackData, prefix="staff"):
     action: str  # invite | invites | roles | addbuilding
 
@@ -56,8 +41,3 @@ class GridPickCB(CallbackData, prefix="agrid"):
     grid_id: int
 
 
-class JoinCB(CallbackData, prefix="join"):
-    """A household member confirms (or not) that a newcomer lives there."""
-
-    person_id: int
-    accept: bool

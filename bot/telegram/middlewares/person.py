@@ -6,8 +6,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
+from bot.access.rules import person_and_actor
 from bot.kernel.permissions import Actor
-from bot.services.invitations import person_and_actor
 
 
 class PersonMiddleware(BaseMiddleware):

@@ -130,7 +130,7 @@ async def record_consent(session: AsyncSession, person: Person, now: datetime) -
 async def withdraw_before_registration(session: AsyncSession, person: Person) -> None:
     """Declining the privacy notice: nothing about an unregistered person is kept."""
     if person.registered_at is None and person.household_id is None:
-        from bot.services.privacy import has_history
+        from bot.privacy.rules import has_history
 
         if not await has_history(session, person.id):
             await session.delete(person)
@@ -261,6 +261,6 @@ async def remove_member(session: AsyncSession, by: Person, member_id: int, now: 
     if (member is None or member.tg_user_id is not None or member.household_id is None
             or member.household_id != by.household_id or member.deleted_at is not None):
         raise DomainError("not_found")
-    from bot.services.privacy import erase_person
+    from bot.privacy.rules import erase_person
 
     await erase_person(session, member, now)

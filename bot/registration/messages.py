@@ -1,8 +1,5 @@
-"""Turning what services decided into localized pushes in the outbox (in the caller's transaction).
-
-Services return data; this module words it in each recipient's language and writes outbox rows, so the
-push exists exactly when the change that caused it commits.
-"""
+"""The words and buttons of registration's pushes, each in its recipient's language: asking a household's members
+whether a newcomer lives there, and telling the newcomer what they answered."""
 
 from __future__ import annotations
 
@@ -17,13 +14,11 @@ from bot.telegram.keyboards.builders import push_markup
 from models import Person
 from models.delivery import HIGH
 
-# What a task is, in the recipient's words, per kind (models/tasks.py: TASK_KINDS); a test checks every kind has one.
-
 
 async def join_request(session: AsyncSession, requester: Person, household_id: int, members: list[Person],
                        now: datetime) -> None:
     """Ask the household's members whether the newcomer lives there (the newcomer sees nothing until then)."""
-    from bot.telegram.keyboards.callbacks import JoinCB
+    from bot.registration.callbacks import JoinCB
 
     for m in members:
         loc = m.locale
