@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -116,91 +117,141 @@ async def _subject(session: AsyncSession, person: Person, data: dict) -> Person 
     return subject
 
 
-@router.callback_query(HealthCB.filter())
-async def on_step(query: CallbackQuery, callback_data: HealthCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, clock: Clock, settings: Settings) -> None:
+async def _registered(query: CallbackQuery, person: Person | None) -> bool:
     if person is None or person.household_id is None:
         await query.answer(refusal("not_registered"), show_alert=True)
+        return False
+    return True
+
+
+# One small handler per step: the step in the callback data and the conversation's state pick it; a press
+# that matches none of them (a stale or forged button) falls through to `stale` at the end.
+@router.callback_query(HealthCB.filter(F.step == "cancel"))
+async def on_cancel(query: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+    if not await _registered(query, person):
         return
-    step, value = callback_data.step, callback_data.value
     current = await state.get_state()
-    data = await state.get_data()
-    chat, send = query.from_user.id, query.bot.send_message
-    if step == "cancel":
-        if current is None or not current.startswith(f"{HR.__name__}:"):  # a stale button: leave other flows be
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            await edit_markup(query.message, None)
-            return
-        await query.answer()
-        await state.clear()
-        await edit_markup(query.message, None)
-        await send(chat, _("Cancelled. Nothing was saved."))
-        return
-    expected = {"start": None, "who": None, "for": None, "sym": HR.symptoms.state, "test": HR.test.state,
-                "note": HR.note.state, "ok": HR.confirm.state}
-    if step not in expected or (expected[step] is not None and expected[step] != current):
+    if current is None or not current.startswith(f"{HR.__name__}:"):  # a stale button: leave other flows be
         await query.answer(_("This button is no longer active."), show_alert=True)
+        await edit_markup(query.message, None)
         return
-    if step == "start" and value == "well":
+    await query.answer()
+    await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was saved."))
+
+
+@router.callback_query(HealthCB.filter(F.step == "start"))
+async def on_start(query: CallbackQuery, callback_data: HealthCB, state: FSMContext, session: AsyncSession,
+                   person: Person | None, clock: Clock, settings: Settings) -> None:
+    """The health menu: I'm well today (one tap), a full report, for a family member, the last 7 days."""
+    if not await _registered(query, person):
+        return
+    value = callback_data.value
+    if value == "well":
         await _one_tap_report(query, state, session, person, clock, settings)
         return
-    subject = None
-    if step in ("who", "for"):  # a member chosen from the list, or "Report now" on a reminder
-        subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
-        if subject is None:
-            await query.answer(refusal("not_your_household"), show_alert=True)
-            return
     await query.answer()
-    if step == "start":
-        await edit_markup(query.message, None)
-        if value == "full":
-            await _ask_temp(query.message, state, person.id)
-        elif value == "family":
-            members = await registration.household_members(session, person.household_id)
-            others = [m for m in members if m.id != person.id]
-            if not others:
-                await send(chat, _("There is nobody else in your household yet. Add a member under “My household”."))
-                return
-            await send(chat, _("Whom are you reporting for?"), reply_markup=_kb(
-                [[(m.full_name or "—", "who", str(m.id))] for m in others]))
-        elif value == "history":
-            await _history(query.message, session, person, clock, settings)
-    elif subject is not None:
-        await edit_markup(query.message, None)
-        await _ask_temp(query.message, state, subject.id, subject.full_name if subject.id != person.id else None)
-    elif step == "sym":
-        selected: list[str] = data.get("symptoms", [])
-        if value in ("none", "done"):
-            await state.update_data(symptoms=[] if value == "none" else selected)
-            await state.set_state(HR.test)
-            await edit_markup(query.message, None)
-            await send(chat, _("Latest test result?"), reply_markup=_kb(
-                [[(test_label(t), "test", t)] for t in health.TESTS]))
+    await edit_markup(query.message, None)
+    if value == "full":
+        await _ask_temp(query.message, state, person.id)
+    elif value == "family":
+        members = await registration.household_members(session, person.household_id)
+        others = [m for m in members if m.id != person.id]
+        send = query.bot.send_message
+        if not others:
+            await send(query.from_user.id,
+                       _("There is nobody else in your household yet. Add a member under “My household”."))
             return
-        if value not in health.SYMPTOMS:
-            return
-        selected = [s for s in health.SYMPTOMS if s in set(selected) ^ {value}]
-        await state.update_data(symptoms=selected)
-        await edit_markup(query.message, symptoms_kb(selected))
-    elif step == "test":
-        if value not in health.TESTS:
-            return
-        await state.update_data(test=value)
-        await state.set_state(HR.note)
+        await send(query.from_user.id, _("Whom are you reporting for?"), reply_markup=_kb(
+            [[(m.full_name or "—", "who", str(m.id))] for m in others]))
+    elif value == "history":
+        await _history(query.message, session, person, clock, settings)
+
+
+@router.callback_query(HealthCB.filter(F.step.in_({"who", "for"})))
+async def on_subject(query: CallbackQuery, callback_data: HealthCB, state: FSMContext, session: AsyncSession,
+                     person: Person | None) -> None:
+    """A member chosen from the list, or "Report now" on a reminder: their temperature is asked next."""
+    if not await _registered(query, person):
+        return
+    value = callback_data.value
+    subject = await _subject(session, person, {"subject_id": int(value) if value.isdigit() else -1})
+    if subject is None:
+        await query.answer(refusal("not_your_household"), show_alert=True)
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _ask_temp(query.message, state, subject.id, subject.full_name if subject.id != person.id else None)
+
+
+@router.callback_query(HealthCB.filter(F.step == "sym"), StateFilter(HR.symptoms))
+async def on_symptom(query: CallbackQuery, callback_data: HealthCB, state: FSMContext,
+                     person: Person | None) -> None:
+    if not await _registered(query, person):
+        return
+    await query.answer()
+    value = callback_data.value
+    selected: list[str] = (await state.get_data()).get("symptoms", [])
+    if value in ("none", "done"):
+        await state.update_data(symptoms=[] if value == "none" else selected)
+        await state.set_state(HR.test)
         await edit_markup(query.message, None)
-        await send(chat, _("Anything else to add? Type it, or press “No note”."),
-                   reply_markup=_kb([[(_("No note"), "note", "-")]]))
-    elif step == "note":
-        await edit_markup(query.message, None)
-        await _confirm(query.message, state, {**data, "note": None})
-    elif step == "ok":
-        await edit_markup(query.message, None)
-        subject = await _subject(session, person, data)
-        if subject is None:
-            await state.clear()
-            await send(chat, refusal("not_found"))
-            return
-        await _save(query.message, state, session, person, subject, clock, settings, data)
+        await query.bot.send_message(query.from_user.id, _("Latest test result?"), reply_markup=_kb(
+            [[(test_label(t), "test", t)] for t in health.TESTS]))
+        return
+    if value not in health.SYMPTOMS:
+        return
+    selected = [s for s in health.SYMPTOMS if s in set(selected) ^ {value}]
+    await state.update_data(symptoms=selected)
+    await edit_markup(query.message, symptoms_kb(selected))
+
+
+@router.callback_query(HealthCB.filter(F.step == "test"), StateFilter(HR.test))
+async def on_test(query: CallbackQuery, callback_data: HealthCB, state: FSMContext, person: Person | None) -> None:
+    if not await _registered(query, person):
+        return
+    await query.answer()
+    if callback_data.value not in health.TESTS:
+        return
+    await state.update_data(test=callback_data.value)
+    await state.set_state(HR.note)
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Anything else to add? Type it, or press “No note”."),
+                                 reply_markup=_kb([[(_("No note"), "note", "-")]]))
+
+
+@router.callback_query(HealthCB.filter(F.step == "note"), StateFilter(HR.note))
+async def on_no_note(query: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+    if not await _registered(query, person):
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _confirm(query.message, state, {**await state.get_data(), "note": None})
+
+
+@router.callback_query(HealthCB.filter(F.step == "ok"), StateFilter(HR.confirm))
+async def on_save(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None,
+                  clock: Clock, settings: Settings) -> None:
+    if not await _registered(query, person):
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    data = await state.get_data()
+    subject = await _subject(session, person, data)
+    if subject is None:
+        await state.clear()
+        await query.bot.send_message(query.from_user.id, refusal("not_found"))
+        return
+    await _save(query.message, state, session, person, subject, clock, settings, data)
+
+
+@router.callback_query(HealthCB.filter())
+async def stale(query: CallbackQuery, person: Person | None) -> None:
+    """A step pressed out of its turn (yesterday's keyboard, a second tap) or a forged one."""
+    if not await _registered(query, person):
+        return
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 async def _ask_temp(message: Message, state: FSMContext, subject_id: int, name: str | None = None) -> None:
