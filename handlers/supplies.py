@@ -17,6 +17,7 @@ Everything entered is kept in the conversation state until Send; bad input re-as
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -81,89 +82,124 @@ async def start_request(message: Message, state: FSMContext, person: Person | No
     await message.answer(_("What do you need? Choose a kind:"), reply_markup=category_kb())
 
 
-@router.callback_query(SupplyCB.filter(), StateFilter(Sup))
-async def on_step(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, clock: Clock, settings: Settings) -> None:
-    step, value = callback_data.step, callback_data.value
-    current = await state.get_state()
-    data = await state.get_data()
-    if step == "cancel":
-        await query.answer()
-        await state.clear()
-        await edit_markup(query.message, None)
-        await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
-        return
-    expected = {"cat": Sup.category, "qty": Sup.qty, "more": Sup.more, "urg": Sup.urgency, "addr": Sup.address,
-                "bld": Sup.other_building, "note": Sup.note, "ok": Sup.confirm}
-    if expected.get(step) is None or expected[step].state != current:
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
+# One small handler per step: the step in the callback data and the conversation's state pick it; a press out
+# of its turn (a stale or forged button) falls through to `stale` at the end.
+@router.callback_query(SupplyCB.filter(F.step == "cancel"), StateFilter(Sup))
+async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
-    chat = query.from_user.id
-    send = query.bot.send_message
-    if step == "cat":
-        if value not in supplies.CATEGORIES:
-            await send(chat, refusal("bad_uses"))
+    await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
+
+
+@router.callback_query(SupplyCB.filter(F.step == "cat"), StateFilter(Sup.category))
+async def on_category(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext) -> None:
+    await query.answer()
+    if callback_data.value not in supplies.CATEGORIES:
+        await query.bot.send_message(query.from_user.id, refusal("bad_uses"))
+        return
+    await state.update_data(category=callback_data.value)
+    await state.set_state(Sup.item)
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id,
+                                 _("Type the first item, for example: rice, or the name of a medicine."))
+
+
+@router.callback_query(SupplyCB.filter(F.step == "qty"), StateFilter(Sup.qty))
+async def on_quantity(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext) -> None:
+    await query.answer()
+    await _add_quantity(query.message, state, await state.get_data(), callback_data.value)
+
+
+@router.callback_query(SupplyCB.filter(F.step == "more"), StateFilter(Sup.more))
+async def on_more(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext) -> None:
+    """Another item, or that's all (then: how urgent)."""
+    await query.answer()
+    chat, send = query.from_user.id, query.bot.send_message
+    await edit_markup(query.message, None)
+    if callback_data.value == "add":
+        if len((await state.get_data())["items"]) >= supplies.MAX_ITEMS:
+            await send(chat, refusal("too_many_items", max=supplies.MAX_ITEMS))
+        else:
+            await state.set_state(Sup.item)
+            await send(chat, _("Type the next item."))
             return
-        await state.update_data(category=value)
-        await state.set_state(Sup.item)
-        await edit_markup(query.message, None)
-        await send(chat, _("Type the first item, for example: rice, or the name of a medicine."))
-    elif step == "qty":
-        await _add_quantity(query.message, state, data, value)
-    elif step == "more":
-        await edit_markup(query.message, None)
-        if value == "add":
-            if len(data["items"]) >= supplies.MAX_ITEMS:
-                await send(chat, refusal("too_many_items", max=supplies.MAX_ITEMS))
-            else:
-                await state.set_state(Sup.item)
-                await send(chat, _("Type the next item."))
-                return
-        await state.set_state(Sup.urgency)
-        await send(chat, _("How urgent is it?"), reply_markup=_kb(
-            "urg", [(u, _(supplies_messages.URGENCY[u])) for u in supplies.URGENCIES], width=1))
-    elif step == "urg":
-        if value not in supplies.URGENCIES:
-            return
-        await state.update_data(urgency=value)
-        await state.set_state(Sup.address)
-        await edit_markup(query.message, None)
-        home = await address_label(session, person.household_id, person.locale) if person else ""
-        await send(chat, _("Where should it be delivered?"), reply_markup=_kb(
-            "addr", [("home", _("🏠 My home: {address}").format(address=home)),
-                     ("other", _("📍 Another address in the community"))], width=1))
-    elif step == "addr":
-        await edit_markup(query.message, None)
-        if value == "other" and person is not None:
-            household = await session.get(Household, person.household_id)
-            home = await session.get(Building, household.building_id)
-            buildings = [b for g in await structure.list_grids(session, home.community_id)
-                         for b in await structure.list_buildings(session, g.id)]
-            await state.set_state(Sup.other_building)
-            await send(chat, _("Which building?"), reply_markup=_kb(
-                "bld", [(str(b.id), b.label(person.locale)) for b in buildings]))
-            return
-        await state.update_data(deliver_building_id=None, deliver_unit=None)
-        await _ask_note(query.message, state)
-    elif step == "bld":
-        building = await session.get(Building, int(value)) if value.isdigit() else None
-        household = await session.get(Household, person.household_id) if person else None
-        home = await session.get(Building, household.building_id) if household else None
-        if building is None or home is None or building.community_id != home.community_id:
-            await send(chat, refusal("bad_address"))
-            return
-        await edit_markup(query.message, None)
-        await state.update_data(deliver_building_id=building.id)
-        await state.set_state(Sup.other_unit)
-        await send(chat, _("Which unit and room in {building}? For example 2-502.").format(
-            building=building.label(person.locale)))
-    elif step == "note":
-        await edit_markup(query.message, None)
-        await _ask_confirm(query.message, state, {**data, "note": None})
-    elif step == "ok":
-        await edit_markup(query.message, None)
-        await _submit(query.message, state, session, person, clock, settings, data)
+    await state.set_state(Sup.urgency)
+    await send(chat, _("How urgent is it?"), reply_markup=_kb(
+        "urg", [(u, _(supplies_messages.URGENCY[u])) for u in supplies.URGENCIES], width=1))
+
+
+@router.callback_query(SupplyCB.filter(F.step == "urg"), StateFilter(Sup.urgency))
+async def on_urgency(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
+                     person: Person | None) -> None:
+    await query.answer()
+    if callback_data.value not in supplies.URGENCIES:
+        return
+    await state.update_data(urgency=callback_data.value)
+    await state.set_state(Sup.address)
+    await edit_markup(query.message, None)
+    home = await address_label(session, person.household_id, person.locale) if person else ""
+    await query.bot.send_message(query.from_user.id, _("Where should it be delivered?"), reply_markup=_kb(
+        "addr", [("home", _("🏠 My home: {address}").format(address=home)),
+                 ("other", _("📍 Another address in the community"))], width=1))
+
+
+@router.callback_query(SupplyCB.filter(F.step == "addr"), StateFilter(Sup.address))
+async def on_address(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
+                     person: Person | None) -> None:
+    """Home, or another building of the community (then: which one)."""
+    await query.answer()
+    await edit_markup(query.message, None)
+    if callback_data.value == "other" and person is not None:
+        household = await session.get(Household, person.household_id)
+        home = await session.get(Building, household.building_id)
+        buildings = [b for g in await structure.list_grids(session, home.community_id)
+                     for b in await structure.list_buildings(session, g.id)]
+        await state.set_state(Sup.other_building)
+        await query.bot.send_message(query.from_user.id, _("Which building?"), reply_markup=_kb(
+            "bld", [(str(b.id), b.label(person.locale)) for b in buildings]))
+        return
+    await state.update_data(deliver_building_id=None, deliver_unit=None)
+    await _ask_note(query.message, state)
+
+
+@router.callback_query(SupplyCB.filter(F.step == "bld"), StateFilter(Sup.other_building))
+async def on_building(query: CallbackQuery, callback_data: SupplyCB, state: FSMContext, session: AsyncSession,
+                      person: Person | None) -> None:
+    await query.answer()
+    value = callback_data.value
+    building = await session.get(Building, int(value)) if value.isdigit() else None
+    household = await session.get(Household, person.household_id) if person else None
+    home = await session.get(Building, household.building_id) if household else None
+    if building is None or home is None or building.community_id != home.community_id:
+        await query.bot.send_message(query.from_user.id, refusal("bad_address"))
+        return
+    await edit_markup(query.message, None)
+    await state.update_data(deliver_building_id=building.id)
+    await state.set_state(Sup.other_unit)
+    await query.bot.send_message(query.from_user.id, _("Which unit and room in {building}? For example 2-502.").format(
+        building=building.label(person.locale)))
+
+
+@router.callback_query(SupplyCB.filter(F.step == "note"), StateFilter(Sup.note))
+async def on_no_note(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _ask_confirm(query.message, state, {**await state.get_data(), "note": None})
+
+
+@router.callback_query(SupplyCB.filter(F.step == "ok"), StateFilter(Sup.confirm))
+async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None,
+                  clock: Clock, settings: Settings) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _submit(query.message, state, session, person, clock, settings, await state.get_data())
+
+
+@router.callback_query(SupplyCB.filter(), StateFilter(Sup))
+async def stale(query: CallbackQuery) -> None:
+    """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 async def _ask_note(message: Message, state: FSMContext) -> None:
