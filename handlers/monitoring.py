@@ -19,6 +19,11 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -119,104 +124,161 @@ async def _ask_building(query: CallbackQuery, state: FSMContext, session: AsyncS
     await query.bot.send_message(query.from_user.id, _("Which building?"), reply_markup=_kb(rows))
 
 
+def _step(step: str | set[str], *states: State):
+    """One small handler per step of the /monitor buttons: only doctors and staff pass; a rule's refusal is
+    the press's one answer (and a button about what is gone loses its keyboard)."""
+    steps = {step} if isinstance(step, str) else step
+
+    def register(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(fn)
+        async def handler(query: CallbackQuery, person: Person | None, actor: Actor, **kw: Any) -> None:
+            if person is None or not _may(actor):
+                await query.answer(refusal("forbidden"), show_alert=True)
+                return
+            try:
+                await fn(query, person=person, actor=actor, **kw)
+            except DomainError as e:
+                await query.answer(refusal(e.code, **e.params), show_alert=True)
+                if e.code in ("already_done", "not_found"):
+                    await edit_markup(query.message, None)
+
+        filters = [MonCB.filter(F.step.in_(steps))] + ([StateFilter(*states)] if states else [])
+        router.callback_query(*filters)(handler)
+        return fn
+
+    return register
+
+
+@_step("cancel")
+async def on_cancel(query: CallbackQuery, state: FSMContext, **_kw: Any) -> None:
+    await query.answer()
+    current = await state.get_state()
+    if current is not None and current.startswith(f"{Mon.__name__}:"):  # not another conversation
+        await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was changed."))
+
+
+@_step("new")
+async def on_new(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, person: Person,
+                 **_kw: Any) -> None:
+    await query.answer()
+    await state.clear()
+    await _ask_building(query, state, session, actor, None, person.locale)
+
+
+@_step("g", Mon.pick)
+async def on_grid(query: CallbackQuery, callback_data: MonCB, state: FSMContext, session: AsyncSession,
+                  actor: Actor, person: Person, **_kw: Any) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    value = callback_data.value
+    await _ask_building(query, state, session, actor, int(value) if value.isdigit() else -1, person.locale)
+
+
+@_step("b", Mon.pick)
+async def on_building(query: CallbackQuery, callback_data: MonCB, state: FSMContext, session: AsyncSession,
+                      actor: Actor, person: Person, **_kw: Any) -> None:
+    value = callback_data.value
+    building = await session.get(Building, int(value) if value.isdigit() else -1)
+    if building is None or not actor.covering(monitoring.MONITOR_ROLES, building.community_id, building.grid_id):
+        raise DomainError("forbidden")
+    await query.answer()
+    await edit_markup(query.message, None)
+    await state.set_state(Mon.unit)
+    await state.set_data({"building_id": building.id})
+    await query.bot.send_message(query.from_user.id, _("{building}: type the unit and room, for example 2-502.")
+                                 .format(building=building.label(person.locale)))
+
+
+@_step("person")
+async def on_person(query: CallbackQuery, callback_data: MonCB, state: FSMContext, session: AsyncSession,
+                    actor: Actor, settings: Settings, **_kw: Any) -> None:
+    """From a health follow-up: monitor the person it is about."""
+    value = callback_data.value
+    subject = await session.get(Person, int(value) if value.isdigit() else -1)
+    if subject is None or subject.household_id is None:
+        raise DomainError("not_found")
+    await monitoring.may_monitor(session, actor, subject.household_id)
+    if await monitoring.active_for(session, subject.id) is not None:
+        raise DomainError("already_monitored")
+    await query.answer()
+    await state.clear()
+    await state.set_data({"who": [subject.id], "who_label": subject.full_name or "—"})
+    await _ask_days(query.message, state, settings)
+
+
+@_step("who", Mon.who)
+async def on_who(query: CallbackQuery, callback_data: MonCB, state: FSMContext, session: AsyncSession,
+                 settings: Settings, **_kw: Any) -> None:
+    value = callback_data.value
+    data = await state.get_data()
+    members = await _members(session, data.get("household_id"))
+    chosen = members if value == "all" else [m for m in members if str(m.id) == value]
+    if not chosen:
+        raise DomainError("not_found")
+    if all([await monitoring.active_for(session, m.id) is not None for m in chosen]):
+        raise DomainError("already_monitored")  # said now, not after the days and the reason
+    await query.answer()
+    await edit_markup(query.message, None)
+    label = _("the whole household ({n} people)").format(n=len(chosen)) if value == "all" else \
+        (chosen[0].full_name or "—")
+    await state.update_data(who=[m.id for m in chosen], who_label=label)
+    await _ask_days(query.message, state, settings)
+
+
+@_step("days", Mon.days)
+async def on_days(query: CallbackQuery, callback_data: MonCB, state: FSMContext, **_kw: Any) -> None:
+    days = monitoring.validate_days(callback_data.value)
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _after_days(query.message, state, days)
+
+
+@_step("ok", Mon.confirm)
+async def on_confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                     settings: Settings, **_kw: Any) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _start(query.message, state, session, actor, clock, settings)
+
+
+@_step("stop")
+async def on_stop(query: CallbackQuery, callback_data: MonCB, session: AsyncSession, actor: Actor,
+                  **_kw: Any) -> None:
+    value = callback_data.value
+    m = await monitoring.stoppable(session, actor, int(value) if value.isdigit() else -1)
+    subject = await session.get(Person, m.person_id)
+    await query.answer()
+    await query.bot.send_message(
+        query.from_user.id, _("End home monitoring for {name} now? They will be told that no more reports are "
+                              "needed.").format(name=subject.full_name if subject else "—"),
+        reply_markup=_kb([[(_("⏹ Yes, end it"), "stopok", str(m.id))], [(_("✖️ Cancel"), "cancel", "-")]]))
+
+
+@_step("stopok")
+async def on_stop_confirmed(query: CallbackQuery, callback_data: MonCB, session: AsyncSession, actor: Actor,
+                            clock: Clock, **_kw: Any) -> None:
+    value = callback_data.value
+    m = await monitoring.stop(session, actor, int(value) if value.isdigit() else -1, clock.now())
+    subject = await session.get(Person, m.person_id)
+    if subject is not None:
+        await monitoring_messages.monitoring_over(session, m, subject, True, clock.now())
+    audit(session, actor_id=actor.person_id, action="stop_monitoring", at=clock.now(), subject_id=m.person_id,
+          monitoring=m.id)
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("Home monitoring for {name} has ended.").format(
+        name=subject.full_name if subject else "—"))
+
+
 @router.callback_query(MonCB.filter())
-async def on_step(query: CallbackQuery, callback_data: MonCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
+async def stale(query: CallbackQuery, person: Person | None, actor: Actor) -> None:
+    """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
     if person is None or not _may(actor):
         await query.answer(refusal("forbidden"), show_alert=True)
         return
-    step, value, loc = callback_data.step, callback_data.value, person.locale
-    current = await state.get_state()
-    expected = {"new": None, "stop": None, "stopok": None, "person": None, "g": Mon.pick.state,
-                "b": Mon.pick.state, "who": Mon.who.state, "days": Mon.days.state, "ok": Mon.confirm.state,
-                "cancel": None}
-    if step not in expected or (expected[step] is not None and expected[step] != current):
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
-    send = query.bot.send_message
-    chat = query.from_user.id
-    try:
-        if step == "cancel":
-            await query.answer()
-            if current is not None and current.startswith(f"{Mon.__name__}:"):  # not another conversation
-                await state.clear()
-            await edit_markup(query.message, None)
-            await send(chat, _("Cancelled. Nothing was changed."))
-        elif step == "new":
-            await query.answer()
-            await state.clear()
-            await _ask_building(query, state, session, actor, None, loc)
-        elif step == "g":
-            await query.answer()
-            await edit_markup(query.message, None)
-            await _ask_building(query, state, session, actor, int(value) if value.isdigit() else -1, loc)
-        elif step == "b":
-            building = await session.get(Building, int(value) if value.isdigit() else -1)
-            if building is None or not actor.covering(monitoring.MONITOR_ROLES, building.community_id,
-                                                      building.grid_id):
-                raise DomainError("forbidden")
-            await query.answer()
-            await edit_markup(query.message, None)
-            await state.set_state(Mon.unit)
-            await state.set_data({"building_id": building.id})
-            await send(chat, _("{building}: type the unit and room, for example 2-502.").format(
-                building=building.label(loc)))
-        elif step == "person":
-            subject = await session.get(Person, int(value) if value.isdigit() else -1)
-            if subject is None or subject.household_id is None:
-                raise DomainError("not_found")
-            await monitoring.may_monitor(session, actor, subject.household_id)
-            if await monitoring.active_for(session, subject.id) is not None:
-                raise DomainError("already_monitored")
-            await query.answer()
-            await state.clear()
-            await state.set_data({"who": [subject.id], "who_label": subject.full_name or "—"})
-            await _ask_days(query.message, state, settings)
-        elif step == "who":
-            data = await state.get_data()
-            members = await _members(session, data.get("household_id"))
-            chosen = members if value == "all" else [m for m in members if str(m.id) == value]
-            if not chosen:
-                raise DomainError("not_found")
-            if all([await monitoring.active_for(session, m.id) is not None for m in chosen]):
-                raise DomainError("already_monitored")  # said now, not after the days and the reason
-            await query.answer()
-            await edit_markup(query.message, None)
-            label = _("the whole household ({n} people)").format(n=len(chosen)) if value == "all" else \
-                (chosen[0].full_name or "—")
-            await state.update_data(who=[m.id for m in chosen], who_label=label)
-            await _ask_days(query.message, state, settings)
-        elif step == "days":
-            await query.answer()
-            await edit_markup(query.message, None)
-            await _after_days(query.message, state, monitoring.validate_days(value))
-        elif step == "ok":
-            await query.answer()
-            await edit_markup(query.message, None)
-            await _start(query.message, state, session, actor, clock, settings)
-        elif step == "stop":
-            m = await monitoring.stoppable(session, actor, int(value) if value.isdigit() else -1)
-            subject = await session.get(Person, m.person_id)
-            await query.answer()
-            await send(chat, _("End home monitoring for {name} now? They will be told that no more reports are "
-                               "needed.").format(name=subject.full_name if subject else "—"),
-                       reply_markup=_kb([[(_("⏹ Yes, end it"), "stopok", str(m.id))],
-                                         [(_("✖️ Cancel"), "cancel", "-")]]))
-        elif step == "stopok":
-            m = await monitoring.stop(session, actor, int(value) if value.isdigit() else -1, clock.now())
-            subject = await session.get(Person, m.person_id)
-            if subject is not None:
-                await monitoring_messages.monitoring_over(session, m, subject, True, clock.now())
-            audit(session, actor_id=actor.person_id, action="stop_monitoring", at=clock.now(), subject_id=m.person_id,
-                  monitoring=m.id)
-            await session.commit()
-            await query.answer()
-            await edit_text(query.message, _("Home monitoring for {name} has ended.").format(
-                name=subject.full_name if subject else "—"))
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
-        if e.code in ("already_done", "not_found"):
-            await edit_markup(query.message, None)
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 async def _members(session: AsyncSession, household_id: int | None) -> list[Person]:
