@@ -23,10 +23,13 @@ Nothing goes out before Send; every step keeps what was entered before it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -171,129 +174,193 @@ async def _buildings_kb(session: AsyncSession, actor: Actor, data: dict, locale:
     return _kb(rows)
 
 
-@router.callback_query(ComposeCB.filter())
-async def on_compose(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, session: AsyncSession,
-                     person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
+@router.callback_query(ComposeCB.filter(F.step == "noop"))
+async def on_preview_button(query: CallbackQuery, person: Person | None, actor: Actor) -> None:
     if person is None or not _may_send(actor):
         await query.answer(refusal("forbidden"), show_alert=True)
         return
-    step, value, loc = callback_data.step, callback_data.value, person.locale
-    current = await state.get_state()
-    data = await state.get_data()
-    audience_steps = ("whole", "grid", "blds", "res", "care", "role", "groups", "next")
-    expected = {**{s: N.audience.state for s in audience_steps}, "bld": N.buildings.state, "back": N.buildings.state,
-                "level": N.level.state, "ack": N.ack.state, "when": N.when.state, "tr": N.translations.state,
-                "ok": N.preview.state, "cancel": None, "noop": None}
-    composing = current is not None and current.startswith(f"{N.__name__}:")
-    if step not in expected or (expected[step] is not None and expected[step] != current) or \
-            (step == "cancel" and not composing) or (step != "noop" and "community_id" not in data):
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
-    if step == "noop":
-        await query.answer(_("This is a preview."))
-        return
-    if step == "cancel":
-        await query.answer()
-        await state.clear()
-        await edit_markup(query.message, None)
-        await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
-        return
-    try:
-        await _compose_step(query, step, value, state, session, actor, data, loc, clock, settings)
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+    await query.answer(_("This is a preview."))
 
 
-async def _compose_step(query: CallbackQuery, step: str, value: str, state: FSMContext, session: AsyncSession,
-                        actor: Actor, data: dict, loc: str, clock: Clock, settings: Settings) -> None:
-    send = query.bot.send_message
-    chat = query.from_user.id
+def _compose(step: str | set[str], *states: State):
+    """One small handler per step of composing a notice: only those who may send pass, the conversation's
+    data must be there (else the button is stale), and a rule's refusal is the press's one answer (every
+    refusal comes before it: Telegram takes a single answer per press)."""
+    steps = {step} if isinstance(step, str) else step
+
+    def register(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(fn)
+        async def handler(query: CallbackQuery, state: FSMContext, person: Person | None, actor: Actor,
+                          **kw: Any) -> None:
+            if person is None or not _may_send(actor):
+                await query.answer(refusal("forbidden"), show_alert=True)
+                return
+            data = await state.get_data()
+            if "community_id" not in data:
+                await query.answer(_("This button is no longer active."), show_alert=True)
+                return
+            try:
+                await fn(query, state=state, person=person, actor=actor, data=data, **kw)
+            except DomainError as e:
+                await query.answer(refusal(e.code, **e.params), show_alert=True)
+
+        router.callback_query(ComposeCB.filter(F.step.in_(steps)), StateFilter(*states))(handler)
+        return fn
+
+    return register
+
+
+@_compose("cancel", *N.__all_states__)
+async def on_cancel(query: CallbackQuery, state: FSMContext, **_kw: Any) -> None:
+    await query.answer()
+    await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
+
+
+async def _toggle(session: AsyncSession, actor: Actor, data: dict, step: str, value: str) -> notices.Audience:
+    """One audience button pressed: the area (whole, a grid, a building) or a kind of recipient."""
     a = notices.Audience.from_json(data["aud"])
-    if step in ("whole", "grid", "res", "care", "role", "groups", "bld"):
-        if step == "whole":
-            a.grids, a.buildings = [], []
-        elif step == "grid":
-            gid = int(value) if value.isdigit() else -1
-            if gid not in {g.id for g in await notices.area_grids(session, actor, data["community_id"])}:
-                raise PermissionDenied()
-            a.grids = sorted(set(a.grids) ^ {gid})
-        elif step == "bld":
-            bid = int(value) if value.isdigit() else -1
-            if bid not in {b.id for b in await notices.area_buildings(session, actor, data["community_id"])}:
-                raise PermissionDenied()
-            a.buildings = sorted(set(a.buildings) ^ {bid})
-        elif step == "res":
-            a.residents = not a.residents
-        elif step == "care":
-            a.care_only = not a.care_only
-            a.residents = a.residents or a.care_only
-        elif step == "role":
-            if value not in notices.AUDIENCE_ROLES:
-                raise DomainError("not_found")
-            a.roles = sorted(set(a.roles) ^ {value})
-        elif step == "groups":
-            a.groups = not a.groups
-        await state.update_data(aud=a.to_json())
-        await query.answer()
-        data = await state.get_data()
-        kb = await (_buildings_kb(session, actor, data, loc) if step == "bld" else _audience_kb(session, actor, data))
-        await edit_markup(query.message, kb)
-        return
-    # Every refusal comes before the one answer: Telegram takes a single answer per press.
-    if step == "next":
-        a = await notices.check_audience(session, actor, data["community_id"], a)
-    elif (step == "level" and value not in notices.LEVELS) or \
-            (step == "when" and value not in ("now", "at", "daily", "weekly")) or \
-            (step == "tr" and value != "done" and value not in LOCALES):
+    if step == "whole":
+        a.grids, a.buildings = [], []
+    elif step == "grid":
+        gid = int(value) if value.isdigit() else -1
+        if gid not in {g.id for g in await notices.area_grids(session, actor, data["community_id"])}:
+            raise PermissionDenied()
+        a.grids = sorted(set(a.grids) ^ {gid})
+    elif step == "bld":
+        bid = int(value) if value.isdigit() else -1
+        if bid not in {b.id for b in await notices.area_buildings(session, actor, data["community_id"])}:
+            raise PermissionDenied()
+        a.buildings = sorted(set(a.buildings) ^ {bid})
+    elif step == "res":
+        a.residents = not a.residents
+    elif step == "care":
+        a.care_only = not a.care_only
+        a.residents = a.residents or a.care_only
+    elif step == "role":
+        if value not in notices.AUDIENCE_ROLES:
+            raise DomainError("not_found")
+        a.roles = sorted(set(a.roles) ^ {value})
+    elif step == "groups":
+        a.groups = not a.groups
+    return a
+
+
+@_compose({"whole", "grid", "res", "care", "role", "groups"}, N.audience)
+@_compose("bld", N.buildings)
+async def on_audience(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, session: AsyncSession,
+                      actor: Actor, person: Person, data: dict, **_kw: Any) -> None:
+    a = await _toggle(session, actor, data, callback_data.step, callback_data.value)
+    await state.update_data(aud=a.to_json())
+    await query.answer()
+    data = await state.get_data()
+    await edit_markup(query.message, await (_buildings_kb(session, actor, data, person.locale)
+                                            if callback_data.step == "bld" else _audience_kb(session, actor, data)))
+
+
+@_compose("blds", N.audience)
+async def on_choose_buildings(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
+                              person: Person, data: dict, **_kw: Any) -> None:
+    await query.answer()
+    await state.set_state(N.buildings)
+    await edit_markup(query.message, await _buildings_kb(session, actor, data, person.locale))
+
+
+@_compose("back", N.buildings)
+async def on_back(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, data: dict,
+                  **_kw: Any) -> None:
+    await query.answer()
+    await state.set_state(N.audience)
+    await edit_markup(query.message, await _audience_kb(session, actor, data))
+
+
+@_compose("next", N.audience)
+async def on_next(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, data: dict,
+                  **_kw: Any) -> None:
+    a = await notices.check_audience(session, actor, data["community_id"], notices.Audience.from_json(data["aud"]))
+    await query.answer()
+    await state.update_data(aud=a.to_json())
+    await state.set_state(N.level)
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("What kind of notice is it?"), reply_markup=_kb(
+        [[(level_label(lv), "level", lv)] for lv in notices.LEVELS]))
+
+
+@_compose("level", N.level)
+async def on_level(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, **_kw: Any) -> None:
+    if callback_data.value not in notices.LEVELS:
         raise DomainError("not_found")
     await query.answer()
-    if step == "blds":
-        await state.set_state(N.buildings)
-        await edit_markup(query.message, await _buildings_kb(session, actor, data, loc))
-    elif step == "back":
-        await state.set_state(N.audience)
-        await edit_markup(query.message, await _audience_kb(session, actor, data))
-    elif step == "next":
-        await state.update_data(aud=a.to_json())
-        await state.set_state(N.level)
-        await edit_markup(query.message, None)
-        await send(chat, _("What kind of notice is it?"), reply_markup=_kb(
-            [[(level_label(lv), "level", lv)] for lv in notices.LEVELS]))
-    elif step == "level":
-        await state.update_data(level=value)
-        await state.set_state(N.ack)
-        await edit_markup(query.message, None)
-        await send(chat, _("{level}. Ask everyone to press “I have read this”? You will see who has read it.")
-                   .format(level=level_label(value)),
-                   reply_markup=_kb([[(_("Yes, ask them"), "ack", "1"), (_("No"), "ack", "0")]]))
-    elif step == "ack":
-        await state.update_data(ack=value == "1")
-        await state.set_state(N.when)
-        await edit_markup(query.message, None)
-        await send(chat, _("When should it go out?"), reply_markup=_kb([
-            [(_("Now"), "when", "now")], [(_("At a set time"), "when", "at")],
-            [(_("Every day"), "when", "daily")], [(_("Every week"), "when", "weekly")]]))
-    elif step == "when":
-        await edit_markup(query.message, None)
-        if value == "now":
-            await state.update_data(when="now", repeat="none", first_at=None, until=None)
-            await _ask_translations(query.message, state)
-            return
-        await state.update_data(when=value, repeat="none" if value == "at" else value)
-        await state.set_state(N.time)
-        await send(chat, _("Type the date and time, for example 18:30 or 11-24 09:00 (time in the community)."))
-    elif step == "tr":
-        if value == "done":
-            await edit_markup(query.message, None)
-            await _preview(query.message, state, session, settings, clock)
-            return
-        await state.update_data(tr_locale=value)
-        await state.set_state(N.tr_text)
-        await edit_markup(query.message, None)
-        await send(chat, _("Type the {language} text.").format(language=LANGUAGE_NAMES[value]))
-    elif step == "ok":
-        await edit_markup(query.message, None)
-        await _confirm(query.message, state, session, actor, clock, settings)
+    await state.update_data(level=callback_data.value)
+    await state.set_state(N.ack)
+    await edit_markup(query.message, None)
+    await query.bot.send_message(
+        query.from_user.id, _("{level}. Ask everyone to press “I have read this”? You will see who has read it.")
+        .format(level=level_label(callback_data.value)),
+        reply_markup=_kb([[(_("Yes, ask them"), "ack", "1"), (_("No"), "ack", "0")]]))
+
+
+@_compose("ack", N.ack)
+async def on_ack(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, **_kw: Any) -> None:
+    await query.answer()
+    await state.update_data(ack=callback_data.value == "1")
+    await state.set_state(N.when)
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("When should it go out?"), reply_markup=_kb([
+        [(_("Now"), "when", "now")], [(_("At a set time"), "when", "at")],
+        [(_("Every day"), "when", "daily")], [(_("Every week"), "when", "weekly")]]))
+
+
+@_compose("when", N.when)
+async def on_when(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, **_kw: Any) -> None:
+    value = callback_data.value
+    if value not in ("now", "at", "daily", "weekly"):
+        raise DomainError("not_found")
+    await query.answer()
+    await edit_markup(query.message, None)
+    if value == "now":
+        await state.update_data(when="now", repeat="none", first_at=None, until=None)
+        await _ask_translations(query.message, state)
+        return
+    await state.update_data(when=value, repeat="none" if value == "at" else value)
+    await state.set_state(N.time)
+    await query.bot.send_message(
+        query.from_user.id, _("Type the date and time, for example 18:30 or 11-24 09:00 (time in the community)."))
+
+
+@_compose("tr", N.translations)
+async def on_translation(query: CallbackQuery, callback_data: ComposeCB, state: FSMContext, session: AsyncSession,
+                         clock: Clock, settings: Settings, **_kw: Any) -> None:
+    value = callback_data.value
+    if value != "done" and value not in LOCALES:
+        raise DomainError("not_found")
+    await query.answer()
+    await edit_markup(query.message, None)
+    if value == "done":
+        await _preview(query.message, state, session, settings, clock)
+        return
+    await state.update_data(tr_locale=value)
+    await state.set_state(N.tr_text)
+    await query.bot.send_message(query.from_user.id,
+                                 _("Type the {language} text.").format(language=LANGUAGE_NAMES[value]))
+
+
+@_compose("ok", N.preview)
+async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                  settings: Settings, **_kw: Any) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _confirm(query.message, state, session, actor, clock, settings)
+
+
+@router.callback_query(ComposeCB.filter())
+async def on_stale_compose(query: CallbackQuery, person: Person | None, actor: Actor) -> None:
+    """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
+    if person is None or not _may_send(actor):
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 async def _community_tz(session: AsyncSession, data: dict, settings: Settings) -> tuple[str, str]:
