@@ -69,7 +69,7 @@ FEATURES: tuple[Feature, ...] = (
             task_kinds={"followup": health_messages.describe_followup}),
     Feature("monitoring", routers=(monitoring_router.router,), due=(bot.monitoring.workflow,),
             personal_data=(monitoring.PERSONAL_DATA,), task_kinds={"checkin": monitoring_messages.describe_checkin}),
-    Feature("notices", routers=(notices_router.router,), due=(bot.notices.workflow,),
+    Feature("notices", routers=(notices_router.staff_router, notices_router.router), due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,), task_kinds={"doorknock": notices_messages.describe_doorknock}),
     Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,),
             task_kinds={"supply": supplies_messages.describe_supply}),

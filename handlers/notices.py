@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -54,8 +54,23 @@ from bot.texts import LANGUAGE_NAMES
 from models import Person
 from models.notices import Notice, NoticeSend
 
+
+class MaySendNotices(BaseFilter):
+    """Those who may send notices (doctors, community workers, admins): the staff router's gate. Every action on
+    a particular notice is still checked by the rules (a gate on the router is not access control for ids)."""
+
+    async def __call__(self, _event: object, actor: Actor) -> bool:
+        return actor.superadmin or actor.has_role(*notices.SENDER_ROLES)
+
+
+# Residents: 📢 Notices and "I have read this"; and the refusal for anyone else reaching for staff buttons or
+# commands. Staff: composing, /notices, edits, rates and reminders — gated as a whole. The staff router comes
+# first in bot/features.py.
 router = RouterTemplate("notices")
 router.message.filter(Private())
+staff_router = RouterTemplate("notices-staff")
+staff_router.message.filter(Private(), MaySendNotices())
+staff_router.callback_query.filter(MaySendNotices())
 
 ROLE_BUTTONS = (("volunteer", "🙋"), ("staff", "🧰"), ("doctor", "🩺"))
 
@@ -95,7 +110,7 @@ def role_label(code: str) -> str:
 
 # --- composing -------------------------------------------------------------------------------------------
 
-@router.message(Command("notice"))
+@staff_router.message(Command("notice"))
 async def cmd_notice(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
     await start_notice(message.bot, message.chat.id, state, session, actor)
 
@@ -112,7 +127,7 @@ async def start_notice(bot: Bot, chat_id: int, state: FSMContext, session: Async
                                       "its caption. (/cancel to stop.)"))
 
 
-@router.message(StateFilter(N.text), NotCommand())
+@staff_router.message(StateFilter(N.text), NotCommand())
 async def on_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
     media_kind, media = None, None
     if message.photo:
@@ -174,7 +189,7 @@ async def _buildings_kb(session: AsyncSession, actor: Actor, data: dict, locale:
     return _kb(rows)
 
 
-@router.callback_query(ComposeCB.filter(F.step == "noop"))
+@staff_router.callback_query(ComposeCB.filter(F.step == "noop"))
 async def on_preview_button(query: CallbackQuery, person: Person | None, actor: Actor) -> None:
     if person is None or not _may_send(actor):
         await query.answer(refusal("forbidden"), show_alert=True)
@@ -204,7 +219,7 @@ def _compose(step: str | set[str], *states: State):
             except DomainError as e:
                 await query.answer(refusal(e.code, **e.params), show_alert=True)
 
-        router.callback_query(ComposeCB.filter(F.step.in_(steps)), StateFilter(*states))(handler)
+        staff_router.callback_query(ComposeCB.filter(F.step.in_(steps)), StateFilter(*states))(handler)
         return fn
 
     return register
@@ -354,7 +369,7 @@ async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession
     await _confirm(query.message, state, session, actor, clock, settings)
 
 
-@router.callback_query(ComposeCB.filter())
+@staff_router.callback_query(ComposeCB.filter())
 async def on_stale_compose(query: CallbackQuery, person: Person | None, actor: Actor) -> None:
     """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
     if person is None or not _may_send(actor):
@@ -371,7 +386,7 @@ async def _community_tz(session: AsyncSession, data: dict, settings: Settings) -
             c.quiet_hours if c and c.quiet_hours else settings.notice_quiet_hours)
 
 
-@router.message(StateFilter(N.time), NotCommand())
+@staff_router.message(StateFilter(N.time), NotCommand())
 async def on_time(message: Message, state: FSMContext, session: AsyncSession, clock: Clock,
                   settings: Settings) -> None:
     data = await state.get_data()
@@ -389,7 +404,7 @@ async def on_time(message: Message, state: FSMContext, session: AsyncSession, cl
     await message.answer(_("Until which day (the last day it goes out)? For example 12-31."))
 
 
-@router.message(StateFilter(N.until), NotCommand())
+@staff_router.message(StateFilter(N.until), NotCommand())
 async def on_until(message: Message, state: FSMContext, session: AsyncSession, settings: Settings) -> None:
     data = await state.get_data()
     tz, _quiet = await _community_tz(session, data, settings)
@@ -413,7 +428,7 @@ async def _ask_translations(message: Message, state: FSMContext) -> None:
                            "otherwise your text. Added: {added}.").format(added=added), reply_markup=_kb(rows))
 
 
-@router.message(StateFilter(N.tr_text), NotCommand())
+@staff_router.message(StateFilter(N.tr_text), NotCommand())
 async def on_tr_text(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     try:
@@ -425,7 +440,7 @@ async def on_tr_text(message: Message, state: FSMContext) -> None:
     await _ask_translations(message, state)
 
 
-@router.message(StateFilter(N.audience, N.buildings, N.level, N.ack, N.when, N.translations, N.preview),
+@staff_router.message(StateFilter(N.audience, N.buildings, N.level, N.ack, N.when, N.translations, N.preview),
                 NotCommand())
 async def press_a_button(message: Message) -> None:
     await message.answer(_("Please press one of the buttons above. (Type /cancel to stop.)"))
@@ -522,7 +537,7 @@ async def bind_in_private(message: Message) -> None:
 
 # --- staff: list, rates, reminders, edit, cancel -----------------------------------------------------------
 
-@router.message(Command("notices"))
+@staff_router.message(Command("notices"))
 async def cmd_notices(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
                       clock: Clock) -> None:
     if person is None or not _may_send(actor):
@@ -567,7 +582,7 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
     await session.commit()
 
 
-@router.callback_query(NoticeCB.filter())
+@staff_router.callback_query(NoticeCB.filter(~F.action.in_({"ack", "read"})))
 async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state: FSMContext, session: AsyncSession,
                            person: Person | None, actor: Actor, clock: Clock) -> None:
     if person is None:
@@ -575,15 +590,7 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
         return
     action, now = callback_data.action, clock.now()
     try:
-        if action == "ack":
-            first = await notices.ack(session, callback_data.id, person, now)
-            await session.commit()
-            await query.answer(_("Thank you, noted.") if first else _("Already noted. Thank you!"))
-            await edit_markup(query.message, InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=_("✅ Read"), callback_data=NoticeCB(action="read", id=callback_data.id).pack())]]))
-        elif action == "read":
-            await query.answer(_("Already noted. Thank you!"))
-        elif action in ("rates", "remind"):
+        if action in ("rates", "remind"):
             send, notice = await notices.managed_send(session, actor, callback_data.id)
             if action == "rates":
                 rates = await notices.ack_rates(session, send.id, person.locale)
@@ -633,7 +640,40 @@ async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
 
 
-@router.message(StateFilter(N.edit_time), NotCommand())
+@router.callback_query(NoticeCB.filter(F.action.in_({"ack", "read"})))
+async def on_ack_button(query: CallbackQuery, callback_data: NoticeCB, session: AsyncSession,
+                        person: Person | None, clock: Clock) -> None:
+    """"I have read this" under a notice (and its "✅ Read" once pressed)."""
+    if person is None:
+        await query.answer(refusal("not_registered"), show_alert=True)
+        return
+    if callback_data.action == "read":
+        await query.answer(_("Already noted. Thank you!"))
+        return
+    try:
+        first = await notices.ack(session, callback_data.id, person, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await session.commit()
+    await query.answer(_("Thank you, noted.") if first else _("Already noted. Thank you!"))
+    await edit_markup(query.message, InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=_("✅ Read"), callback_data=NoticeCB(action="read", id=callback_data.id).pack())]]))
+
+
+@router.callback_query(NoticeCB.filter())
+@router.callback_query(ComposeCB.filter())
+async def not_for_you(query: CallbackQuery) -> None:
+    """A staff button pressed by someone the staff router did not let in (a forged or forwarded press)."""
+    await query.answer(refusal("forbidden"), show_alert=True)
+
+
+@router.message(Command("notice", "notices"))
+async def not_yours_to_send(message: Message) -> None:
+    await message.answer(refusal("forbidden"))
+
+
+@staff_router.message(StateFilter(N.edit_time), NotCommand())
 async def on_edit_time(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
                        clock: Clock) -> None:
     data = await state.get_data()
@@ -659,7 +699,7 @@ async def on_edit_time(message: Message, state: FSMContext, session: AsyncSessio
     await message.answer(_("Notice #{id} is now scheduled: {when}.").format(id=notice.id, when=_when_text(notice)))
 
 
-@router.message(StateFilter(N.edit), NotCommand())
+@staff_router.message(StateFilter(N.edit), NotCommand())
 async def on_edit_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
                        clock: Clock) -> None:
     data = await state.get_data()

@@ -11,6 +11,7 @@ import handlers
 from bot import features
 from bot.kernel import personal_data
 from bot.platform.scheduling.registry import HANDLERS
+from bot.telegram.routing import RouterTemplate
 
 ROOT = Path(bot.__file__).resolve().parent
 
@@ -19,7 +20,7 @@ def test_every_router_runs_once_in_the_order_the_list_gives() -> None:
     routers = features.router_templates()
     assert len(routers) == len({id(r) for r in routers})
     modules = [importlib.import_module(f"handlers.{m.name}") for m in pkgutil.iter_modules(handlers.__path__)]
-    defined = [m.router for m in modules if hasattr(m, "router")]
+    defined = [v for m in modules for v in vars(m).values() if isinstance(v, RouterTemplate)]
     assert {id(r) for r in defined} == {id(r) for r in routers}  # none defined and left out
     assert routers[0] is features.PLUMBING_FIRST[0] and routers[-1] is features.PLUMBING_LAST[-1]
 
