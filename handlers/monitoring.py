@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -69,6 +69,32 @@ def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
 
 def _may(actor: Actor) -> bool:
     return actor.superadmin or actor.has_role(*monitoring.MONITOR_ROLES)
+
+
+class MayMonitor(BaseFilter):
+    """Doctors and staff: the gate on the whole router (each household and monitoring is still checked by the
+    rules). Anyone else reaching for /monitor, /checkin or their buttons meets `refusals` instead."""
+
+    async def __call__(self, _event: object, actor: Actor) -> bool:
+        return _may(actor)
+
+
+router.message.filter(MayMonitor())
+router.callback_query.filter(MayMonitor())
+refusals = RouterTemplate("monitoring-others")  # after `router` in bot/features.py
+refusals.message.filter(Private())
+
+
+@refusals.message(Command("monitor", "checkin"))
+async def not_yours_to_monitor(message: Message) -> None:
+    await message.answer(refusal("forbidden"))
+
+
+@refusals.callback_query(MonCB.filter())
+@refusals.callback_query(CheckinCB.filter())
+async def not_your_button(query: CallbackQuery) -> None:
+    """A doctor's or worker's button pressed by someone else (forged or forwarded)."""
+    await query.answer(refusal("forbidden"), show_alert=True)
 
 
 async def _where(session: AsyncSession, person: Person | None, locale: str) -> str:
