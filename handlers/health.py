@@ -63,6 +63,10 @@ class HR(StatesGroup):
     confirm = State()
 
 
+# What "✅ I'm well today" reports, from the menu button or the inline one (never changed by _save).
+WELL = {"temp": None, "symptoms": [], "test": None, "note": None}
+
+
 def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
         text=t, callback_data=HealthCB(step=s, value=v).pack()) for t, s, v in row] for row in rows])
@@ -96,7 +100,7 @@ async def on_well_button(message: Message, state: FSMContext, session: AsyncSess
                                "“🌡 Health report”."), reply_markup=main_menu(person, actor))
         return
     await _save(message, state, session, person, person, clock, settings,
-                {"temp": None, "symptoms": [], "test": None, "note": None}, menu=main_menu(person, actor))
+                WELL, menu=main_menu(person, actor))
 
 
 def symptoms_kb(selected: list[str]) -> InlineKeyboardMarkup:
@@ -313,7 +317,7 @@ async def _one_tap_report(query: CallbackQuery, state: FSMContext, session: Asyn
         await edit_markup(message, None)
 
     await _save(message, state, session, person, person, clock, settings,
-                {"temp": None, "symptoms": [], "test": None, "note": None}, stored=done)
+                WELL, stored=done)
 
 
 async def _save(message: Message, state: FSMContext, session: AsyncSession, reporter: Person, subject: Person,

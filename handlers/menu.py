@@ -7,8 +7,8 @@ from aiogram.types import Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.health import rules as health
 from bot.kernel.permissions import Actor
+from bot.monitoring import rules as monitoring
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
 from bot.telegram.filters import ButtonText, Private
@@ -33,5 +33,5 @@ async def coming_soon(message: Message, person: Person | None, session: AsyncSes
 async def menu_for(session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
                    settings: Settings) -> ReplyKeyboardMarkup:
     """The main menu as it should be drawn now (with the one-tap check-in while it is due)."""
-    checkin = await health.checkin_due(session, person, clock.now(), settings.timezone)
+    checkin = await monitoring.checkin_due(session, person, clock.now(), settings.timezone)
     return main_menu(person, actor, checkin=checkin)

@@ -16,7 +16,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
 from bot.platform.clock import local_midnight
-from models import Building, Community, HealthReport, Household, Monitoring
+from models import Building, Community, HealthReport, Household
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
                              "diarrhoea")
@@ -130,20 +130,6 @@ async def community_timezone(session, household_id: int, default: str) -> tuple[
                               .join(Household, Household.building_id == Building.id)
                               .where(Household.id == household_id))).first()
     return (row[0] or default, bool(row[1])) if row else (default, False)
-
-
-async def checkin_due(session, person, now, default_tz: str) -> bool:
-    """Whether the main menu offers the one-tap "✅ I'm well today": a registered resident, while their
-    community's daily check-in is on or they are under home monitoring, who has not been reported on today."""
-    if person is None or person.household_id is None:
-        return False
-    tz, daily = await community_timezone(session, person.household_id, default_tz)
-    if not daily:
-        monitored = (await session.exec(select(Monitoring.id).where(
-            Monitoring.person_id == person.id, Monitoring.status == "active").limit(1))).first()
-        if monitored is None:
-            return False
-    return not await reported_today(session, person.id, now, tz)
 
 
 async def purge_reports(session, now, days: int) -> int:

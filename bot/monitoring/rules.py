@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.health import rules as health
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
@@ -127,6 +128,17 @@ async def may_monitor(session: AsyncSession, actor: Actor, household_id: int) ->
 async def active_for(session: AsyncSession, person_id: int) -> Monitoring | None:
     return (await session.exec(select(Monitoring).where(Monitoring.person_id == person_id,
                                                         Monitoring.status == "active"))).first()
+
+
+async def checkin_due(session: AsyncSession, person: Person | None, now: datetime, default_tz: str) -> bool:
+    """Whether the main menu offers the one-tap "✅ I'm well today": a registered resident, while their
+    community's daily check-in is on or they are under home monitoring, who has not been reported on today."""
+    if person is None or person.household_id is None:
+        return False
+    tz, daily = await health.community_timezone(session, person.household_id, default_tz)
+    if not daily and await active_for(session, person.id) is None:
+        return False
+    return not await health.reported_today(session, person.id, now, tz)
 
 
 async def start(session: AsyncSession, actor: Actor, subjects: list[Person], *, days: int, reason: str,

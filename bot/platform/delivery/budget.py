@@ -147,6 +147,9 @@ class CountSends(BaseRequestMiddleware):
         token = current_slot.set(slot)
         try:
             return await make_request(bot, method)
+        except TelegramRetryAfter:
+            self.budget.forget(slot)  # refused, not delivered: no message (as the sender does for its pushes)
+            raise
         finally:
             slot.open = False
             current_slot.reset(token)
