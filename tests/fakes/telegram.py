@@ -283,16 +283,17 @@ class FakeTelegram:
         return 0.0
 
     def _take_failure(self, method: str, params: dict) -> Failure | None:
-        queue = self.failures.get(method.lower())
-        if not queue:
-            return None
-        f = queue[0]
-        if f.chat_id is not None and str(params.get("chat_id")) != str(f.chat_id):
-            return None
-        f.times -= 1
-        if f.times <= 0:
-            queue.pop(0)
-        return f
+        """The first failure queued for this call: one aimed at its chat, or at no chat in particular (one aimed at
+        another chat waits for that chat's call, whichever order concurrent requests arrive in)."""
+        queue = self.failures.get(method.lower()) or []
+        for i, f in enumerate(queue):
+            if f.chat_id is not None and str(params.get("chat_id")) != str(f.chat_id):
+                continue
+            f.times -= 1
+            if f.times <= 0:
+                queue.pop(i)
+            return f
+        return None
 
     def fail(self, method: str, status: int, description: str, *, times: int = 1, retry_after: int | None = None,
              migrate_to_chat_id: int | None = None, chat_id: int | None = None, delay: float = 0.0) -> None:
