@@ -34,7 +34,7 @@ def migrate(settings: Settings) -> None:
 async def _startup(app) -> None:
     from bot.platform.i18n import get_i18n
     from bot.platform.runtime import tune_gc
-    from handlers.commands import set_default_commands
+    from bot.telegram.commands import set_default_commands
 
     get_i18n()
     me = await app.bot.me()

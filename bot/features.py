@@ -1,7 +1,9 @@
 """The one list: every capability with its routers, its due work and its share of a person's data.
 
 The app (`bot/app.py`) takes its routers from here and nothing else; the background runner (`bot/background.py`)
-runs the due work of the modules named here; privacy erases and exports through the hooks installed here.
+runs the due work of the modules named here; privacy erases and exports through the hooks installed here; the
+task engine describes and finishes each kind of task through the hooks installed here; command menus, /help and
+🧰 Staff tools list the commands and tools named here.
 Adding a capability means its package(s), its routers, its models and migration, and one entry below.
 
 Order matters for routers: the plumbing routers around the list (`PLUMBING_FIRST`, `PLUMBING_LAST`) take group
@@ -16,6 +18,7 @@ from types import ModuleType
 
 import bot.monitoring.workflow
 import bot.notices.workflow
+import bot.supplies.workflow
 import bot.tasks.workflow
 from bot.health import messages as health_messages
 from bot.health import rules as health
@@ -27,9 +30,11 @@ from bot.notices import messages as notices_messages
 from bot.notices import rules as notices
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
-from bot.tasks import messages as tasks_messages
+from bot.tasks import kinds
 from bot.tasks import rules as dispatch
-from bot.tasks.messages import Describe
+from bot.tasks.kinds import KindHooks
+from bot.telegram import commands
+from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.routing import RouterTemplate
 from handlers import (
     common,
@@ -56,26 +61,39 @@ class Feature:
     name: str
     routers: tuple[RouterTemplate, ...] = ()
     due: tuple[ModuleType, ...] = ()  # modules whose @due_handler functions do its work later
-    personal_data: tuple[PersonalData, ...] = field(default_factory=tuple)
-    # The task kinds it hands to volunteers or staff (models/tasks.py), and how each is described to them.
-    task_kinds: dict[str, Describe] = field(default_factory=dict)
+    personal_data: tuple[PersonalData, ...] = ()  # its share of /mydata and /deleteme
+    # The task kinds it hands to volunteers or staff (models/tasks.py): how each is described, and what else
+    # happens when one is delivered or closed with an outcome.
+    task_kinds: dict[str, KindHooks] = field(default_factory=dict)
+    commands: tuple[CommandEntry, ...] = ()  # in the command menu of those whose roles allow them
+    staff_tools: tuple[StaffTool, ...] = ()  # buttons under 🧰 Staff tools
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("privacy", routers=(privacy.router,)),
-    Feature("registration", routers=(registration.router, invitations.router, roles.router, structure.router,
-                                     household.router)),
+    Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
+    Feature("registration",
+            routers=(registration.router, invitations.router, invitations.refusals, roles.router, roles.refusals,
+                     structure.router, structure.refusals, household.router),
+            commands=invitations.COMMANDS + roles.COMMANDS + structure.COMMANDS,
+            staff_tools=invitations.TOOLS + roles.TOOLS + structure.TOOLS),
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,),
-            task_kinds={"followup": health_messages.describe_followup}),
+            task_kinds={"followup": KindHooks(health_messages.describe_followup)}),
     Feature("monitoring", routers=(monitoring_router.router, monitoring_router.refusals),
             due=(bot.monitoring.workflow,), personal_data=(monitoring.PERSONAL_DATA,),
-            task_kinds={"checkin": monitoring_messages.describe_checkin}),
+            task_kinds={"checkin": KindHooks(monitoring_messages.describe_checkin,
+                                             outcome=monitoring_messages.checkin_outcome)},
+            commands=monitoring_router.COMMANDS),
     Feature("notices", routers=(notices_router.staff_router, notices_router.router), due=(bot.notices.workflow,),
-            personal_data=(notices.PERSONAL_DATA,), task_kinds={"doorknock": notices_messages.describe_doorknock}),
+            personal_data=(notices.PERSONAL_DATA,),
+            task_kinds={"doorknock": KindHooks(notices_messages.describe_doorknock,
+                                               outcome=notices_messages.doorknock_outcome)},
+            commands=notices_router.COMMANDS, staff_tools=notices_router.TOOLS),
     Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,),
-            task_kinds={"supply": supplies_messages.describe_supply}),
-    Feature("tasks", routers=(taskqueue.router, volunteers.router), due=(bot.tasks.workflow,),
-            personal_data=(dispatch.PERSONAL_DATA,)),
+            task_kinds={"supply": KindHooks(supplies_messages.describe_supply,
+                                            delivered=bot.supplies.workflow.delivered)},
+            commands=supplies_router.COMMANDS),
+    Feature("tasks", routers=(taskqueue.router, taskqueue.refusals, volunteers.router), due=(bot.tasks.workflow,),
+            personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS),
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands
@@ -87,5 +105,6 @@ def router_templates() -> list[RouterTemplate]:
 
 
 personal_data.install([h for f in FEATURES for h in f.personal_data])
-tasks_messages.DESCRIBE.clear()
-tasks_messages.DESCRIBE.update({kind: describe for f in FEATURES for kind, describe in f.task_kinds.items()})
+kinds.install({kind: hooks for f in FEATURES for kind, hooks in f.task_kinds.items()})
+commands.install([*common.COMMANDS, *(c for f in FEATURES for c in f.commands)],
+                 [t for f in FEATURES for t in f.staff_tools])

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
-from bot.platform.i18n import _, get_i18n
-from bot.telegram.filters import ButtonText, Private
+from bot.platform.i18n import N_, _, get_i18n
+from bot.telegram.commands import CommandEntry, role_commands, staff_tool_rows
+from bot.telegram.filters import ButtonText, Private, StaffLike
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import emergency_number, show_menu
-from handlers.commands import role_commands
 from handlers.menu import menu_for
 from models import Person
 
 router = RouterTemplate("common")
 router.message.filter(Private())
+
+# The commands every private chat has, first in everyone's command menu (/start and /language are answered by
+# registration, the rest here).
+COMMANDS = (
+    CommandEntry("start", N_("Start or register")),
+    CommandEntry("menu", N_("Show the main menu")),
+    CommandEntry("help", N_("How to use this bot")),
+    CommandEntry("language", N_("Change language")),
+    CommandEntry("cancel", N_("Stop what I am doing")),
+)
 
 
 def help_text(actor: Actor, emergency_number: str) -> str:
@@ -44,6 +54,17 @@ def help_text(actor: Actor, emergency_number: str) -> str:
 @router.message(ButtonText("help"))
 async def cmd_help(message: Message, actor: Actor, session: AsyncSession, person: Person | None) -> None:
     await message.answer(help_text(actor, await emergency_number(session, person)))
+
+
+@router.message(ButtonText("staff"), StaffLike())
+async def on_staff_tools(message: Message, actor: Actor) -> None:
+    """🧰 Staff tools: the commands this person's roles give them, and a big button for each tool they may use
+    (every capability names its own in bot/features.py)."""
+    loc = get_i18n().current_locale
+    mine = role_commands(loc, actor)
+    rows = staff_tool_rows(loc, actor)
+    text = _("Staff tools:") + "\n" + "\n".join(f"/{c.command} — {c.description}" for c in mine)
+    await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
 @router.message(Command("menu"))

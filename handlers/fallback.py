@@ -10,12 +10,19 @@ from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
 from bot.telegram.filters import Private
+from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import show_menu
+from bot.telegram.ui import refusal, show_menu
 from handlers.menu import menu_for
 from models import Person
 
 router = RouterTemplate("fallback")
+
+
+@router.callback_query(StaffCB.filter())
+async def not_your_tool(query: CallbackQuery) -> None:
+    """A 🧰 Staff tools button no capability took from this person: it is not theirs (forwarded or forged)."""
+    await query.answer(refusal("forbidden"), show_alert=True)
 
 
 @router.callback_query()

@@ -19,10 +19,10 @@ A bad temperature is refused with an example and asked again; nothing else enter
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from aiogram import F
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
@@ -35,19 +35,18 @@ from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.health.callbacks import HealthCB
 from bot.kernel import presses
-from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.kernel.text import clean_note
 from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
-from bot.platform.clock import Clock, local_time
+from bot.platform.clock import Clock
 from bot.platform.i18n import _
 from bot.registration import rules as registration
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import main_menu
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import LIST_MAX, edit_markup, emergency_number, more_line, refusal, send_long
+from bot.telegram.ui import edit_markup, emergency_number, refusal
 from bot.texts import symptom_label, test_label
 from models import HealthReport, Person
 
@@ -372,50 +371,3 @@ async def _history(message: Message, session: AsyncSession, person: Person, cloc
         temp = f"{r.temperature_c} °C" if r.temperature_c is not None else _("well")
         lines.append(f"{mark} {r.created_at.astimezone(settings.tz):%m-%d %H:%M} {temp}")
     await message.answer("\n".join(lines))
-
-
-@router.message(Command("health"))
-async def cmd_health(message: Message, session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
-                     settings: Settings) -> None:
-    """Staff, doctors: today's reports in their area and the people to follow up."""
-    local = clock.now().astimezone(settings.tz)
-    since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-    try:
-        ov = await monitoring.overview(session, actor, since, clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code))
-        return
-    audit(session, actor_id=actor.person_id, action="read_health_overview", at=clock.now(),
-          count=len(ov.follow_ups))
-    shown = ([r.person_id for r, _s, _t in ov.follow_ups[:LIST_MAX]]
-             + [m.person_id for m, _s, _a in ov.missed[:LIST_MAX]]
-             + [t.subject_person_id for t, _s in ov.checkins[:LIST_MAX]])
-    audit_reads(session, actor_id=actor.person_id, action="read_health_status", at=clock.now(), subject_ids=shown)
-    await session.commit()
-    lines = [_("Health reports today in your area: {n} (abnormal {abnormal}, red flags {red})").format(
-        n=ov.reports, abnormal=ov.abnormal, red=ov.red_flags)]
-    if not ov.follow_ups:
-        lines.append(_("Nobody needs a follow-up call."))
-    for report, subject, task in ov.follow_ups[:LIST_MAX]:
-        status = {None: _("nobody has taken the call yet"), "open": _("nobody has taken the call yet"),
-                  "claimed": _("someone is calling"), "confirmed": _("resolved")}.get(
-            task.status if task else None, task.status if task else "")
-        mark = "🔴" if report.red_flag else "🟠"
-        temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
-        lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
-                     + (f" ({task.ref})" if task else ""))
-        if report.note:
-            lines.append("   " + _("Their note: {note}").format(note=report.note))
-    lines += more_line(len(ov.follow_ups) - LIST_MAX)
-    lines.append("")
-    lines.append(_("🏠 Under home monitoring: {n}. Missed report times today: {missed}.").format(
-        n=ov.under_monitoring, missed=len(ov.missed)))
-    for m, subject, at in ov.missed[:LIST_MAX]:
-        lines.append(_("• {name}: no report for {time}").format(name=subject.full_name if subject else "—",
-                                                                time=local_time(at, m.timezone)))
-    lines += more_line(len(ov.missed) - LIST_MAX)
-    for task, subject in ov.checkins[:LIST_MAX]:
-        status = _("nobody has taken the call yet") if task.status == "open" else _("someone is calling")
-        lines.append(f"📞 {task.ref} {subject.full_name if subject else '—'} — {status}")
-    lines += more_line(len(ov.checkins) - LIST_MAX)
-    await send_long(message.bot, message.chat.id, "\n".join(lines))

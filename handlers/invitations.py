@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -27,18 +27,29 @@ from bot.access import rules as inv_svc
 from bot.access.callbacks import InviteCB, RevokeCB
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
-from bot.kernel.permissions import Actor, Role, Scope, can_grant, roles_actor_may_grant
+from bot.kernel.permissions import Actor, Role, Scope, can_grant, may_invite, roles_actor_may_grant
 from bot.platform.clock import Clock
-from bot.platform.i18n import _, get_i18n
-from bot.telegram.filters import ButtonText, NotCommand, Private, StaffLike
+from bot.platform.i18n import N_, _, get_i18n
+from bot.telegram.commands import CommandEntry, StaffTool
+from bot.telegram.filters import NotCommand
 from bot.telegram.keyboards.callbacks import StaffCB
-from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import LIST_MAX, deep_link, edit_text, more_line, refusal, send_long
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import LIST_MAX, confirm_revoke, deep_link, edit_markup, edit_text, more_line, refusal, send_long
 from bot.texts import role_label
 from models import Community, Grid, Person
 
-router = RouterTemplate("invitations")
-router.message.filter(Private())
+router = gated("invitations", may_invite)  # staff and admins
+refusals = refusals_router("invitations-others", commands=("invite", "invites"), buttons=(InviteCB,))
+
+COMMANDS = (
+    CommandEntry("invite", N_("Create an invitation link"), (Role.STAFF, Role.ADMIN)),
+    CommandEntry("invites", N_("My open invitation links"), (Role.STAFF, Role.ADMIN)),
+)
+TOOLS = (
+    StaffTool("invite", N_("➕ Invite a volunteer or staff member"), may_invite),
+    StaffTool("invites", N_("🔗 My open invitation links"), may_invite),
+)
 
 USES = {"1": 1, "10": 10, "50": 50, "inf": None}
 TTLS = {"1": 1, "7": 7, "30": 30}
@@ -51,57 +62,16 @@ class Inv(StatesGroup):
     ttl = State()
 
 
-def staff_tools_kb(actor: Actor) -> InlineKeyboardMarkup:
-    rows = []
-    if roles_actor_may_grant(actor):
-        rows += [[InlineKeyboardButton(text=_("➕ Invite a volunteer or staff member"),
-                                       callback_data=StaffCB(action="invite").pack())],
-                 [InlineKeyboardButton(text=_("🔗 My open invitation links"),
-                                       callback_data=StaffCB(action="invites").pack())]]
-    if actor.superadmin or actor.has_role(Role.STAFF, Role.ADMIN, Role.DOCTOR):
-        rows.insert(0, [InlineKeyboardButton(text=_("📢 Send a notice or alert"),
-                                             callback_data=StaffCB(action="notice").pack())])
-    if actor.superadmin or actor.has_role(Role.ADMIN):
-        rows.append([InlineKeyboardButton(text=_("👥 Roles"), callback_data=StaffCB(action="roles").pack())])
-        rows.append([InlineKeyboardButton(text=_("🏢 Add a building"),
-                                          callback_data=StaffCB(action="addbuilding").pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-@router.message(ButtonText("staff"), StaffLike())
-async def on_staff_tools(message: Message, actor: Actor) -> None:
-    from handlers.commands import role_commands
-
-    kb = staff_tools_kb(actor)
-    mine = role_commands(get_i18n().current_locale, actor)
-    text = _("Staff tools:") + "\n" + "\n".join(f"/{c.command} — {c.description}" for c in mine)
-    await message.answer(text, reply_markup=kb if kb.inline_keyboard else None)
-
-
-@router.callback_query(StaffCB.filter())
-async def on_staff_cb(query: CallbackQuery, callback_data: StaffCB, state: FSMContext, session: AsyncSession,
-                      actor: Actor, clock: Clock, bot: Bot) -> None:
-    if not actor.is_staff_like():
-        await query.answer(refusal("forbidden"), show_alert=True)
-        return
+@router.callback_query(StaffCB.filter(F.action == "invite"))
+async def on_invite_tool(query: CallbackQuery, state: FSMContext, actor: Actor, bot: Bot) -> None:
     await query.answer()
-    chat = query.from_user.id
-    if callback_data.action == "invite":
-        await start_invite(bot, chat, state, actor)
-    elif callback_data.action == "invites":
-        await show_invites(bot, chat, session, actor, clock)
-    elif callback_data.action == "roles":
-        from handlers.roles import show_roles
+    await start_invite(bot, query.from_user.id, state, actor)
 
-        await show_roles(bot, chat, session, actor, clock)
-    elif callback_data.action == "notice":
-        from handlers.notices import start_notice
 
-        await start_notice(bot, chat, state, session, actor)
-    elif callback_data.action == "addbuilding":
-        from handlers.structure import start_add_building
-
-        await start_add_building(bot, chat, state, session, actor)
+@router.callback_query(StaffCB.filter(F.action == "invites"))
+async def on_invites_tool(query: CallbackQuery, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    await query.answer()
+    await show_invites(bot, query.from_user.id, session, actor, clock)
 
 
 @router.message(Command("invite"))
@@ -163,10 +133,6 @@ async def on_invite_step(query: CallbackQuery, callback_data: InviteCB, state: F
     expected = {"role": Inv.role.state, "scope": Inv.scope.state, "uses": Inv.uses.state, "ttl": Inv.ttl.state}
     if expected.get(step) != current:
         await query.answer(_("This button is no longer active."), show_alert=True)
-        return
-    if not actor.is_staff_like():
-        await state.clear()
-        await query.answer(refusal("forbidden"), show_alert=True)
         return
     cancel = InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=InviteCB(step="cancel", value="-").pack())
     if step == "role":
@@ -252,9 +218,6 @@ async def cmd_invites(message: Message, session: AsyncSession, actor: Actor, clo
 
 
 async def show_invites(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock) -> None:
-    if not actor.is_staff_like():
-        await bot.send_message(chat_id, refusal("forbidden"))
-        return
     invites = await inv_svc.list_invitations(session, actor, clock.now())
     if not invites:
         await bot.send_message(chat_id, _("There are no open invitation links."))
@@ -269,3 +232,21 @@ async def show_invites(bot: Bot, chat_id: int, session: AsyncSession, actor: Act
                                           callback_data=RevokeCB(kind="invite", id=i.id).pack())])
     lines += more_line(len(invites) - LIST_MAX)
     await send_long(bot, chat_id, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(RevokeCB.filter(F.kind == "invite"))
+async def on_withdraw(query: CallbackQuery, callback_data: RevokeCB, session: AsyncSession, actor: Actor,
+                      clock: Clock) -> None:
+    """Withdraw an invitation link: asked once ("Yes"), then done; the rules check it is the actor's to withdraw."""
+    if not callback_data.confirm:
+        await confirm_revoke(query, callback_data, _("Withdraw invitation link #{id}? Nobody will be able to use "
+                                                     "it any more."))
+        return
+    try:
+        await inv_svc.revoke_invitation(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await query.answer()
+    await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))

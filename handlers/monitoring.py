@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from typing import Any
 
 from aiogram import F
-from aiogram.filters import BaseFilter, Command, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -39,16 +40,15 @@ from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
 from bot.monitoring.callbacks import CheckinCB, MonCB
 from bot.monitoring.workflow import ensure_daily_checkin
-from bot.platform.clock import Clock, local_date
-from bot.platform.i18n import _
+from bot.platform.clock import Clock, local_date, local_time
+from bot.platform.i18n import N_, _
 from bot.registration import rules as registration
-from bot.telegram.filters import NotCommand, Private
-from bot.telegram.routing import RouterTemplate
+from bot.telegram.commands import CommandEntry
+from bot.telegram.filters import NotCommand
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
 from models import Building, Community, Household, Person
-
-router = RouterTemplate("monitoring")
-router.message.filter(Private())
 
 MAX_BUTTONS = 24
 
@@ -71,30 +71,16 @@ def _may(actor: Actor) -> bool:
     return actor.superadmin or actor.has_role(*monitoring.MONITOR_ROLES)
 
 
-class MayMonitor(BaseFilter):
-    """Doctors and staff: the gate on the whole router (each household and monitoring is still checked by the
-    rules). Anyone else reaching for /monitor, /checkin or their buttons meets `refusals` instead."""
+# Doctors and staff only: the gate is on the whole router (each household and monitoring is still checked by the
+# rules). Anyone else reaching for /monitor, /checkin, /health or their buttons meets `refusals` instead.
+router = gated("monitoring", _may)
+refusals = refusals_router("monitoring-others", commands=("monitor", "checkin", "health"), buttons=(MonCB, CheckinCB))
 
-    async def __call__(self, _event: object, actor: Actor) -> bool:
-        return _may(actor)
-
-
-router.message.filter(MayMonitor())
-router.callback_query.filter(MayMonitor())
-refusals = RouterTemplate("monitoring-others")  # after `router` in bot/features.py
-refusals.message.filter(Private())
-
-
-@refusals.message(Command("monitor", "checkin"))
-async def not_yours_to_monitor(message: Message) -> None:
-    await message.answer(refusal("forbidden"))
-
-
-@refusals.callback_query(MonCB.filter())
-@refusals.callback_query(CheckinCB.filter())
-async def not_your_button(query: CallbackQuery) -> None:
-    """A doctor's or worker's button pressed by someone else (forged or forwarded)."""
-    await query.answer(refusal("forbidden"), show_alert=True)
+COMMANDS = (
+    CommandEntry("health", N_("Today's health reports in my area"), monitoring.MONITOR_ROLES),
+    CommandEntry("monitor", N_("Home monitoring in my area"), monitoring.MONITOR_ROLES),
+    CommandEntry("checkin", N_("Daily check-in reminder on/off"), (Role.STAFF, Role.ADMIN)),
+)
 
 
 async def _where(session: AsyncSession, person: Person | None, locale: str) -> str:
@@ -108,7 +94,7 @@ async def _where(session: AsyncSession, person: Person | None, locale: str) -> s
 @router.message(Command("monitor"))
 async def cmd_monitor(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                       actor: Actor, clock: Clock) -> None:
-    if person is None:  # the router's gate (MayMonitor) let only doctors and staff in
+    if person is None:  # the router's gate (_may) let only doctors and staff in
         await message.answer(refusal("forbidden"))
         return
     await state.clear()
@@ -158,7 +144,7 @@ def _step(step: str | set[str], *states: State):
     def register(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         @functools.wraps(fn)
         async def handler(query: CallbackQuery, person: Person | None, actor: Actor, **kw: Any) -> None:
-            if person is None:  # the router's gate (MayMonitor) let only doctors and staff in
+            if person is None:  # the router's gate (_may) let only doctors and staff in
                 await query.answer(refusal("forbidden"), show_alert=True)
                 return
             try:
@@ -301,7 +287,7 @@ async def on_stop_confirmed(query: CallbackQuery, callback_data: MonCB, session:
 @router.callback_query(MonCB.filter())
 async def stale(query: CallbackQuery, person: Person | None) -> None:
     """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
-    if person is None:  # the router's gate (MayMonitor) let only doctors and staff in
+    if person is None:  # the router's gate (_may) let only doctors and staff in
         await query.answer(refusal("forbidden"), show_alert=True)
         return
     await query.answer(_("This button is no longer active."), show_alert=True)
@@ -470,3 +456,50 @@ async def on_checkin(query: CallbackQuery, callback_data: CheckinCB, session: As
     await session.commit()
     await query.answer(_("Saved."))
     await edit_text(query.message, _checkin_text(c, person.locale if person else "zh_Hans"), _checkin_kb(c))
+
+
+@router.message(Command("health"))
+async def cmd_health(message: Message, session: AsyncSession, person: Person | None, actor: Actor, clock: Clock,
+                     settings: Settings) -> None:
+    """Staff, doctors: today's reports in their area and the people to follow up."""
+    local = clock.now().astimezone(settings.tz)
+    since = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    try:
+        ov = await monitoring.overview(session, actor, since, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code))
+        return
+    audit(session, actor_id=actor.person_id, action="read_health_overview", at=clock.now(),
+          count=len(ov.follow_ups))
+    shown = ([r.person_id for r, _s, _t in ov.follow_ups[:LIST_MAX]]
+             + [m.person_id for m, _s, _a in ov.missed[:LIST_MAX]]
+             + [t.subject_person_id for t, _s in ov.checkins[:LIST_MAX]])
+    audit_reads(session, actor_id=actor.person_id, action="read_health_status", at=clock.now(), subject_ids=shown)
+    await session.commit()
+    lines = [_("Health reports today in your area: {n} (abnormal {abnormal}, red flags {red})").format(
+        n=ov.reports, abnormal=ov.abnormal, red=ov.red_flags)]
+    if not ov.follow_ups:
+        lines.append(_("Nobody needs a follow-up call."))
+    for report, subject, task in ov.follow_ups[:LIST_MAX]:
+        status = {None: _("nobody has taken the call yet"), "open": _("nobody has taken the call yet"),
+                  "claimed": _("someone is calling"), "confirmed": _("resolved")}.get(
+            task.status if task else None, task.status if task else "")
+        mark = "🔴" if report.red_flag else "🟠"
+        temp = f" {report.temperature_c} °C" if report.temperature_c is not None else ""
+        lines.append(f"{mark} {subject.full_name if subject else '—'}{temp} — {status}"
+                     + (f" ({task.ref})" if task else ""))
+        if report.note:
+            lines.append("   " + _("Their note: {note}").format(note=report.note))
+    lines += more_line(len(ov.follow_ups) - LIST_MAX)
+    lines.append("")
+    lines.append(_("🏠 Under home monitoring: {n}. Missed report times today: {missed}.").format(
+        n=ov.under_monitoring, missed=len(ov.missed)))
+    for m, subject, at in ov.missed[:LIST_MAX]:
+        lines.append(_("• {name}: no report for {time}").format(name=subject.full_name if subject else "—",
+                                                                time=local_time(at, m.timezone)))
+    lines += more_line(len(ov.missed) - LIST_MAX)
+    for task, subject in ov.checkins[:LIST_MAX]:
+        status = _("nobody has taken the call yet") if task.status == "open" else _("someone is calling")
+        lines.append(f"📞 {task.ref} {subject.full_name if subject else '—'} — {status}")
+    lines += more_line(len(ov.checkins) - LIST_MAX)
+    await send_long(message.bot, message.chat.id, "\n".join(lines))

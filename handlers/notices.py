@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F
-from aiogram.filters import BaseFilter, Command, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -46,21 +46,19 @@ from bot.notices import rules as notices
 from bot.notices.callbacks import ComposeCB, NoticeCB
 from bot.notices.workflow import schedule_send
 from bot.platform.clock import Clock
-from bot.platform.i18n import _, get_i18n
+from bot.platform.i18n import N_, _, get_i18n
+from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.routing import RouterTemplate
+from bot.telegram.keyboards.callbacks import StaffCB
+from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from bot.texts import LANGUAGE_NAMES
 from models import Person
 from models.notices import Notice, NoticeSend
 
 
-class MaySendNotices(BaseFilter):
-    """Those who may send notices (doctors, community workers, admins): the staff router's gate. Every action on
-    a particular notice is still checked by the rules (a gate on the router is not access control for ids)."""
-
-    async def __call__(self, _event: object, actor: Actor) -> bool:
-        return _may_send(actor)
+def _may_send(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*notices.SENDER_ROLES)
 
 
 # Residents: 📢 Notices and "I have read this"; and the refusal for anyone else reaching for staff buttons or
@@ -68,9 +66,13 @@ class MaySendNotices(BaseFilter):
 # first in bot/features.py.
 router = RouterTemplate("notices")
 router.message.filter(Private())
-staff_router = RouterTemplate("notices-staff")
-staff_router.message.filter(Private(), MaySendNotices())
-staff_router.callback_query.filter(MaySendNotices())
+staff_router = gated("notices-staff", _may_send)  # doctors, community workers, admins
+
+COMMANDS = (
+    CommandEntry("notice", N_("Send a notice or alert"), notices.SENDER_ROLES),
+    CommandEntry("notices", N_("Notices: scheduled, sent, who has read them"), notices.SENDER_ROLES),
+)
+TOOLS = (StaffTool("notice", N_("📢 Send a notice or alert"), _may_send, rank=10),)
 
 ROLE_BUTTONS = (("volunteer", "🙋"), ("staff", "🧰"), ("doctor", "🩺"))
 
@@ -96,10 +98,6 @@ def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
         text=t, callback_data=ComposeCB(step=s, value=v).pack()) for t, s, v in row] for row in rows])
 
 
-def _may_send(actor: Actor) -> bool:
-    return actor.superadmin or actor.has_role(*notices.SENDER_ROLES)
-
-
 def level_label(level: str) -> str:
     return _(notice_messages.LEVEL_LABELS.get(level, notice_messages.LEVEL_LABELS["info"]))
 
@@ -113,6 +111,13 @@ def role_label(code: str) -> str:
 @staff_router.message(Command("notice"))
 async def cmd_notice(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
     await start_notice(message.bot, message.chat.id, state, session, actor)
+
+
+@staff_router.callback_query(StaffCB.filter(F.action == "notice"))
+async def on_notice_tool(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
+                         bot: Bot) -> None:
+    await query.answer()
+    await start_notice(bot, query.from_user.id, state, session, actor)
 
 
 async def start_notice(bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
@@ -191,7 +196,7 @@ async def _buildings_kb(session: AsyncSession, actor: Actor, data: dict, locale:
 
 @staff_router.callback_query(ComposeCB.filter(F.step == "noop"))
 async def on_preview_button(query: CallbackQuery, person: Person | None) -> None:
-    if person is None:  # the staff router's gate (MaySendNotices) let only senders in
+    if person is None:  # the staff router's gate (_may_send) let only senders in
         await query.answer(refusal("forbidden"), show_alert=True)
         return
     await query.answer(_("This is a preview."))
@@ -207,7 +212,7 @@ def _compose(step: str | set[str], *states: State):
         @functools.wraps(fn)
         async def handler(query: CallbackQuery, state: FSMContext, person: Person | None, actor: Actor,
                           **kw: Any) -> None:
-            if person is None:  # the staff router's gate (MaySendNotices) let only senders in
+            if person is None:  # the staff router's gate (_may_send) let only senders in
                 await query.answer(refusal("forbidden"), show_alert=True)
                 return
             data = await state.get_data()
@@ -372,7 +377,7 @@ async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession
 @staff_router.callback_query(ComposeCB.filter())
 async def on_stale_compose(query: CallbackQuery, person: Person | None) -> None:
     """A step pressed out of its turn (an older keyboard, a second tap) or a forged one."""
-    if person is None:  # the staff router's gate (MaySendNotices) let only senders in
+    if person is None:  # the staff router's gate (_may_send) let only senders in
         await query.answer(refusal("forbidden"), show_alert=True)
         return
     await query.answer(_("This button is no longer active."), show_alert=True)
@@ -540,7 +545,7 @@ async def bind_in_private(message: Message) -> None:
 @staff_router.message(Command("notices"))
 async def cmd_notices(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
                       clock: Clock) -> None:
-    if person is None:  # the staff router's gate (MaySendNotices) let only senders in
+    if person is None:  # the staff router's gate (_may_send) let only senders in
         await message.answer(refusal("forbidden"))
         return
     scheduled = await notices.scheduled_in_scope(session, actor)

@@ -17,9 +17,10 @@ from aiogram.types import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.clock import Clock
-from bot.platform.i18n import _
+from bot.platform.i18n import N_, _
 from bot.privacy import rules as privacy
 from bot.privacy.callbacks import DeleteMeCB
+from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup
@@ -28,6 +29,11 @@ from models import Person
 
 router = RouterTemplate("privacy")
 router.message.filter(Private())
+
+COMMANDS = (
+    CommandEntry("mydata", N_("See what is stored about me")),
+    CommandEntry("deleteme", N_("Delete my data")),
+)
 
 
 def render(data: dict) -> str:

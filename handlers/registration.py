@@ -42,13 +42,13 @@ from bot.platform.i18n import _, get_i18n
 from bot.registration import messages as registration_messages
 from bot.registration import rules as reg
 from bot.registration.keyboards import care_kb
+from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
 from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, refusal, show_menu
 from bot.texts import role_label
-from handlers.commands import set_chat_commands
 from handlers.menu import menu_for
 from models import Building, Community, Grid, Person
 

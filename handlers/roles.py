@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,16 +10,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import rules as inv_svc
 from bot.access.callbacks import RevokeCB
 from bot.kernel.errors import DomainError
-from bot.kernel.permissions import Actor
+from bot.kernel.permissions import Actor, Role, is_admin
 from bot.platform.clock import Clock
-from bot.platform.i18n import _
-from bot.telegram.filters import Private
-from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import LIST_MAX, edit_markup, edit_text, more_line, refusal, send_long
+from bot.platform.i18n import N_, _
+from bot.telegram.commands import CommandEntry, StaffTool
+from bot.telegram.keyboards.callbacks import StaffCB
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import LIST_MAX, confirm_revoke, edit_markup, edit_text, more_line, refusal, send_long
 from bot.texts import role_label
 
-router = RouterTemplate("roles")
-router.message.filter(Private())
+router = gated("roles", is_admin)
+refusals = refusals_router("roles-others", commands=("roles",), buttons=(RevokeCB,))
+
+COMMANDS = (CommandEntry("roles", N_("List and revoke roles"), (Role.ADMIN,)),)
+TOOLS = (StaffTool("roles", N_("👥 Roles"), is_admin),)
 
 
 @router.message(Command("roles"))
@@ -47,31 +52,30 @@ async def show_roles(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor
     await send_long(bot, chat_id, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
-@router.callback_query(RevokeCB.filter())
+@router.callback_query(StaffCB.filter(F.action == "roles"))
+async def on_roles_tool(query: CallbackQuery, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    await query.answer()
+    await show_roles(bot, query.from_user.id, session, actor, clock)
+
+
+@router.callback_query(RevokeCB.filter(F.kind == "grant"))
 async def on_revoke(query: CallbackQuery, callback_data: RevokeCB, session: AsyncSession, actor: Actor,
                     clock: Clock) -> None:
-    kind, item_id = callback_data.kind, callback_data.id
-    if kind not in ("grant", "invite"):
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
+    """Revoke a role: asked once ("Yes"), then done; the rules check the grant is in the admin's scope."""
     if not callback_data.confirm:
-        await query.answer()
-        question = (_("Revoke role #{id}? The person keeps their resident registration.") if kind == "grant"
-                    else _("Withdraw invitation link #{id}? Nobody will be able to use it any more."))
-        await query.bot.send_message(query.from_user.id, question.format(id=item_id),
-                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-                                         InlineKeyboardButton(text=_("Yes"), callback_data=RevokeCB(
-                                             kind=kind, id=item_id, confirm=True).pack()),
-                                     ]]))
+        await confirm_revoke(query, callback_data, _("Revoke role #{id}? The person keeps their resident "
+                                                     "registration."))
         return
     try:
-        if kind == "grant":
-            await inv_svc.revoke_grant(session, actor, item_id, clock.now())
-        else:
-            await inv_svc.revoke_invitation(session, actor, item_id, clock.now())
+        await inv_svc.revoke_grant(session, actor, callback_data.id, clock.now())
     except DomainError as e:
         await edit_markup(query.message, None)
         await query.answer(refusal(e.code), show_alert=True)
         return
     await query.answer()
-    await edit_text(query.message, _("Done: #{id} revoked.").format(id=item_id))
+    await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))
+
+
+@router.callback_query(RevokeCB.filter())
+async def stale_revoke(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)

@@ -1,8 +1,19 @@
-"""/addbuilding: administrators add a building from the chat (grid -> code -> name)."""
+"""/addbuilding: administrators add a building from the chat (grid -> code -> name).
+
+```mermaid
+stateDiagram-v2
+    [*] --> grid: /addbuilding or 🧰 "Add a building" (admins)
+    grid --> code: a grid of their community
+    code --> code: not a code, or taken (asked again)
+    code --> name
+    name --> [*]: building added; its registration link (for a QR code) shown
+```
+The router is gated as a whole (admins); the grid is checked again against the admin's community.
+"""
 
 from __future__ import annotations
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -12,16 +23,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
-from bot.kernel.permissions import Actor, can_manage_structure
-from bot.platform.i18n import _, get_i18n
-from bot.telegram.filters import NotCommand, Private
-from bot.telegram.keyboards.callbacks import GridPickCB
-from bot.telegram.routing import RouterTemplate
+from bot.kernel.permissions import Actor, Role, can_manage_structure, is_admin
+from bot.platform.i18n import N_, _, get_i18n
+from bot.telegram.commands import CommandEntry, StaffTool
+from bot.telegram.filters import NotCommand
+from bot.telegram.keyboards.callbacks import GridPickCB, StaffCB
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import deep_link, edit_markup, refusal
 from models import Grid
 
-router = RouterTemplate("structure")
-router.message.filter(Private())
+router = gated("structure", is_admin)
+refusals = refusals_router("structure-others", commands=("addbuilding",), buttons=(GridPickCB,))
+
+COMMANDS = (CommandEntry("addbuilding", N_("Add a building"), (Role.ADMIN,)),)
+TOOLS = (StaffTool("addbuilding", N_("🏢 Add a building"), is_admin),)
 
 
 class AddBuilding(StatesGroup):
@@ -33,6 +49,13 @@ class AddBuilding(StatesGroup):
 @router.message(Command("addbuilding"))
 async def cmd_addbuilding(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
     await start_add_building(message.bot, message.chat.id, state, session, actor)
+
+
+@router.callback_query(StaffCB.filter(F.action == "addbuilding"))
+async def on_addbuilding_tool(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
+                              bot: Bot) -> None:
+    await query.answer()
+    await start_add_building(bot, query.from_user.id, state, session, actor)
 
 
 async def start_add_building(bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession,

@@ -18,10 +18,10 @@ Everything entered is kept in the conversation state until Send; bad input re-as
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,14 +29,15 @@ from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.platform.clock import Clock
-from bot.platform.i18n import _
+from bot.platform.i18n import N_, _, get_i18n
 from bot.registration.rules import normalize_unit
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
 from bot.supplies.callbacks import SupplyCB
 from bot.tasks import messages as tasks_messages
-from bot.tasks import rules as dispatch
-from bot.tasks import workflow as escalation
+from bot.tasks import workflow as tasks_workflow
+from bot.tasks.callbacks import TaskCB
+from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, refusal
@@ -44,6 +45,8 @@ from models import Building, Household, Person
 
 router = RouterTemplate("supplies")
 router.message.filter(Private())
+
+COMMANDS = (CommandEntry("requests", N_("My supply requests")),)
 
 class Sup(StatesGroup):
     category = State()
@@ -296,10 +299,45 @@ async def _submit(message: Message, state: FSMContext, session: AsyncSession, pe
         await message.answer(refusal(e.code, **e.params))
         return
     task = new.task
-    volunteers = await dispatch.eligible_volunteers(session, task)
-    await tasks_messages.offer_task(session, task, volunteers, now)
-    escalation.after_submit(session, task, settings, now)
+    await tasks_workflow.offered(session, task, settings, now)
     await session.commit()
     await state.clear()
     await message.answer(_("Your request {ref} has been sent. We will tell you when a volunteer takes it.").format(
         ref=task.ref))
+
+
+# ---- /requests: the resident's own requests, with a cancel button while nobody has brought them -------------
+
+@router.message(Command("requests"))
+async def cmd_requests(message: Message, session: AsyncSession, person: Person | None) -> None:
+    if person is None or person.household_id is None:
+        await message.answer(refusal("not_registered"))
+        return
+    tasks = await supplies.household_requests(session, person.household_id)
+    if not tasks:
+        await message.answer(_("You have no requests yet."))
+        return
+    loc = get_i18n().current_locale
+    for t in tasks:
+        text = await tasks_messages.describe_request(session, t, person.locale) + "\n" + _("Status: {status}").format(
+            status=tasks_messages.status_words(loc, t.status))
+        markup = None
+        if t.status in ("open", "claimed"):
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("✖️ Cancel this request"), callback_data=TaskCB(action="cancel", id=t.id).pack())]])
+        await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(TaskCB.filter(F.action == "cancel"))
+async def on_resident_cancel(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession,
+                             person: Person | None, clock: Clock) -> None:
+    try:
+        task = await tasks_workflow.cancelled_by_resident(session, callback_data.id, person, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        await edit_markup(query.message, None)
+        return
+    await session.commit()
+    await query.answer()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("{ref} has been cancelled.").format(ref=task.ref))

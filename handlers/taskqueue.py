@@ -1,4 +1,15 @@
-"""/requests for residents (status, cancel) and /queue for staff (counts, cancel with reason, return to pool)."""
+"""Community workers and admins: /queue (what waits in their area: cancel with a reason, give to another
+volunteer, take from community stock) and /stock. The router is gated as a whole (`may_work_cases`); anyone
+else meets `refusals`. Every action on a task is checked again by the rules for the task's own area.
+
+```mermaid
+stateDiagram-v2
+    [*] --> queue: /queue
+    queue --> reason: "Cancel with a reason" / "Give to another volunteer"
+    queue --> queue: "From community stock" (marked at once)
+    reason --> [*]: reason typed (resident and volunteer told; audited)
+```
+"""
 
 from __future__ import annotations
 
@@ -7,7 +18,6 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
@@ -15,89 +25,30 @@ from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
-from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import _, translate
+from bot.platform.i18n import N_, _, get_i18n
 from bot.supplies import stock
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
-from bot.tasks import workflow as escalation
-from bot.tasks.callbacks import StaffTaskCB, TaskCB
-from bot.telegram.filters import NotCommand, Private
-from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import edit_markup, refusal, send_long
+from bot.tasks import workflow
+from bot.tasks.callbacks import StaffTaskCB
+from bot.telegram.commands import CommandEntry
+from bot.telegram.filters import NotCommand
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import refusal, send_long
 from models import Person, Task
-from models.delivery import HIGH
 
-router = RouterTemplate("taskqueue")
-router.message.filter(Private())
+router = gated("taskqueue", dispatch.may_work_cases)
+refusals = refusals_router("taskqueue-others", commands=("queue", "stock"), buttons=(StaffTaskCB,))
+
+COMMANDS = (
+    CommandEntry("queue", N_("Requests waiting in my area"), dispatch.CASEWORK),
+    CommandEntry("stock", N_("Community stock"), dispatch.CASEWORK),
+)
 
 
 class Staff(StatesGroup):
     reason = State()
-
-
-def status_label(status: str) -> str:
-    return {"open": _("waiting for a volunteer"), "claimed": _("a volunteer has taken it"),
-            "picked_up": _("on its way"), "delivered": _("delivered"), "confirmed": _("received"),
-            "cancelled": _("cancelled")}.get(status, status)
-
-
-@router.message(Command("requests"))
-async def cmd_requests(message: Message, session: AsyncSession, person: Person | None) -> None:
-    if person is None or person.household_id is None:
-        await message.answer(refusal("not_registered"))
-        return
-    tasks = (await session.exec(select(Task).where(Task.household_id == person.household_id, Task.kind == "supply")
-                                .order_by(Task.id.desc()).limit(10))).all()
-    if not tasks:
-        await message.answer(_("You have no requests yet."))
-        return
-    for t in tasks:
-        text = await tasks_messages.describe_request(session, t, person.locale) + "\n" + _("Status: {status}").format(
-            status=status_label(t.status))
-        markup = None
-        if t.status in ("open", "claimed"):
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=_("✖️ Cancel this request"), callback_data=TaskCB(action="cancel", id=t.id).pack())]])
-        await message.answer(text, reply_markup=markup)
-
-
-@router.callback_query(TaskCB.filter(F.action == "cancel"))
-async def on_resident_cancel(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession,
-                             person: Person | None, clock: Clock) -> None:
-    now = clock.now()
-    try:
-        task = await session.get(Task, callback_data.id)
-        volunteer_id = task.claimed_by_id if task else None
-        task = await dispatch.cancel(session, callback_data.id, by_resident=person, now=now)
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
-        await edit_markup(query.message, None)
-        return
-    await _tell_volunteer(session, volunteer_id, task, "cancelled_by_resident", now)
-    await tasks_messages.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
-                                 cancelled=True)
-    await session.commit()
-    await query.answer()
-    await edit_markup(query.message, None)
-    await query.bot.send_message(query.from_user.id, _("{ref} has been cancelled.").format(ref=task.ref))
-
-
-async def _tell_volunteer(session: AsyncSession, volunteer_id: int | None, task: Task, why: str, now) -> None:
-    volunteer = await session.get(Person, volunteer_id) if volunteer_id else None
-    if volunteer is None or volunteer.tg_user_id is None:
-        return
-    if why == "cancelled_by_resident":
-        text = translate(volunteer.locale, "{ref} was cancelled by the resident. You do not need to deliver it.",
-                         ref=task.ref)
-    elif why == "cancelled_by_staff":
-        text = translate(volunteer.locale, "{ref} was cancelled by the community staff. You do not need to "
-                                           "deliver it.", ref=task.ref)
-    else:
-        text = translate(volunteer.locale, "The community staff have passed {ref} to another volunteer. "
-                                           "Thank you!", ref=task.ref)
-    enqueue(session, [Recipient(chat_id=volunteer.tg_user_id, person_id=volunteer.id)], text, now=now,
-            cause=f"task:{task.id}", priority=HIGH)
 
 
 @router.message(Command("queue"))
@@ -110,7 +61,8 @@ async def cmd_queue(message: Message, session: AsyncSession, person: Person | No
         return
     audit(session, actor_id=actor.person_id, action="read_task_queue", at=clock.now(), count=len(queue.tasks))
     await session.commit()
-    counts = ", ".join(f"{status_label(s)}: {n}" for s, n in sorted(queue.counts.items())) or "—"
+    loc = get_i18n().current_locale
+    counts = ", ".join(f"{tasks_messages.status_words(loc, s)}: {n}" for s, n in sorted(queue.counts.items())) or "—"
     await message.answer(_("Requests in your area — {counts}").format(counts=counts))
     if not queue.tasks:
         await message.answer(_("Nothing is waiting. Thank you!"))
@@ -125,25 +77,28 @@ async def cmd_queue(message: Message, session: AsyncSession, person: Person | No
             rows.append([InlineKeyboardButton(text=_("🔁 Give to another volunteer"),
                                               callback_data=StaffTaskCB(action="reassign", id=t.id).pack())])
         text = await tasks_messages.describe_request(session, t, locale) + "\n" + _("Status: {status}").format(
-            status=status_label(t.status))
+            status=tasks_messages.status_words(loc, t.status))
         await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.callback_query(StaffTaskCB.filter())
-async def on_staff_task(query: CallbackQuery, callback_data: StaffTaskCB, state: FSMContext, session: AsyncSession,
+@router.callback_query(StaffTaskCB.filter(F.action == "stock"))
+async def on_from_stock(query: CallbackQuery, callback_data: StaffTaskCB, session: AsyncSession,
                         actor: Actor) -> None:
-    if callback_data.action == "stock":
-        try:
-            await stock.mark_from_stock(session, actor, callback_data.id)
-        except DomainError as e:
-            await query.answer(refusal(e.code), show_alert=True)
-            return
-        await session.commit()
-        await query.answer(_("Marked: the items will be taken from community stock when delivered."),
-                           show_alert=True)
+    try:
+        await stock.mark_from_stock(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
         return
+    await session.commit()
+    await query.answer(_("Marked: the items will be taken from community stock when delivered."), show_alert=True)
+
+
+@router.callback_query(StaffTaskCB.filter(F.action.in_(("cancel", "reassign"))))
+async def on_ask_reason(query: CallbackQuery, callback_data: StaffTaskCB, state: FSMContext, session: AsyncSession,
+                        actor: Actor) -> None:
+    """Cancelling and giving to another volunteer both need a reason, which the resident or volunteer is told."""
     task = await session.get(Task, callback_data.id)
-    if task is None or callback_data.action not in ("cancel", "reassign"):
+    if task is None:
         await query.answer(refusal("not_found"), show_alert=True)
         return
     if not actor.covering(dispatch.CASEWORK, task.community_id, task.grid_id):
@@ -156,38 +111,28 @@ async def on_staff_task(query: CallbackQuery, callback_data: StaffTaskCB, state:
         "Type the reason for {ref} (the resident and the volunteer will be told).").format(ref=task.ref))
 
 
+@router.callback_query(StaffTaskCB.filter())
+async def stale_staff_button(query: CallbackQuery) -> None:
+    await query.answer(refusal("not_found"), show_alert=True)
+
+
 @router.message(StateFilter(Staff.reason), NotCommand())
 async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
                           settings: Settings) -> None:
     data = await state.get_data()
-    now = clock.now()
+    task_id, now = data.get("task_id", 0), clock.now()
     try:
         if data.get("action") == "cancel":
-            task = await session.get(Task, data.get("task_id", 0))
-            volunteer_id = task.claimed_by_id if task else None
-            task = await dispatch.cancel(session, data.get("task_id", 0), by_staff=actor, reason=message.text,
-                                         now=now)
-            await tasks_messages.tell_requester(session, task, "cancelled", now)
-            await _tell_volunteer(session, volunteer_id, task, "cancelled_by_staff", now)
-            withdrawn = await dispatch.withdraw_open_offers(session, task.id)
-            await tasks_messages.withdraw_offers(session, task, withdrawn, now, cancelled=True)
+            task = await workflow.cancelled_by_staff(session, task_id, actor, message.text, now)
             done = _("{ref} has been cancelled; the resident has been told why.").format(ref=task.ref)
         else:
-            task, previous = await dispatch.staff_return_to_pool(session, data.get("task_id", 0), actor,
-                                                                 message.text or "", now)
-            await _tell_volunteer(session, previous, task, "reassigned", now)
-            others = await dispatch.eligible_volunteers(session, task, exclude={previous} if previous else None,
-                                                        community_wide=True)
-            await tasks_messages.offer_task(session, task, others, now)
-            escalation.after_submit(session, task, settings, now)
-            done = _("{ref} is back in the pool and has been offered to {n} volunteers.").format(
-                ref=task.ref, n=len(others))
+            task, n = await workflow.returned_to_pool(session, task_id, actor, message.text or "", settings, now)
+            done = _("{ref} is back in the pool and has been offered to {n} volunteers.").format(ref=task.ref, n=n)
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         if e.code not in ("reason_empty", "reason_too_long"):
             await state.clear()
         return
-    audit(session, actor_id=actor.person_id, action=f"task_{data.get('action')}", at=now, task_id=task.id)
     await session.commit()
     await state.clear()
     await message.answer(done)

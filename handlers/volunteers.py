@@ -14,6 +14,10 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -24,20 +28,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.kernel import structure
-from bot.kernel.audit import audit_reads
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role
-from bot.monitoring import messages as monitoring_messages
-from bot.monitoring import rules as monitoring
 from bot.monitoring.callbacks import MonCB
 from bot.platform.clock import Clock
-from bot.platform.i18n import _, _n
-from bot.supplies import messages as supplies_messages
-from bot.supplies import stock
+from bot.platform.i18n import N_, _, _n
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
-from bot.tasks import workflow as escalation
+from bot.tasks import workflow
 from bot.tasks.callbacks import DutyCB, TaskCB
+from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
@@ -46,6 +46,11 @@ from models import Person, Task, VolunteerProfile
 from models.tasks import task_kind
 
 router = RouterTemplate("volunteers")
+
+COMMANDS = (
+    CommandEntry("duty", N_("Volunteer duty on/off and skills"), (Role.VOLUNTEER, Role.STAFF)),
+    CommandEntry("tasks", N_("My volunteer tasks"), (Role.VOLUNTEER, Role.DOCTOR, Role.STAFF)),
+)
 
 
 MAX_CHOICES = (1, 2, 3, 5)
@@ -180,109 +185,135 @@ async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: Async
     await edit_text(query.message, duty_text(profile), duty_kb(profile))
 
 
+def _press(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A press on a task's button: only someone known may press it, and a rule's refusal is its one answer
+    (a claimer's own second tap excepted, the buttons of a task that moved on are taken away)."""
+
+    @functools.wraps(fn)
+    async def press(query: CallbackQuery, person: Person | None, **kw: Any) -> None:
+        if person is None:
+            await query.answer(refusal("forbidden"), show_alert=True)
+            return
+        try:
+            await fn(query, person=person, **kw)
+        except DomainError as e:
+            params = dict(e.params)
+            if "role" in params:
+                params["role"] = role_label(str(params["role"]))
+            await query.answer(refusal(e.code, **params), show_alert=e.code != "claimed_by_you")
+            # The claimer's own second tap leaves the step buttons the first one put there.
+            if e.code in ("task_taken", "task_taken_unknown", "task_cancelled", "already_done", "not_found"):
+                await edit_markup(query.message, None)
+
+    return press
+
+
+@router.callback_query(TaskCB.filter(F.action == "claim"))
+@_press
+async def on_claim(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession, person: Person,
+                   actor: Actor, clock: Clock, settings: Settings) -> None:
+    task, details = await workflow.claimed(session, callback_data.id, person, actor, settings, clock.now())
+    await session.commit()
+    await query.answer()
+    text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
+        ref=task.ref, name=details.name or "—", building=details.building, unit=details.unit,
+        phone=details.phone or "—") + "\n\n" + await tasks_messages.describe_request(session, task, person.locale)
+    await edit_text(query.message, text, steps_kb(task))
+
+
+@router.callback_query(TaskCB.filter(F.action == "pickup"))
+@_press
+async def on_pickup(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession, person: Person,
+                    clock: Clock) -> None:
+    task = await workflow.picked_up(session, callback_data.id, person, clock.now())
+    await session.commit()
+    await query.answer(_("Saved."))
+    await edit_markup(query.message, steps_kb(task))
+
+
+@router.callback_query(TaskCB.filter(F.action == "delivered"))
+@_press
+async def on_delivered(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
+                       person: Person, clock: Clock, settings: Settings) -> None:
+    task = await workflow.delivered(session, callback_data.id, person, settings, clock.now())
+    await session.commit()
+    await query.answer(_("Saved."))
+    await edit_markup(query.message, steps_kb(task))
+    await state.set_state(Vol.photo)
+    await state.update_data(photo_task=task.id)
+    await query.bot.send_message(query.from_user.id, _(
+        "{ref} delivered. Thank you for your help! If you like, send a photo of the delivery now; "
+        "the resident will see it.").format(ref=task.ref))
+
+
+@router.callback_query(TaskCB.filter(F.action == "release"))
+@_press
+async def on_release(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
+                     person: Person) -> None:
+    task = await dispatch.releasable(session, callback_data.id, person)
+    await query.answer()
+    await state.set_state(Vol.release_reason)
+    await state.update_data(release_task=task.id)
+    await query.bot.send_message(query.from_user.id, _(
+        "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(ref=task.ref))
+
+
+@router.callback_query(TaskCB.filter(F.action == "resolve"))
+@_press
+async def on_resolve(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
+                     person: Person, actor: Actor) -> None:
+    task = await dispatch.resolvable(session, callback_data.id, person, actor)
+    await query.answer()
+    await state.set_state(Vol.resolve_note)
+    await state.update_data(resolve_task=task.id)
+    await query.bot.send_message(query.from_user.id, _(
+        "How was {ref} resolved? One line for the record (for example: called, fever going down).").format(
+            ref=task.ref))
+
+
+@router.callback_query(TaskCB.filter(F.action.in_(dispatch.OUTCOMES)))
+@_press
+async def on_outcome(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession, person: Person,
+                     actor: Actor, clock: Clock) -> None:
+    task, told = await workflow.closed_with_outcome(session, callback_data.id, person, actor, callback_data.action,
+                                                    clock.now())
+    await session.commit()
+    await query.answer(_("Saved."))
+    text = {"reached": _("{ref} closed: reached them. Thank you!"),
+            "unreached": _("{ref} closed: could not reach them. {n} staff and doctors have been told to "
+                           "arrange a visit."),
+            "escalated": _("{ref} closed: passed to the doctor. {n} staff and doctors have been told.")}
+    await edit_text(query.message, text[callback_data.action].format(ref=task.ref, n=told))
+
+
+@router.callback_query(TaskCB.filter(F.action == "confirm"))
+@_press
+async def on_confirm(query: CallbackQuery, callback_data: TaskCB, session: AsyncSession, person: Person,
+                     clock: Clock) -> None:
+    task = await dispatch.confirm_receipt(session, callback_data.id, person, clock.now())
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("Thank you! {ref} is complete.").format(ref=task.ref))
+
+
 @router.callback_query(TaskCB.filter())
-async def on_task(query: CallbackQuery, callback_data: TaskCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
-    if person is None:
-        await query.answer(refusal("forbidden"), show_alert=True)
-        return
-    action, task_id, now = callback_data.action, callback_data.id, clock.now()
-    try:
-        if action == "claim":
-            result = await dispatch.claim(session, task_id, person, now)
-            await tasks_messages.withdraw_offers(session, result.task, result.other_offers, now)
-            await tasks_messages.tell_requester(session, result.task, "claimed", now)
-            if task_kind(result.task.kind).reminders_after_claim:
-                escalation.after_claim(session, result.task, settings, now)
-            details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
-            audit_reads(session, actor_id=person.id, action="read_task_details", at=now,
-                        subject_ids=[result.task.subject_person_id])
-            await session.commit()
-            await query.answer()
-            text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
-                ref=result.task.ref, name=details.name or "—", building=details.building, unit=details.unit,
-                phone=details.phone or "—") + "\n\n" + await tasks_messages.describe_request(session, result.task,
-                                                                                     person.locale)
-            await edit_text(query.message, text, steps_kb(result.task))
-        elif action in ("pickup", "delivered"):
-            step = dispatch.picked_up if action == "pickup" else dispatch.delivered
-            task = await step(session, task_id, person, now)
-            await tasks_messages.tell_requester(session, task, "picked_up" if action == "pickup" else "delivered", now)
-            if task.status == "delivered":
-                escalation.after_delivery(session, task, settings, now)
-                low = await stock.use_for_delivery(session, task, now)
-                if low:
-                    await supplies_messages.low_stock(session, task, low, now)
-            await session.commit()
-            await query.answer(_("Saved."))
-            await edit_markup(query.message, steps_kb(task))
-            if task.status == "delivered":
-                await state.set_state(Vol.photo)
-                await state.update_data(photo_task=task.id)
-                await query.bot.send_message(query.from_user.id, _(
-                    "{ref} delivered. Thank you for your help! If you like, send a photo of the delivery now; "
-                    "the resident will see it.").format(ref=task.ref))
-        elif action == "release":
-            task = await dispatch.releasable(session, task_id, person)
-            await query.answer()
-            await state.set_state(Vol.release_reason)
-            await state.update_data(release_task=task_id)
-            await query.bot.send_message(query.from_user.id, _(
-                "Why are you giving {ref} back? One line is enough; it goes to the community staff.").format(
-                    ref=task.ref))
-        elif action == "resolve":
-            task = await dispatch.resolvable(session, task_id, person, actor)
-            await query.answer()
-            await state.set_state(Vol.resolve_note)
-            await state.update_data(resolve_task=task_id)
-            await query.bot.send_message(query.from_user.id, _(
-                "How was {ref} resolved? One line for the record (for example: called, fever going down).").format(
-                    ref=task.ref))
-        elif action in monitoring.OUTCOMES:
-            task = await monitoring.close_checkin(session, task_id, person, actor, action, now)
-            others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
-            await tasks_messages.withdraw_offers(session, task, others, now)
-            told = await monitoring_messages.checkin_outcome(session, task, person, now)
-            await session.commit()
-            await query.answer(_("Saved."))
-            text = {"reached": _("{ref} closed: reached them. Thank you!"),
-                    "unreached": _("{ref} closed: could not reach them. {n} staff and doctors have been told to "
-                                   "arrange a visit."),
-                    "escalated": _("{ref} closed: passed to the doctor. {n} staff and doctors have been told.")}
-            await edit_text(query.message, text[action].format(ref=task.ref, n=told))
-        elif action == "confirm":
-            task = await dispatch.confirm_receipt(session, task_id, person, now)
-            await session.commit()
-            await query.answer()
-            await edit_text(query.message, _("Thank you! {ref} is complete.").format(ref=task.ref))
-        else:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-    except DomainError as e:
-        code = e.code
-        params = dict(e.params)
-        if "role" in params:
-            params["role"] = role_label(str(params["role"]))
-        await query.answer(refusal(code, **params), show_alert=code != "claimed_by_you")
-        # The claimer's own second tap leaves the step buttons the first one put there.
-        if code in ("task_taken", "task_taken_unknown", "task_cancelled", "already_done", "not_found"):
-            await edit_markup(query.message, None)
+async def stale_task_button(query: CallbackQuery) -> None:
+    """A task button this version does not know (an old message's, or forged)."""
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 @router.message(StateFilter(Vol.release_reason), NotCommand(), Private())
 async def on_release_reason(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                             clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
-    now = clock.now()
     try:
-        task = await dispatch.release(session, data.get("release_task", 0), person, message.text or "", now)
+        task = await workflow.given_back(session, data.get("release_task", 0), person, message.text or "", settings,
+                                         clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         if e.code not in ("reason_empty", "reason_too_long"):
             await state.clear()
         return
-    others = await dispatch.eligible_volunteers(session, task, exclude={person.id})
-    await tasks_messages.offer_task(session, task, others, now)
-    escalation.after_submit(session, task, settings, now)
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} has been given back and offered to other volunteers.").format(ref=task.ref))
@@ -292,17 +323,13 @@ async def on_release_reason(message: Message, state: FSMContext, session: AsyncS
 async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                           actor: Actor, clock: Clock) -> None:
     data = await state.get_data()
-    now = clock.now()
     try:
-        note = dispatch.validate_reason(message.text)
-        task = await dispatch.resolve(session, data.get("resolve_task", 0), person, actor, note, now)
+        task = await workflow.resolved(session, data.get("resolve_task", 0), person, actor, message.text, clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         if e.code not in ("reason_empty", "reason_too_long"):
             await state.clear()
         return
-    others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
-    await tasks_messages.withdraw_offers(session, task, others, now)
     await session.commit()
     await state.clear()
     await message.answer(_("{ref} is resolved. Thank you!").format(ref=task.ref))
@@ -331,7 +358,7 @@ async def on_delivery_photo(message: Message, state: FSMContext, session: AsyncS
     if task is None or person is None or task.claimed_by_id != person.id:
         await message.answer(refusal("not_found"))
         return
-    await supplies_messages.delivery_photo(session, task, message.photo[-1].file_id, clock.now())
+    await tasks_messages.delivery_photo(session, task, message.photo[-1].file_id, clock.now())
     await session.commit()
     await message.answer(_("Thank you, the photo has been passed on."))
 

@@ -81,6 +81,15 @@ def roles_actor_may_grant(actor: Actor) -> list[Role]:
     return []
 
 
+def may_invite(actor: Actor) -> bool:
+    """Staff and admins invite people (each only to the roles and places they may grant)."""
+    return bool(roles_actor_may_grant(actor))
+
+
+def is_admin(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(Role.ADMIN)
+
+
 def can_grant(actor: Actor, role: Role, scope: Scope) -> bool:
     """An admin grants any role inside their scope; staff grant volunteer/staff inside theirs.
     Admin of a whole community can only be granted at community level."""

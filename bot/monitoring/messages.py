@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.platform.i18n import days, translate, translate_n
+from bot.tasks.rules import staff_and_doctors
 from bot.telegram.keyboards.builders import push_markup
 from models import OutboxMessage, Person, Task, TaskOffer
 from models.delivery import HIGH, URGENT
@@ -96,33 +97,23 @@ async def checkin_closed_by_report(session: AsyncSession, task: Task, offers: li
 
 
 async def checkin_outcome(session: AsyncSession, task: Task, by: Person, now: datetime) -> int:
-    """Could not reach them, or escalated: the grid's staff and doctors must know (a door-knock, a doctor)."""
-    from bot.tasks.rules import health_responders, staff_for
-
+    """A check-in call that could not reach the resident, or was escalated: the grid's staff and doctors must
+    know (a visit, a doctor). The task engine calls this for the "checkin" kind (bot/features.py)."""
     if task.outcome not in ("unreached", "escalated"):
         return 0
-    people = {p.id: p for p in [*await staff_for(session, task), *await health_responders(session, task)]}
-    people.pop(by.id, None)
+    people = await staff_and_doctors(session, task, but=by.id)
     subject = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
-    for p in people.values():
+    for p in people:
         loc = p.locale
         building, unit = await place_of(session, task.household_id, loc)
-        if task.kind == "doorknock":
-            head = (translate(loc, "⚠️ {ref}: {who} found nobody at {building}, {unit} (a household with care needs "
-                                   "that did not acknowledge the red alert). Please follow up.", ref=task.ref,
-                              who=by.full_name or "—", building=building, unit=unit) if task.outcome == "unreached"
-                    else translate(loc, "⚠️ {ref}: {who} asks for help for {building}, {unit} (door-knock after the "
-                                        "red alert). Please follow up.", ref=task.ref, who=by.full_name or "—",
-                                   building=building, unit=unit))
-        else:
-            name = subject.full_name if subject else "—"
-            head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under "
-                                   "home monitoring and has not reported. Please arrange a visit.", ref=task.ref,
-                              who=by.full_name or "—", name=name, building=building, unit=unit)
-                    if task.outcome == "unreached" else
-                    translate(loc, "⚠️ {ref}: {who} escalated the case of {name} ({building}, {unit}), who is under "
-                                   "home monitoring. Please follow up.", ref=task.ref, who=by.full_name or "—",
-                              name=name, building=building, unit=unit))
+        name = subject.full_name if subject else "—"
+        head = (translate(loc, "⚠️ {ref}: {who} could not reach {name} ({building}, {unit}), who is under "
+                               "home monitoring and has not reported. Please arrange a visit.", ref=task.ref,
+                          who=by.full_name or "—", name=name, building=building, unit=unit)
+                if task.outcome == "unreached" else
+                translate(loc, "⚠️ {ref}: {who} escalated the case of {name} ({building}, {unit}), who is under "
+                               "home monitoring. Please follow up.", ref=task.ref, who=by.full_name or "—",
+                          name=name, building=building, unit=unit))
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now, cause=f"task:{task.id}",
                 priority=URGENT)
     return len(people)

@@ -25,14 +25,10 @@ from bot.kernel.text import clean_line
 from bot.platform.scheduling.due import schedule
 from bot.registration import rules as registration
 from models import Building, Community, DueWork, HealthReport, Household, Monitoring, Person, Task, TaskOffer
-from models.tasks import task_kind
 
 MONITOR_ROLES = (Role.DOCTOR, Role.STAFF, Role.ADMIN)
 MAX_DAYS = 60
 REASON_MAX = 300
-OUTCOMES = ("reached", "unreached", "escalated")
-
-
 @dataclass(frozen=True)
 class Plan:
     times: tuple[str, ...] = ("08:00", "20:00")
@@ -255,23 +251,6 @@ async def close_on_report(session: AsyncSession, person_id: int, now: datetime) 
                                                                   TaskOffer.status.in_(("offered", "claimed"))))).all())
         closed.append((task, offers))
     return closed
-
-
-async def close_checkin(session: AsyncSession, task_id: int, person: Person, actor: Actor, outcome: str,
-                        now: datetime) -> Task:
-    """The caller says how the check-in call or door-knock ended: reached, could not reach, or escalated."""
-    if outcome not in OUTCOMES:
-        raise DomainError("bad_outcome")
-    task = await session.get(Task, task_id)
-    if task is None or task_kind(task.kind).closes_by != "outcome":
-        raise DomainError("not_found")
-    if task.status not in ("open", "claimed"):
-        raise DomainError("already_done")
-    if task.claimed_by_id != person.id and not actor.covering((Role.STAFF, Role.ADMIN, Role.DOCTOR),
-                                                               task.community_id, task.grid_id):
-        raise PermissionDenied() if task.claimed_by_id is not None else DomainError("claim_first")
-    task.status, task.confirmed_at, task.outcome = "confirmed", now, outcome
-    return task
 
 
 async def in_scope(session: AsyncSession, actor: Actor) -> list[Monitoring]:

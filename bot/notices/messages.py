@@ -13,8 +13,10 @@ from bot.notices import rules
 from bot.notices.callbacks import NoticeCB
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate, translate_n
+from bot.tasks.rules import staff_and_doctors
 from bot.telegram.keyboards.builders import push_markup
 from models import Person, Task
+from models.delivery import URGENT
 
 LEVEL_LABELS = {"info": N_("ℹ️ Information"), "blue": N_("🔵 Level IV alert (blue)"),
                 "yellow": N_("🟡 Level III alert (yellow)"), "orange": N_("🟠 Level II alert (orange)"),
@@ -95,3 +97,23 @@ async def describe_doorknock(session: AsyncSession, task: Task, locale: str) -> 
     return translate(locale, "{ref} · door-knock: nobody at {building}, unit {unit} (a household with care "
                              "needs) has acknowledged the red alert. Please check on them in person.",
                      ref=task.ref, building=building, unit=unit)
+
+
+async def doorknock_outcome(session: AsyncSession, task: Task, by: Person, now: datetime) -> int:
+    """A door-knock that found nobody, or asks for help: the grid's staff and doctors must know. The task
+    engine calls this for the "doorknock" kind (bot/features.py)."""
+    if task.outcome not in ("unreached", "escalated"):
+        return 0
+    people = await staff_and_doctors(session, task, but=by.id)
+    for p in people:
+        loc = p.locale
+        building, unit = await place_of(session, task.household_id, loc)
+        head = (translate(loc, "⚠️ {ref}: {who} found nobody at {building}, {unit} (a household with care needs "
+                               "that did not acknowledge the red alert). Please follow up.", ref=task.ref,
+                          who=by.full_name or "—", building=building, unit=unit) if task.outcome == "unreached"
+                else translate(loc, "⚠️ {ref}: {who} asks for help for {building}, {unit} (door-knock after the "
+                                    "red alert). Please follow up.", ref=task.ref, who=by.full_name or "—",
+                               building=building, unit=unit))
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now, cause=f"task:{task.id}",
+                priority=URGENT)
+    return len(people)

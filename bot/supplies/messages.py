@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate
-from models import Building, Person, SupplyRequest, Task
+from models import Building, SupplyRequest, Task
 from models.delivery import HIGH
 
 CATEGORY = {"groceries": N_("Groceries"), "medicine": N_("Medicine"), "infant": N_("Infant supplies"),
@@ -44,12 +44,3 @@ async def low_stock(session: AsyncSession, task: Task, items: list, now: datetim
                             low=i.threshold) for i in items]
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
                 cause=f"stock:{task.community_id}", priority=HIGH)
-
-
-async def delivery_photo(session: AsyncSession, task: Task, file_id: str, now: datetime) -> None:
-    person = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
-    if person is None or person.tg_user_id is None:
-        return
-    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
-            translate(person.locale, "A photo of your delivery {ref}.", ref=task.ref), now=now,
-            cause=f"task:{task.id}", priority=HIGH, method="photo", media=file_id)

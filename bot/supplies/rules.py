@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError
@@ -100,3 +101,9 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
 
 
 PERSONAL_DATA = PersonalData(forget_household=_forget_household)  # a request's person is its task's subject
+
+
+async def household_requests(session: AsyncSession, household_id: int, limit: int = 10) -> list[Task]:
+    """A household's supply requests, newest first (for /requests)."""
+    return list((await session.exec(select(Task).where(Task.household_id == household_id, Task.kind == "supply")
+                                    .order_by(Task.id.desc()).limit(limit))).all())

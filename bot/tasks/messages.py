@@ -4,28 +4,23 @@ the resident is told as their request moves."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
-from bot.platform.i18n import translate
+from bot.platform.i18n import N_, translate
+from bot.tasks import kinds
 from bot.tasks.callbacks import TaskCB
 from bot.telegram.keyboards.builders import push_markup
 from models import OutboxMessage, Person, Task, TaskOffer
 from models.delivery import HIGH
 
-Describe = Callable[[AsyncSession, Task, str], Awaitable[str]]
-# What a task is, in the recipient's words, per kind (models/tasks.py: TASK_KINDS): each capability gives its
-# kinds' descriptions in the features list (bot/features.py); a test checks every kind has one.
-DESCRIBE: dict[str, Describe] = {}
-
 
 async def describe_request(session: AsyncSession, task: Task, locale: str) -> str:
     """What is asked for and where (building only: name, unit and phone go to the claimer alone)."""
-    return await DESCRIBE[task.kind](session, task, locale)
+    return await kinds.hooks(task.kind).describe(session, task, locale)
 
 
 async def offer_task(session: AsyncSession, task: Task, volunteers: list[Person], now: datetime) -> int:
@@ -92,3 +87,40 @@ async def tell_requester(session: AsyncSession, task: Task, event: str, now: dat
         return
     enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text, now=now,
             cause=f"task:{task.id}", priority=HIGH, reply_markup=markup)
+
+
+async def tell_volunteer(session: AsyncSession, volunteer_id: int | None, task: Task, why: str,
+                         now: datetime) -> None:
+    """The volunteer who held a task it was taken from: cancelled by the resident or the staff, or passed on."""
+    volunteer = await session.get(Person, volunteer_id) if volunteer_id else None
+    if volunteer is None or volunteer.tg_user_id is None:
+        return
+    loc = volunteer.locale
+    if why == "cancelled_by_resident":
+        text = translate(loc, "{ref} was cancelled by the resident. You do not need to deliver it.", ref=task.ref)
+    elif why == "cancelled_by_staff":
+        text = translate(loc, "{ref} was cancelled by the community staff. You do not need to deliver it.",
+                         ref=task.ref)
+    else:
+        text = translate(loc, "The community staff have passed {ref} to another volunteer. Thank you!", ref=task.ref)
+    enqueue(session, [Recipient(chat_id=volunteer.tg_user_id, person_id=volunteer.id)], text, now=now,
+            cause=f"task:{task.id}", priority=HIGH)
+
+
+STATUS_WORDS = {"open": N_("waiting for a volunteer"), "claimed": N_("a volunteer has taken it"),
+                "picked_up": N_("on its way"), "delivered": N_("delivered"), "confirmed": N_("received"),
+                "cancelled": N_("cancelled")}
+
+
+def status_words(locale: str, status: str) -> str:
+    return translate(locale, STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
+async def delivery_photo(session: AsyncSession, task: Task, file_id: str, now: datetime) -> None:
+    """The volunteer's photo of a delivery, to the one who asked for it."""
+    person = await session.get(Person, task.subject_person_id) if task.subject_person_id else None
+    if person is None or person.tg_user_id is None:
+        return
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+            translate(person.locale, "A photo of your delivery {ref}.", ref=task.ref), now=now,
+            cause=f"task:{task.id}", priority=HIGH, method="photo", media=file_id)

@@ -24,6 +24,7 @@ from models.tasks import task_kind
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
 ACTIVE = ("claimed", "picked_up")
 CASEWORK = (Role.STAFF, Role.ADMIN)
+OUTCOMES = ("reached", "unreached", "escalated")  # how a call or visit ends
 URGENCY_BASE = {"urgent": 0, "today": 2, "normal": 4}
 REASON_MAX = 300
 
@@ -164,11 +165,11 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
 
 
 async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expected: tuple[str, ...],
-                    kinds: tuple[str, ...] | None = None) -> Task:
+                    closes_by: str | None = None) -> Task:
     task = await session.get(Task, task_id)
     if task is None:
         raise DomainError("not_found")
-    if kinds is not None and task.kind not in kinds:
+    if closes_by is not None and task_kind(task.kind).closes_by != closes_by:
         raise DomainError("bad_step")  # e.g. "Delivered" forged for a phone call
     if task.claimed_by_id != volunteer.id:
         raise PermissionDenied()
@@ -178,13 +179,13 @@ async def _own_task(session: AsyncSession, task_id: int, volunteer: Person, expe
 
 
 async def picked_up(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
-    task = await _own_task(session, task_id, volunteer, ("claimed",), kinds=("supply",))
+    task = await _own_task(session, task_id, volunteer, ("claimed",), closes_by="delivery")
     task.status, task.picked_up_at = "picked_up", now
     return task
 
 
 async def delivered(session: AsyncSession, task_id: int, volunteer: Person, now: datetime) -> Task:
-    task = await _own_task(session, task_id, volunteer, ("claimed", "picked_up"), kinds=("supply",))
+    task = await _own_task(session, task_id, volunteer, ("claimed", "picked_up"), closes_by="delivery")
     task.status, task.delivered_at = "delivered", now
     task.picked_up_at = task.picked_up_at or now
     return task
@@ -324,9 +325,14 @@ class Queue:
     tasks: list[Task]  # open and in progress, most urgent first
 
 
+def may_work_cases(actor: Actor) -> bool:
+    """Community workers and admins: /queue, /stock and what staff do to a request."""
+    return actor.superadmin or actor.has_role(*CASEWORK)
+
+
 async def staff_queue(session: AsyncSession, actor: Actor, limit: int = 20) -> Queue:
     """Open and stuck work in the actor's scope only; counts by status over the same scope."""
-    if not (actor.superadmin or actor.has_role(*CASEWORK)):
+    if not may_work_cases(actor):
         raise PermissionDenied()
     rows = (await session.exec(select(Task).where(Task.status.in_(("open", *ACTIVE, "delivered")))
                                .order_by(Task.priority, Task.created_at))).all()
@@ -348,6 +354,14 @@ async def health_responders(session: AsyncSession, task: Task) -> list[Person]:
     return list((grid or whole).values()) if grid or whole else []
 
 
+async def staff_and_doctors(session: AsyncSession, task: Task, *, but: int | None = None) -> list[Person]:
+    """Whom a call or visit that went wrong concerns: the grid's staff and its doctors (else the community's),
+    without the one who reports it."""
+    people = {p.id: p for p in [*await staff_for(session, task), *await health_responders(session, task)]}
+    people.pop(but, None)
+    return list(people.values())
+
+
 async def resolvable(session: AsyncSession, task_id: int, person: Person, actor: Actor) -> Task:
     """The follow-up, if this person may close it: the one who took it, or doctors/staff of its area."""
     task = await session.get(Task, task_id)
@@ -366,6 +380,24 @@ async def resolve(session: AsyncSession, task_id: int, person: Person, actor: Ac
     """Close a follow-up with a note for the record."""
     task = await resolvable(session, task_id, person, actor)
     task.status, task.confirmed_at, task.close_reason = "confirmed", now, note
+    return task
+
+
+async def close_with_outcome(session: AsyncSession, task_id: int, person: Person, actor: Actor, outcome: str,
+                        now: datetime) -> Task:
+    """The caller says how a call or visit (a kind that closes by outcome) ended: reached, could not reach, or
+    escalated."""
+    if outcome not in OUTCOMES:
+        raise DomainError("bad_outcome")
+    task = await session.get(Task, task_id)
+    if task is None or task_kind(task.kind).closes_by != "outcome":
+        raise DomainError("not_found")
+    if task.status not in ("open", "claimed"):
+        raise DomainError("already_done")
+    if task.claimed_by_id != person.id and not actor.covering((Role.STAFF, Role.ADMIN, Role.DOCTOR),
+                                                               task.community_id, task.grid_id):
+        raise PermissionDenied() if task.claimed_by_id is not None else DomainError("claim_first")
+    task.status, task.confirmed_at, task.outcome = "confirmed", now, outcome
     return task
 
 

@@ -1,7 +1,10 @@
-"""Volunteer tasks over time: nothing waits unseen.
+"""What happens after each event in a task's life, now and later: nothing waits unseen.
 
-`after_*` functions schedule the follow-ups (rows, in the caller's transaction) when a task is created,
-claimed or delivered; the `@due_handler`s act when they come due and do nothing if the task moved on.
+One function per event (claimed, moved on, given back, resolved, closed with an outcome, cancelled, returned
+to the pool): it decides through the rules, stores, tells whom it concerns through the outbox, books the
+follow-ups and audits, all in the caller's transaction (the caller commits). `after_*` book the follow-ups;
+the `@due_handler`s act when they come due and do nothing if the task moved on. What a capability adds for
+its own kinds (stock taken on delivery, who is told when a call goes wrong) comes through `bot.tasks.kinds`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,130 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.kernel.audit import audit, audit_reads
+from bot.kernel.permissions import Actor
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import duration, translate
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
+from bot.tasks import kinds
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
-from models import DueWork, Task, TaskOffer
+from models import DueWork, Person, Task, TaskOffer
 from models.delivery import HIGH, URGENT
+from models.tasks import task_kind
 
+# ---- now: one function per event ----------------------------------------------------------------------------
+
+async def offered(session: AsyncSession, task: Task, settings: Settings, now: datetime, *,
+                  exclude: set[int] | None = None, community_wide: bool = False) -> int:
+    """A new or returned task: offered to the volunteers who fit, escalated if nobody takes it in time.
+    Returns how many it was offered to."""
+    volunteers = await dispatch.eligible_volunteers(session, task, exclude=exclude, community_wide=community_wide)
+    await tasks_messages.offer_task(session, task, volunteers, now)
+    after_submit(session, task, settings, now)
+    return len(volunteers)
+
+
+async def claimed(session: AsyncSession, task_id: int, person: Person, actor: Actor, settings: Settings,
+                  now: datetime) -> tuple[Task, dispatch.ResidentDetails]:
+    """First press wins: the others' offers are withdrawn, the resident is told who comes, reminders are booked,
+    and the claimer (only) gets the name, address and phone (a read of personal data, audited)."""
+    result = await dispatch.claim(session, task_id, person, now)
+    await tasks_messages.withdraw_offers(session, result.task, result.other_offers, now)
+    await tasks_messages.tell_requester(session, result.task, "claimed", now)
+    if task_kind(result.task.kind).reminders_after_claim:
+        after_claim(session, result.task, settings, now)
+    details = await dispatch.resident_details(session, task_id, person, actor, person.locale)
+    audit_reads(session, actor_id=person.id, action="read_task_details", at=now,
+                subject_ids=[result.task.subject_person_id])
+    return result.task, details
+
+
+async def picked_up(session: AsyncSession, task_id: int, person: Person, now: datetime) -> Task:
+    task = await dispatch.picked_up(session, task_id, person, now)
+    await tasks_messages.tell_requester(session, task, "picked_up", now)
+    return task
+
+
+async def delivered(session: AsyncSession, task_id: int, person: Person, settings: Settings,
+                    now: datetime) -> Task:
+    """The resident is asked to confirm (confirmed for them after a while); the kind adds its own (stock)."""
+    task = await dispatch.delivered(session, task_id, person, now)
+    await tasks_messages.tell_requester(session, task, "delivered", now)
+    after_delivery(session, task, settings, now)
+    hook = kinds.hooks(task.kind).delivered
+    if hook is not None:
+        await hook(session, task, now)
+    return task
+
+
+async def given_back(session: AsyncSession, task_id: int, person: Person, reason: str, settings: Settings,
+                     now: datetime) -> Task:
+    """Back in the pool and offered again, not to the one who gave it back; escalation booked afresh."""
+    task = await dispatch.release(session, task_id, person, reason, now)
+    await offered(session, task, settings, now, exclude={person.id})
+    return task
+
+
+async def _withdraw_others(session: AsyncSession, task: Task, person: Person, now: datetime) -> None:
+    others = [o for o in await dispatch.open_offers(session, task.id) if o.volunteer_id != person.id]
+    await tasks_messages.withdraw_offers(session, task, others, now)
+
+
+async def resolved(session: AsyncSession, task_id: int, person: Person, actor: Actor, note: str | None,
+                   now: datetime) -> Task:
+    task = await dispatch.resolve(session, task_id, person, actor, dispatch.validate_reason(note), now)
+    await _withdraw_others(session, task, person, now)
+    return task
+
+
+async def closed_with_outcome(session: AsyncSession, task_id: int, person: Person, actor: Actor, outcome: str,
+                              now: datetime) -> tuple[Task, int]:
+    """A call or visit closed with how it went; returns the task and how many staff and doctors were told."""
+    task = await dispatch.close_with_outcome(session, task_id, person, actor, outcome, now)
+    await _withdraw_others(session, task, person, now)
+    hook = kinds.hooks(task.kind).outcome
+    return task, (await hook(session, task, person, now) if hook is not None else 0)
+
+
+async def cancelled_by_resident(session: AsyncSession, task_id: int, person: Person | None,
+                                now: datetime) -> Task:
+    task = await session.get(Task, task_id)
+    volunteer_id = task.claimed_by_id if task else None
+    task = await dispatch.cancel(session, task_id, by_resident=person, now=now)
+    await tasks_messages.tell_volunteer(session, volunteer_id, task, "cancelled_by_resident", now)
+    await tasks_messages.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+                                         cancelled=True)
+    return task
+
+
+async def cancelled_by_staff(session: AsyncSession, task_id: int, actor: Actor, reason: str | None,
+                             now: datetime) -> Task:
+    """The resident is told why, the volunteer that they need not go; audited."""
+    task = await session.get(Task, task_id)
+    volunteer_id = task.claimed_by_id if task else None
+    task = await dispatch.cancel(session, task_id, by_staff=actor, reason=reason, now=now)
+    await tasks_messages.tell_requester(session, task, "cancelled", now)
+    await tasks_messages.tell_volunteer(session, volunteer_id, task, "cancelled_by_staff", now)
+    await tasks_messages.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+                                         cancelled=True)
+    audit(session, actor_id=actor.person_id, action="task_cancel", at=now, task_id=task.id)
+    return task
+
+
+async def returned_to_pool(session: AsyncSession, task_id: int, actor: Actor, reason: str, settings: Settings,
+                           now: datetime) -> tuple[Task, int]:
+    """Staff take a task from its volunteer and offer it to everyone else in the community; audited.
+    Returns the task and how many volunteers it was offered to."""
+    task, previous = await dispatch.staff_return_to_pool(session, task_id, actor, reason, now)
+    await tasks_messages.tell_volunteer(session, previous, task, "reassigned", now)
+    n = await offered(session, task, settings, now, exclude={previous} if previous else None, community_wide=True)
+    audit(session, actor_id=actor.person_id, action="task_reassign", at=now, task_id=task.id)
+    return task, n
+
+
+# ---- later: the due work ---------------------------------------------------------------------------------------
 
 @due_handler("task_unclaimed")
 async def task_unclaimed(session: AsyncSession, work: DueWork, now: datetime) -> None:

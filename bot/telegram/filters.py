@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram.filters import BaseFilter
@@ -44,6 +45,17 @@ class ButtonText(BaseFilter):
 class StaffLike(BaseFilter):
     async def __call__(self, _event: object, actor: Actor) -> bool:
         return actor.is_staff_like()
+
+
+class RoleGate(BaseFilter):
+    """The gate on a staff router, as a whole: only those `may` lets in reach its handlers. It is not access
+    control for the objects a press names: every action is still checked by the rules."""
+
+    def __init__(self, may: Callable[[Actor], bool]) -> None:
+        self.may = may
+
+    async def __call__(self, _event: object, actor: Actor) -> bool:
+        return self.may(actor)
 
 
 class Private(BaseFilter):

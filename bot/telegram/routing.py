@@ -8,6 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.telegram.filters import Private, RoleGate
+from bot.telegram.ui import refusal
 
 
 class _Observer:
@@ -44,3 +49,30 @@ class RouterTemplate:
             for fn, filters, kwargs in spec.handlers:
                 observer.register(fn, *filters, **kwargs)
         return router
+
+
+def gated(name: str, may: Callable[..., bool], *, private: bool = True) -> RouterTemplate:
+    """A staff router: its messages (private chats only) and its button presses pass `RoleGate(may)` first."""
+    router = RouterTemplate(name)
+    router.message.filter(*((Private(),) if private else ()), RoleGate(may))
+    router.callback_query.filter(RoleGate(may))
+    return router
+
+
+def refusals(name: str, commands: tuple[str, ...] = (), buttons: tuple[type, ...] = ()) -> RouterTemplate:
+    """What anyone a staff router's gate kept out meets for its commands and buttons: a polite "this is not for
+    you" (a forwarded or forged staff button, a resident typing /queue). List it right after the gated router."""
+    router = RouterTemplate(name)
+    router.message.filter(Private())
+
+    async def not_yours(message: Message) -> None:
+        await message.answer(refusal("forbidden"))
+
+    async def not_your_button(query: CallbackQuery) -> None:
+        await query.answer(refusal("forbidden"), show_alert=True)
+
+    if commands:
+        router.message(Command(*commands))(not_yours)
+    for factory in buttons:
+        router.callback_query(factory.filter())(not_your_button)
+    return router

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot
-from aiogram.types import Message, ReplyKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.permissions import Actor
@@ -119,3 +121,12 @@ async def send_long(bot: Bot, chat_id: int, text: str, reply_markup: object = No
     parts = split_text(text)
     for i, part in enumerate(parts):
         await bot.send_message(chat_id, part, reply_markup=reply_markup if i == len(parts) - 1 else None)
+
+
+async def confirm_revoke(query: CallbackQuery, callback_data: Any, question: str) -> None:
+    """Ask once before taking something away: the question with a "Yes" that carries `confirm=True`."""
+    await query.answer()
+    yes = callback_data.model_copy(update={"confirm": True})
+    await query.bot.send_message(query.from_user.id, question.format(id=callback_data.id),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+                                     InlineKeyboardButton(text=_("Yes"), callback_data=yes.pack())]]))

@@ -45,10 +45,38 @@ def test_every_capabilitys_share_of_a_persons_data_is_installed() -> None:
 
 
 def test_every_task_kind_is_described_and_has_its_steps() -> None:
-    from bot.tasks import messages as tasks_messages
+    from bot.tasks import kinds
     from handlers import volunteers
     from models.tasks import TASK_KINDS
 
+    installed = kinds.installed()
+    assert set(installed) == set(TASK_KINDS)
     for code, kind in TASK_KINDS.items():
-        assert code in tasks_messages.DESCRIBE, code
         assert kind.closes_by in volunteers.STEPS, code
+        if kind.closes_by == "outcome":  # somebody must hear when a call or visit goes wrong
+            assert installed[code].outcome is not None, code
+
+
+def test_every_command_a_router_answers_and_every_staff_tool_is_in_the_list() -> None:
+    from aiogram.filters import Command
+
+    from bot.telegram import commands
+
+    listed, tools = commands.installed()
+    names = [c.name for c in listed]
+    assert len(names) == len(set(names))
+    answered: set[str] = set()
+    for template in features.router_templates():
+        for _fn, filters, _kw in template.message.handlers:
+            for f in filters:
+                if isinstance(f, Command):
+                    answered |= {c for c in f.commands if isinstance(c, str)}
+    # Nothing answered in a private chat but unlisted (/bind and /unbind are typed by staff in a group chat), and
+    # nothing listed that no router answers.
+    assert answered - set(names) == {"bind", "unbind"}
+    assert set(names) <= answered
+    modules = [importlib.import_module(f"handlers.{m.name}") for m in pkgutil.iter_modules(handlers.__path__)]
+    defined_tools = {id(t) for m in modules for t in getattr(m, "TOOLS", ())}
+    defined_commands = {id(c) for m in modules for c in getattr(m, "COMMANDS", ())}
+    assert defined_tools == {id(t) for t in tools}
+    assert defined_commands == {id(c) for c in listed}

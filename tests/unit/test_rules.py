@@ -117,7 +117,8 @@ def test_who_sees_residents_of_a_grid() -> None:
 
 
 def test_each_person_s_command_menu_lists_what_their_roles_allow() -> None:
-    from handlers.commands import commands_for
+    import bot.features  # noqa: F401  (installs every capability's commands)
+    from bot.telegram.commands import commands_for
 
     def names(actor):
         return {c.command for c in commands_for("en", actor)}

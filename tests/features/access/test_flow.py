@@ -73,6 +73,12 @@ async def test_staff_can_only_invite_inside_their_grid(bot, user_factory, sessio
     assert "don't have permission" in r.alert
     r = await lin.send("/roles")
     assert "don't have permission" in r.text
+    # A worker's own tools (no roles, no buildings), and an admin's buttons forged by a worker, are refused.
+    r = await lin.send("🧰 Staff tools")
+    assert r.inline_buttons()[0] == "📢 Send a notice or alert"
+    assert "👥 Roles" not in r.inline_buttons() and "/roles" not in r.text and "/invite" in r.text
+    for forged in ("staff:roles", "staff:addbuilding", "rv:grant:1:1", "agrid:1"):
+        assert "permission" in (await lin.press_data(forged)).alert, forged
 
 
 async def test_residents_cannot_use_staff_commands(bot, user_factory):
@@ -85,6 +91,10 @@ async def test_residents_cannot_use_staff_commands(bot, user_factory):
     assert "no longer exists" in r.alert or "permission" in r.alert
     r = await mei.press_data("staff:roles")
     assert "permission" in r.alert
+    for forged in ("staff:notice", "staff:invite", "stask:cancel:1", "rv:invite:1:0", "inv:role:staff"):
+        assert "permission" in (await mei.press_data(forged)).alert, forged
+    for command in ("/queue", "/stock", "/invites", "/health"):
+        assert "don't have permission" in (await mei.send(command)).text, command
     assert "🧰 Staff tools" not in (await mei.send("/menu")).reply_buttons()
 
 
