@@ -587,62 +587,95 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
     await session.commit()
 
 
+def _manage(action: str) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    """A sender's button under one of their notices (/notices): one handler per action; a rule's refusal (not
+    theirs, already gone out, cancelled) is the press's one answer."""
+
+    def register(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(fn)
+        async def press(query: CallbackQuery, person: Person | None, **kw: Any) -> None:
+            if person is None:  # the staff router's gate (_may_send) let only senders in
+                await query.answer(refusal("not_registered"), show_alert=True)
+                return
+            try:
+                await fn(query, person=person, **kw)
+            except DomainError as e:
+                await query.answer(refusal(e.code, **e.params), show_alert=True)
+
+        staff_router.callback_query(NoticeCB.filter(F.action == action))(press)
+        return press
+
+    return register
+
+
+@_manage("rates")
+async def on_rates(query: CallbackQuery, callback_data: NoticeCB, session: AsyncSession, person: Person,
+                   actor: Actor, clock: Clock) -> None:
+    send, notice = await notices.managed_send(session, actor, callback_data.id)
+    rates = await notices.ack_rates(session, send.id, person.locale)
+    audit(session, actor_id=actor.person_id, action="read_notice_rates", at=clock.now(), notice=notice.id)
+    await session.commit()
+    lines = [_("Notice #{id}: read by {acked} of {total}.").format(id=notice.id, acked=rates.acked,
+                                                                   total=rates.total)]
+    lines += [f"• {label}: {acked}/{total} ({round(100 * acked / total) if total else 0}%)"
+              for label, acked, total in rates.by_building]
+    await query.answer()
+    await query.bot.send_message(query.from_user.id, "\n".join(lines))
+
+
+@_manage("remind")
+async def on_remind(query: CallbackQuery, callback_data: NoticeCB, session: AsyncSession, actor: Actor,
+                    clock: Clock, **_kw: Any) -> None:
+    now = clock.now()
+    send, notice = await notices.managed_send(session, actor, callback_data.id)
+    people = await notices.who_to_remind(session, send, now)
+    notice_messages.ack_reminder(session, notice, send.id, people, now)
+    audit(session, actor_id=actor.person_id, action="notice_reminder", at=now, notice=notice.id, count=len(people))
+    await session.commit()
+    await query.answer(_("A reminder goes to {n} people.").format(n=len(people)), show_alert=True)
+
+
+@_manage("cancel")
+async def on_cancel_notice(query: CallbackQuery, callback_data: NoticeCB, session: AsyncSession, actor: Actor,
+                           clock: Clock, **_kw: Any) -> None:
+    now = clock.now()
+    notice = await notices.cancel(session, actor, callback_data.id, now)
+    audit(session, actor_id=actor.person_id, action="cancel_notice", at=now, notice=notice.id)
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("Notice #{id} is cancelled; it will not go out.").format(id=notice.id))
+
+
+@_manage("time")
+async def on_change_time(query: CallbackQuery, callback_data: NoticeCB, state: FSMContext, session: AsyncSession,
+                         actor: Actor, **_kw: Any) -> None:
+    notice = await notices.editable(session, actor, callback_data.id)
+    if await notices.has_gone_out(session, notice.id):
+        raise DomainError("notice_started")
+    await query.answer()
+    await state.clear()
+    await state.set_state(N.edit_time)
+    await state.update_data(edit_id=notice.id)
+    await query.bot.send_message(query.from_user.id, _(
+        "Type the new date and time for notice #{id}, for example 18:30 or 11-24 09:00.").format(id=notice.id))
+
+
+@_manage("edit")
+async def on_edit(query: CallbackQuery, callback_data: NoticeCB, state: FSMContext, session: AsyncSession,
+                  actor: Actor, **_kw: Any) -> None:
+    notice = await notices.editable(session, actor, callback_data.id)
+    await query.answer()
+    await state.clear()
+    await state.set_state(N.edit)
+    await state.update_data(edit_id=notice.id)
+    await query.bot.send_message(query.from_user.id, _(
+        "Type the new text for notice #{id}. Its translations will be removed (they would be out of "
+        "date).").format(id=notice.id))
+
+
 @staff_router.callback_query(NoticeCB.filter(~F.action.in_({"ack", "read"})))
-async def on_notice_button(query: CallbackQuery, callback_data: NoticeCB, state: FSMContext, session: AsyncSession,
-                           person: Person | None, actor: Actor, clock: Clock) -> None:
-    if person is None:
-        await query.answer(refusal("not_registered"), show_alert=True)
-        return
-    action, now = callback_data.action, clock.now()
-    try:
-        if action in ("rates", "remind"):
-            send, notice = await notices.managed_send(session, actor, callback_data.id)
-            if action == "rates":
-                rates = await notices.ack_rates(session, send.id, person.locale)
-                audit(session, actor_id=actor.person_id, action="read_notice_rates", at=now, notice=notice.id)
-                await session.commit()
-                lines = [_("Notice #{id}: read by {acked} of {total}.").format(id=notice.id, acked=rates.acked,
-                                                                               total=rates.total)]
-                lines += [f"• {label}: {acked}/{total} ({round(100 * acked / total) if total else 0}%)"
-                          for label, acked, total in rates.by_building]
-                await query.answer()
-                await query.bot.send_message(query.from_user.id, "\n".join(lines))
-            else:
-                people = await notices.who_to_remind(session, send, now)
-                notice_messages.ack_reminder(session, notice, send.id, people, now)
-                audit(session, actor_id=actor.person_id, action="notice_reminder", at=now, notice=notice.id,
-                      count=len(people))
-                await session.commit()
-                await query.answer(_("A reminder goes to {n} people.").format(n=len(people)), show_alert=True)
-        elif action == "cancel":
-            notice = await notices.cancel(session, actor, callback_data.id, now)
-            audit(session, actor_id=actor.person_id, action="cancel_notice", at=now, notice=notice.id)
-            await session.commit()
-            await query.answer()
-            await edit_text(query.message, _("Notice #{id} is cancelled; it will not go out.").format(id=notice.id))
-        elif action == "time":
-            notice = await notices.editable(session, actor, callback_data.id)
-            if await notices.has_gone_out(session, notice.id):
-                raise DomainError("notice_started")
-            await query.answer()
-            await state.clear()
-            await state.set_state(N.edit_time)
-            await state.update_data(edit_id=notice.id)
-            await query.bot.send_message(query.from_user.id, _(
-                "Type the new date and time for notice #{id}, for example 18:30 or 11-24 09:00.").format(id=notice.id))
-        elif action == "edit":
-            notice = await notices.editable(session, actor, callback_data.id)
-            await query.answer()
-            await state.clear()
-            await state.set_state(N.edit)
-            await state.update_data(edit_id=notice.id)
-            await query.bot.send_message(query.from_user.id, _(
-                "Type the new text for notice #{id}. Its translations will be removed (they would be out of "
-                "date).").format(id=notice.id))
-        else:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+async def stale_notice_button(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 @router.callback_query(NoticeCB.filter(F.action.in_({"ack", "read"})))

@@ -1,18 +1,64 @@
-"""gettext catalogues (Babel .po/.mo) for zh_Hans, zh_Hant and en, through aiogram's I18n."""
+"""gettext catalogues (Babel .po/.mo) for zh_Hans, zh_Hant and en, and the current update's language.
+
+Telegram-free: the locale of the update being handled lives in a context variable that the Telegram plumbing
+sets (`bot/telegram/middlewares/locale.py`); pushes and scheduled work name their recipient's locale instead.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __  # noqa: F401
 from babel.dates import format_timedelta
+from babel.support import Translations
 from babel.units import format_unit
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
-_i18n: I18n | None = None
+
+
+class Catalogues:
+    """Every locale's compiled catalogue, loaded once, and the locale of the update in hand."""
+
+    def __init__(self, path: Path, default_locale: str, domain: str = "messages") -> None:
+        self.default_locale = default_locale
+        self._current: ContextVar[str] = ContextVar("locale", default=default_locale)
+        self.locales: dict[str, Translations] = {}
+        for d in sorted(p for p in path.iterdir() if (p / "LC_MESSAGES" / f"{domain}.mo").is_file()):
+            with open(d / "LC_MESSAGES" / f"{domain}.mo", "rb") as f:
+                self.locales[d.name] = Translations(f, domain=domain)
+
+    @property
+    def available_locales(self) -> tuple[str, ...]:
+        return tuple(self.locales)
+
+    @property
+    def current_locale(self) -> str:
+        return self._current.get()
+
+    @contextmanager
+    def use_locale(self, locale: str) -> Iterator[None]:
+        token = self._current.set(locale)
+        try:
+            yield
+        finally:
+            self._current.reset(token)
+
+    def gettext(self, singular: str, plural: str | None = None, n: int = 1, locale: str | None = None) -> str:
+        catalogue = self.locales.get(locale or self.current_locale)
+        if catalogue is None:
+            return singular if plural is None or n == 1 else plural
+        return catalogue.gettext(singular) if plural is None else catalogue.ngettext(singular, plural, n)
+
+
+_i18n: Catalogues | None = None
+
+
+def _(singular: str, plural: str | None = None, n: int = 1) -> str:
+    """gettext in the current update's language."""
+    return get_i18n().gettext(singular, plural, n)
 
 
 def _n(singular: str, plural: str, n: int) -> str:
@@ -25,10 +71,10 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def get_i18n(default_locale: str = "zh_Hans") -> I18n:
+def get_i18n(default_locale: str = "zh_Hans") -> Catalogues:
     global _i18n
     if _i18n is None:
-        _i18n = I18n(path=LOCALES_DIR, default_locale=default_locale, domain="messages")
+        _i18n = Catalogues(LOCALES_DIR, default_locale)
     return _i18n
 
 

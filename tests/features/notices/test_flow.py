@@ -192,6 +192,7 @@ async def test_scheduled_and_repeating_notices_can_be_listed_edited_and_cancelle
     assert "Notice #3 is cancelled" in r.text
     r = await admin.press_data("nt:cancel:3")
     assert "already been handled" in r.alert
+    assert "no longer active" in (await admin.press_data("nt:zap:1")).alert  # an action no version had
     await admin.send("/notices")
     r = await admin.press_data("nt:time:1")
     assert "new date and time for notice #1" in r.text
