@@ -72,10 +72,10 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
     Feature("registration",
-            routers=(registration.router, invitations.router, invitations.refusals, roles.router, roles.refusals,
-                     structure.router, structure.refusals, household.router),
-            commands=invitations.COMMANDS + roles.COMMANDS + structure.COMMANDS,
-            staff_tools=invitations.TOOLS + roles.TOOLS + structure.TOOLS),
+            routers=(registration.router, invitations.router, invitations.refusals, structure.router,
+                     structure.refusals, household.router),
+            commands=invitations.COMMANDS + structure.COMMANDS,
+            staff_tools=invitations.TOOLS + structure.TOOLS),
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,),
             task_kinds={"followup": KindHooks(health_messages.describe_followup)}),
     Feature("monitoring", routers=(monitoring_router.router, monitoring_router.refusals),
@@ -94,6 +94,7 @@ FEATURES: tuple[Feature, ...] = (
             commands=supplies_router.COMMANDS),
     Feature("tasks", routers=(taskqueue.router, taskqueue.refusals, volunteers.router), due=(bot.tasks.workflow,),
             personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS),
+    Feature("roles", routers=(roles.router, roles.refusals), commands=roles.COMMANDS, staff_tools=roles.TOOLS),
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands

@@ -7,12 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import rules as inv_svc
 from bot.access.callbacks import RevokeCB
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role, is_admin
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _
+from bot.roles import rules as roles_rules
 from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import gated
@@ -34,7 +34,7 @@ async def cmd_roles(message: Message, session: AsyncSession, actor: Actor, clock
 
 async def show_roles(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     try:
-        rows = await inv_svc.list_grants(session, actor, clock.now())
+        rows = await roles_rules.list_grants(session, actor, clock.now())
     except DomainError as e:
         await bot.send_message(chat_id, refusal(e.code))
         return
@@ -67,7 +67,7 @@ async def on_revoke(query: CallbackQuery, callback_data: RevokeCB, session: Asyn
                                                      "registration."))
         return
     try:
-        await inv_svc.revoke_grant(session, actor, callback_data.id, clock.now())
+        await roles_rules.revoke_grant(session, actor, callback_data.id, clock.now())
     except DomainError as e:
         await edit_markup(query.message, None)
         await query.answer(refusal(e.code), show_alert=True)

@@ -1,0 +1,1 @@
+"""Roles: administrators list the roles held in their scope and revoke them (/roles)."""
