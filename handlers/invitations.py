@@ -37,7 +37,7 @@ from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import LIST_MAX, confirm_revoke, deep_link, edit_markup, edit_text, more_line, refusal, send_long
 from bot.texts import role_label
-from models import Community, Grid, Person
+from models import Community, Grid
 
 router = gated("invitations", may_invite)  # staff and admins
 refusals = refusals_router("invitations-others", commands=("invite", "invites"), buttons=(InviteCB,))
@@ -118,93 +118,108 @@ async def _parse_scope(session: AsyncSession, value: str) -> Scope | None:
     return None
 
 
-@router.callback_query(InviteCB.filter())
-async def on_invite_step(query: CallbackQuery, callback_data: InviteCB, state: FSMContext, session: AsyncSession,
-                         person: Person | None, actor: Actor, clock: Clock, bot: Bot) -> None:
-    step, value = callback_data.step, callback_data.value
-    current = await state.get_state()
-    msg = query.message
-    if step == "cancel":
-        await query.answer()
-        if current in (Inv.role.state, Inv.scope.state, Inv.uses.state, Inv.ttl.state):
-            await state.clear()
-        await edit_text(msg, _("Cancelled. No link was created."))
-        return
-    expected = {"role": Inv.role.state, "scope": Inv.scope.state, "uses": Inv.uses.state, "ttl": Inv.ttl.state}
-    if expected.get(step) != current:
+def _cancel_row() -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=InviteCB(step="cancel", value="-").pack())]
+
+
+@router.callback_query(InviteCB.filter(F.step == "cancel"))
+async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if await state.get_state() in (Inv.role.state, Inv.scope.state, Inv.uses.state, Inv.ttl.state):
+        await state.clear()
+    await edit_text(query.message, _("Cancelled. No link was created."))
+
+
+@router.callback_query(InviteCB.filter(F.step == "role"), StateFilter(Inv.role))
+async def on_role(query: CallbackQuery, callback_data: InviteCB, state: FSMContext, session: AsyncSession,
+                  actor: Actor) -> None:
+    try:
+        role = Role(callback_data.value)
+    except ValueError:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
-    cancel = InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=InviteCB(step="cancel", value="-").pack())
-    if step == "role":
-        try:
-            role = Role(value)
-        except ValueError:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        scopes = await _scopes(session, actor, role)
-        if not scopes:
-            await query.answer(refusal("forbidden"), show_alert=True)
-            return
-        await query.answer()
-        await state.update_data(role=role.value)
-        await state.set_state(Inv.scope)
-        b = InlineKeyboardBuilder()
-        for v, label in scopes:
-            b.button(text=label, callback_data=InviteCB(step="scope", value=v))
-        b.adjust(1)
-        b.row(cancel)
-        await edit_text(msg, _("Where will the new {role} work?").format(role=role_label(role.value)), b.as_markup())
-    elif step == "scope":
-        scope = await _parse_scope(session, value)
-        data = await state.get_data()
-        if scope is None or not can_grant(actor, Role(data["role"]), scope):
-            await query.answer(refusal("forbidden"), show_alert=True)
-            return
-        await query.answer()
-        await state.update_data(community_id=scope.community_id, grid_id=scope.grid_id)
-        await state.set_state(Inv.uses)
-        b = InlineKeyboardBuilder()
-        b.button(text=_("One person"), callback_data=InviteCB(step="uses", value="1"))
-        b.button(text=_("Up to 10 people"), callback_data=InviteCB(step="uses", value="10"))
-        b.button(text=_("Up to 50 people"), callback_data=InviteCB(step="uses", value="50"))
-        b.button(text=_("Anyone with the link"), callback_data=InviteCB(step="uses", value="inf"))
-        b.adjust(2)
-        b.row(cancel)
-        await edit_text(msg, _("How many people may use this link?"), b.as_markup())
-    elif step == "uses":
-        if value not in USES:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        await query.answer()
-        await state.update_data(uses=value)
-        await state.set_state(Inv.ttl)
-        b = InlineKeyboardBuilder()
-        b.button(text=_("1 day"), callback_data=InviteCB(step="ttl", value="1"))
-        b.button(text=_("7 days"), callback_data=InviteCB(step="ttl", value="7"))
-        b.button(text=_("30 days"), callback_data=InviteCB(step="ttl", value="30"))
-        b.adjust(3)
-        b.row(cancel)
-        await edit_text(msg, _("How long should the link work?"), b.as_markup())
-    elif step == "ttl":
-        if value not in TTLS:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        data = await state.get_data()
-        try:
-            created = await inv_svc.create_invitation(
-                session, actor, role=Role(data["role"]), scope=Scope(data["community_id"], data.get("grid_id")),
-                max_uses=USES[data["uses"]], ttl=timedelta(days=TTLS[value]), now=clock.now())
-        except DomainError as e:
-            await state.clear()
-            await query.answer(refusal(e.code, **e.params), show_alert=True)
-            return
+    scopes = await _scopes(session, actor, role)
+    if not scopes:
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    await query.answer()
+    await state.update_data(role=role.value)
+    await state.set_state(Inv.scope)
+    b = InlineKeyboardBuilder()
+    for v, label in scopes:
+        b.button(text=label, callback_data=InviteCB(step="scope", value=v))
+    b.adjust(1)
+    b.row(*_cancel_row())
+    await edit_text(query.message, _("Where will the new {role} work?").format(role=role_label(role.value)),
+                    b.as_markup())
+
+
+@router.callback_query(InviteCB.filter(F.step == "scope"), StateFilter(Inv.scope))
+async def on_scope(query: CallbackQuery, callback_data: InviteCB, state: FSMContext, session: AsyncSession,
+                   actor: Actor) -> None:
+    scope = await _parse_scope(session, callback_data.value)
+    data = await state.get_data()
+    if scope is None or not can_grant(actor, Role(data["role"]), scope):
+        await query.answer(refusal("forbidden"), show_alert=True)
+        return
+    await query.answer()
+    await state.update_data(community_id=scope.community_id, grid_id=scope.grid_id)
+    await state.set_state(Inv.uses)
+    b = InlineKeyboardBuilder()
+    b.button(text=_("One person"), callback_data=InviteCB(step="uses", value="1"))
+    b.button(text=_("Up to 10 people"), callback_data=InviteCB(step="uses", value="10"))
+    b.button(text=_("Up to 50 people"), callback_data=InviteCB(step="uses", value="50"))
+    b.button(text=_("Anyone with the link"), callback_data=InviteCB(step="uses", value="inf"))
+    b.adjust(2)
+    b.row(*_cancel_row())
+    await edit_text(query.message, _("How many people may use this link?"), b.as_markup())
+
+
+@router.callback_query(InviteCB.filter(F.step == "uses"), StateFilter(Inv.uses))
+async def on_uses(query: CallbackQuery, callback_data: InviteCB, state: FSMContext) -> None:
+    if callback_data.value not in USES:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    await state.update_data(uses=callback_data.value)
+    await state.set_state(Inv.ttl)
+    b = InlineKeyboardBuilder()
+    b.button(text=_("1 day"), callback_data=InviteCB(step="ttl", value="1"))
+    b.button(text=_("7 days"), callback_data=InviteCB(step="ttl", value="7"))
+    b.button(text=_("30 days"), callback_data=InviteCB(step="ttl", value="30"))
+    b.adjust(3)
+    b.row(*_cancel_row())
+    await edit_text(query.message, _("How long should the link work?"), b.as_markup())
+
+
+@router.callback_query(InviteCB.filter(F.step == "ttl"), StateFilter(Inv.ttl))
+async def on_ttl(query: CallbackQuery, callback_data: InviteCB, state: FSMContext, session: AsyncSession,
+                 actor: Actor, clock: Clock, bot: Bot) -> None:
+    if callback_data.value not in TTLS:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    data = await state.get_data()
+    try:
+        created = await inv_svc.create_invitation(
+            session, actor, role=Role(data["role"]), scope=Scope(data["community_id"], data.get("grid_id")),
+            max_uses=USES[data["uses"]], ttl=timedelta(days=TTLS[callback_data.value]), now=clock.now())
+    except DomainError as e:
         await state.clear()
-        await query.answer()
-        link = await deep_link(bot, created.payload)
-        await edit_text(msg, _(
-            "Invitation link for a {role} (valid for {days} days):\n{link}\n\nSend it only to the person(s) "
-            "you mean to invite. You can withdraw it with /invites.").format(
-                role=role_label(data["role"]), days=TTLS[value], link=link))
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    link = await deep_link(bot, created.payload)
+    await edit_text(query.message, _(
+        "Invitation link for a {role} (valid for {days} days):\n{link}\n\nSend it only to the person(s) "
+        "you mean to invite. You can withdraw it with /invites.").format(
+            role=role_label(data["role"]), days=TTLS[callback_data.value], link=link))
+
+
+@router.callback_query(InviteCB.filter())
+async def stale_step(query: CallbackQuery) -> None:
+    """A step's button pressed out of its step (twice, from an older link's conversation, or forged)."""
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 @router.message(StateFilter(Inv.role, Inv.scope, Inv.uses, Inv.ttl), NotCommand())

@@ -47,7 +47,7 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import consent_kb, language_kb, main_menu, phone_kb, pick_kb, size_kb
 from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import address_label, edit_markup, refusal, show_menu
+from bot.telegram.ui import address_label, edit_markup, edit_text, refusal, show_menu
 from bot.texts import role_label
 from handlers.menu import menu_for
 from models import Building, Community, Grid, Person
@@ -268,61 +268,76 @@ async def _ask_unit(bot: Bot, chat_id: int, state: FSMContext, building: Buildin
         reply_markup=ReplyKeyboardRemove())
 
 
-@router.callback_query(StateFilter(Reg.community, Reg.grid, Reg.building), PickCB.filter())
-async def on_pick(query: CallbackQuery, callback_data: PickCB, state: FSMContext, session: AsyncSession,
-                  person: Person | None, bot: Bot) -> None:
+def _shown(query: CallbackQuery) -> Message | None:
+    return query.message if isinstance(query.message, Message) else None
+
+
+@router.callback_query(StateFilter(Reg.community, Reg.grid, Reg.building), PickCB.filter(F.level == "back"))
+async def on_pick_back(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None,
+                       bot: Bot) -> None:
+    """⬅️ Back: from the buildings to the grids of the same community, else to the communities."""
     locale = person.locale if person else "en"
-    current = await state.get_state()
-    level, item_id = callback_data.level, callback_data.id
-    msg = query.message if isinstance(query.message, Message) else None
-    if level == "back":
-        await query.answer()
-        data = await state.get_data()
-        if current == Reg.building.state and data.get("community_id"):
-            await _ask_grid(bot, query.from_user.id, state, session, data["community_id"], locale, edit=msg)
-        else:
-            comms = await structure.list_communities(session)
-            await state.set_state(Reg.community)
-            markup = pick_kb("c", [(c.id, c.label(locale)) for c in comms], back=False)
-            if msg:
-                await msg.edit_text(_("Which community do you live in?"), reply_markup=markup)
+    await query.answer()
+    data = await state.get_data()
+    if await state.get_state() == Reg.building.state and data.get("community_id"):
+        await _ask_grid(bot, query.from_user.id, state, session, data["community_id"], locale, edit=_shown(query))
         return
-    expected = {"c": Reg.community.state, "g": Reg.grid.state, "b": Reg.building.state}.get(level)
-    if expected != current:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+    comms = await structure.list_communities(session)
+    await state.set_state(Reg.community)
+    await edit_text(_shown(query), _("Which community do you live in?"),
+                    pick_kb("c", [(c.id, c.label(locale)) for c in comms], back=False))
+
+
+@router.callback_query(StateFilter(Reg.community), PickCB.filter(F.level == "c"))
+async def on_pick_community(query: CallbackQuery, callback_data: PickCB, state: FSMContext, session: AsyncSession,
+                            person: Person | None, bot: Bot) -> None:
+    if await session.get(Community, callback_data.id) is None:
+        await query.answer(refusal("not_found"), show_alert=True)
         return
-    if level == "c":
-        if await session.get(Community, item_id) is None:
-            await query.answer(refusal("not_found"), show_alert=True)
-            return
-        await query.answer()
-        await state.update_data(community_id=item_id)
-        await _ask_grid(bot, query.from_user.id, state, session, item_id, locale, edit=msg)
-    elif level == "g":
-        grid = await session.get(Grid, item_id)
-        data = await state.get_data()
-        if grid is None or grid.community_id != data.get("community_id"):
-            await query.answer(refusal("not_found"), show_alert=True)
-            return
-        await query.answer()
-        buildings = await structure.list_buildings(session, grid.id)
-        await state.set_state(Reg.building)
-        markup = pick_kb("b", [(b.id, b.label(locale)) for b in buildings], back=True)
-        text = _("Which building do you live in?")
-        if msg:
-            await msg.edit_text(text, reply_markup=markup)
-        else:
-            await bot.send_message(query.from_user.id, text, reply_markup=markup)
+    await query.answer()
+    await state.update_data(community_id=callback_data.id)
+    await _ask_grid(bot, query.from_user.id, state, session, callback_data.id, person.locale if person else "en",
+                    edit=_shown(query))
+
+
+@router.callback_query(StateFilter(Reg.grid), PickCB.filter(F.level == "g"))
+async def on_pick_grid(query: CallbackQuery, callback_data: PickCB, state: FSMContext, session: AsyncSession,
+                       person: Person | None, bot: Bot) -> None:
+    grid = await session.get(Grid, callback_data.id)
+    data = await state.get_data()
+    if grid is None or grid.community_id != data.get("community_id"):
+        await query.answer(refusal("not_found"), show_alert=True)
+        return
+    await query.answer()
+    locale = person.locale if person else "en"
+    buildings = await structure.list_buildings(session, grid.id)
+    await state.set_state(Reg.building)
+    markup = pick_kb("b", [(b.id, b.label(locale)) for b in buildings], back=True)
+    text = _("Which building do you live in?")
+    if _shown(query):
+        await edit_text(_shown(query), text, markup)
     else:
-        building = await session.get(Building, item_id)
-        data = await state.get_data()
-        if building is None or building.community_id != data.get("community_id"):
-            await query.answer(refusal("building_gone"), show_alert=True)
-            return
-        await query.answer()
-        if msg:
-            await edit_markup(msg, None)
-        await _ask_unit(bot, query.from_user.id, state, building, locale)
+        await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+@router.callback_query(StateFilter(Reg.building), PickCB.filter(F.level == "b"))
+async def on_pick_building(query: CallbackQuery, callback_data: PickCB, state: FSMContext, session: AsyncSession,
+                           person: Person | None, bot: Bot) -> None:
+    building = await session.get(Building, callback_data.id)
+    data = await state.get_data()
+    if building is None or building.community_id != data.get("community_id"):
+        await query.answer(refusal("building_gone"), show_alert=True)
+        return
+    await query.answer()
+    if _shown(query):
+        await edit_markup(_shown(query), None)
+    await _ask_unit(bot, query.from_user.id, state, building, person.locale if person else "en")
+
+
+@router.callback_query(StateFilter(Reg.community, Reg.grid, Reg.building), PickCB.filter())
+async def stale_pick(query: CallbackQuery) -> None:
+    """A level's button pressed at another level (an older picker message, a double tap, or forged)."""
+    await query.answer(_("This button is no longer active."), show_alert=True)
 
 
 @router.message(StateFilter(Reg.language, Reg.consent, Reg.community, Reg.grid, Reg.building), NotCommand())

@@ -62,6 +62,7 @@ async def test_staff_can_only_invite_inside_their_grid(bot, user_factory, sessio
     await consent(lin, staff_link)
 
     await lin.send("/invite")
+    assert "no longer active" in (await lin.press_data("inv:uses:1")).alert  # a later step's button, too early
     labels = lin.buttons_on_screen()
     assert "volunteer" in labels and "administrator" not in labels and "community doctor" not in labels
     r = await lin.press("volunteer")

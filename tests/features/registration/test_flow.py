@@ -329,3 +329,17 @@ async def test_the_last_member_leaving_while_someone_waits_to_join(bot, user_fac
     assert (await person_of(session, eve)).pending_household_id is None
     r = await eve.send("/start")
     assert "Which area" in r.text
+
+
+async def test_address_picker_buttons_act_only_at_their_own_level(bot, user_factory):
+    mei = user_factory()
+    r = await consent(mei)
+    assert "Which area (grid)" in r.text
+    assert "no longer active" in (await mei.press_data("pick:b:1")).alert  # a building before a grid is chosen
+    await mei.press("Grid 1")
+    assert "no longer active" in (await mei.press_data("pick:g:1")).alert  # the grid's button, pressed again
+    r = await mei.press("Back")
+    assert "Which area (grid)" in r.text
+    await mei.press("Grid 1")
+    r = await mei.press("Building 1")
+    assert "unit" in r.text.lower()
