@@ -20,17 +20,20 @@ import bot.monitoring.workflow
 import bot.notices.workflow
 import bot.supplies.workflow
 import bot.tasks.workflow
+from bot.access import messages as access_messages
 from bot.health import messages as health_messages
 from bot.health import rules as health
-from bot.kernel import personal_data
+from bot.kernel import errors, personal_data
 from bot.kernel.personal_data import PersonalData
 from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
 from bot.notices import messages as notices_messages
 from bot.notices import rules as notices
+from bot.registration import messages as registration_messages
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
 from bot.tasks import kinds
+from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
 from bot.tasks.kinds import KindHooks
 from bot.telegram import commands
@@ -67,6 +70,7 @@ class Feature:
     task_kinds: dict[str, KindHooks] = field(default_factory=dict)
     commands: tuple[CommandEntry, ...] = ()  # in the command menu of those whose roles allow them
     staff_tools: tuple[StaffTool, ...] = ()  # buttons under 🧰 Staff tools
+    refusals: tuple[dict[str, str], ...] = ()  # the words for its refusal codes (code -> msgid)
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -75,25 +79,29 @@ FEATURES: tuple[Feature, ...] = (
             routers=(registration.router, invitations.router, invitations.refusals, structure.router,
                      structure.refusals, household.router),
             commands=invitations.COMMANDS + structure.COMMANDS,
-            staff_tools=invitations.TOOLS + structure.TOOLS),
+            staff_tools=invitations.TOOLS + structure.TOOLS,
+            refusals=(registration_messages.REFUSALS, access_messages.REFUSALS)),
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,),
-            task_kinds={"followup": KindHooks(health_messages.describe_followup)}),
+            task_kinds={"followup": KindHooks(health_messages.describe_followup)},
+            refusals=(health_messages.REFUSALS,)),
     Feature("monitoring", routers=(monitoring_router.router, monitoring_router.refusals),
             due=(bot.monitoring.workflow,), personal_data=(monitoring.PERSONAL_DATA,),
             task_kinds={"checkin": KindHooks(monitoring_messages.describe_checkin,
                                              outcome=monitoring_messages.checkin_outcome)},
-            commands=monitoring_router.COMMANDS),
+            commands=monitoring_router.COMMANDS, refusals=(monitoring_messages.REFUSALS,)),
     Feature("notices", routers=(notices_router.staff_router, notices_router.router), due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,),
             task_kinds={"doorknock": KindHooks(notices_messages.describe_doorknock,
                                                outcome=notices_messages.doorknock_outcome)},
-            commands=notices_router.COMMANDS, staff_tools=notices_router.TOOLS),
+            commands=notices_router.COMMANDS, staff_tools=notices_router.TOOLS,
+            refusals=(notices_messages.REFUSALS,)),
     Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,),
             task_kinds={"supply": KindHooks(supplies_messages.describe_supply,
                                             delivered=bot.supplies.workflow.delivered)},
-            commands=supplies_router.COMMANDS),
+            commands=supplies_router.COMMANDS, refusals=(supplies_messages.REFUSALS,)),
     Feature("tasks", routers=(taskqueue.router, taskqueue.refusals, volunteers.router), due=(bot.tasks.workflow,),
-            personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS),
+            personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS,
+            refusals=(tasks_messages.REFUSALS,)),
     Feature("roles", routers=(roles.router, roles.refusals), commands=roles.COMMANDS, staff_tools=roles.TOOLS),
 )
 
@@ -107,5 +115,6 @@ def router_templates() -> list[RouterTemplate]:
 
 personal_data.install([h for f in FEATURES for h in f.personal_data])
 kinds.install({kind: hooks for f in FEATURES for kind, hooks in f.task_kinds.items()})
+errors.install_refusals(t for f in FEATURES for t in f.refusals)
 commands.install([*common.COMMANDS, *(c for f in FEATURES for c in f.commands)],
                  [t for f in FEATURES for t in f.staff_tools])

@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.health.callbacks import HealthCB
+from bot.health.messages import symptom_label, test_label
 from bot.kernel import presses
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
@@ -47,7 +48,6 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import main_menu
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, emergency_number, refusal
-from bot.texts import symptom_label, test_label
 from models import HealthReport, Person
 
 router = RouterTemplate("health")

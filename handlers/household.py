@@ -26,11 +26,11 @@ from bot.registration import messages as registration_messages
 from bot.registration import rules as reg
 from bot.registration.callbacks import JoinCB
 from bot.registration.keyboards import care_kb
+from bot.registration.messages import care_need_label
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.callbacks import CareCB, HouseholdCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, edit_text, refusal
-from bot.texts import care_need_label
 from models import Household, Person
 
 router = RouterTemplate("household")

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import rules as inv_svc
 from bot.access.callbacks import InviteCB, RevokeCB
+from bot.access.messages import role_label
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role, Scope, can_grant, may_invite, roles_actor_may_grant
@@ -36,7 +37,6 @@ from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import LIST_MAX, confirm_revoke, deep_link, edit_markup, edit_text, more_line, refusal, send_long
-from bot.texts import role_label
 from models import Community, Grid
 
 router = gated("invitations", may_invite)  # staff and admins

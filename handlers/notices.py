@@ -40,6 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import LOCALES, Settings
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.locale import LANGUAGE_NAMES
 from bot.kernel.permissions import Actor
 from bot.notices import messages as notice_messages
 from bot.notices import rules as notices
@@ -52,7 +53,6 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.ui import edit_markup, edit_text, refusal
-from bot.texts import LANGUAGE_NAMES
 from models import Person
 from models.notices import Notice, NoticeSend
 

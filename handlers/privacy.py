@@ -16,15 +16,16 @@ from aiogram.types import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.messages import role_label
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _
 from bot.privacy import rules as privacy
 from bot.privacy.callbacks import DeleteMeCB
+from bot.registration.messages import care_need_label
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup
-from bot.texts import care_need_label, role_label
 from models import Person
 
 router = RouterTemplate("privacy")

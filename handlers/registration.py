@@ -33,6 +33,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import rules as inv_svc
+from bot.access.messages import role_label
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
@@ -48,7 +49,6 @@ from bot.telegram.keyboards.builders import consent_kb, language_kb, main_menu, 
 from bot.telegram.keyboards.callbacks import CareCB, ConsentCB, LangCB, PickCB, SizeCB
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import address_label, edit_markup, edit_text, refusal, show_menu
-from bot.texts import role_label
 from handlers.menu import menu_for
 from models import Building, Community, Grid, Person
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.callbacks import RevokeCB
+from bot.access.messages import role_label
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role, is_admin
 from bot.platform.clock import Clock
@@ -18,7 +19,6 @@ from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import LIST_MAX, confirm_revoke, edit_markup, edit_text, more_line, refusal, send_long
-from bot.texts import role_label
 
 router = gated("roles", is_admin)
 refusals = refusals_router("roles-others", commands=("roles",), buttons=(RevokeCB,))

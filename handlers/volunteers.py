@@ -26,6 +26,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.messages import role_label
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
@@ -41,7 +42,6 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, edit_text, refusal
-from bot.texts import role_label
 from models import Person, Task, VolunteerProfile
 from models.tasks import task_kind
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import get_i18n, translate
+from bot.platform.i18n import N_, _, get_i18n, translate
+from bot.registration.messages import care_need_label
 from bot.registration.rules import dialable
 from bot.tasks.callbacks import TaskCB
 from bot.telegram.keyboards.builders import push_markup
-from bot.texts import care_need_label, symptom_label, test_label
 from models import Building, Person, Task, TaskOffer
 from models.delivery import HIGH, URGENT
 
@@ -66,3 +66,25 @@ async def health_alert(session: AsyncSession, report, assessment, now: datetime)
 
 async def describe_followup(session: AsyncSession, task: Task, locale: str) -> str:
     return translate(locale, "{ref} · health follow-up call", ref=task.ref)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "not_your_household": N_("You can only report for the members of your own household."),
+    "temp_not_number": N_("I couldn't read that temperature. Please type it like 36.8 (or 37,5 or 98.2F)."),
+    "temp_range": N_("A body temperature is between {min} and {max} °C. Please check the thermometer and type "
+                    "it again, for example 36.8."),
+    "bad_health_value": N_("This button is no longer active."),
+}
+
+
+def symptom_label(code: str) -> str:
+    return {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Tiredness"),
+            "taste_smell": _("Loss of taste or smell"), "breath": _("Shortness of breath"),
+            "chest_pain": _("Chest pain"), "diarrhoea": _("Diarrhoea")}.get(code, code)
+
+
+def test_label(code: str | None) -> str:
+    return {"none": _("No recent test"), "antigen_neg": _("Antigen test: negative"),
+            "antigen_pos": _("Antigen test: positive"), "pcr_neg": _("PCR test: negative"),
+            "pcr_pos": _("PCR test: positive")}.get(code or "none", "—")

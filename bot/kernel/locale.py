@@ -22,3 +22,7 @@ def locale_from_language_code(code: str | None, default: str) -> str:
 
 def normalize_locale(value: str | None, default: str) -> str:
     return value if value in SUPPORTED else default
+
+
+# Each language in its own words, as the language picker shows it.
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
-from bot.platform.i18n import days, translate, translate_n
+from bot.platform.i18n import N_, days, translate, translate_n
 from bot.tasks.rules import staff_and_doctors
 from bot.telegram.keyboards.builders import push_markup
 from models import OutboxMessage, Person, Task, TaskOffer
@@ -144,3 +144,11 @@ async def describe_checkin(session: AsyncSession, task: Task, locale: str) -> st
     since = local_time(task.silent_since, m.timezone) if m and task.silent_since else "?"
     return translate(locale, "{ref} · check-in call: no health report from {building}, unit {unit} since {time} "
                              "(home monitoring).", ref=task.ref, building=building, unit=unit, time=since)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "days_not_number": N_("Please send a whole number of days, for example 14."),
+    "days_range": N_("Please choose from 1 to {max} days."),
+    "already_monitored": N_("Already under home monitoring. To change it, end it first in /monitor."),
+}

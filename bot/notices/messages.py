@@ -117,3 +117,25 @@ async def doorknock_outcome(session: AsyncSession, task: Task, by: Person, now: 
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], head, now=now, cause=f"task:{task.id}",
                 priority=URGENT)
     return len(people)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "notice_empty": N_("Please write the text of the notice."),
+    "notice_paste_tail": N_("That looks like the end of the long text I could not take, so I did not use it "
+                           "as the notice. Please send the whole notice in one message of at most {max} "
+                           "characters."),
+    "notice_caption_empty": N_("Please send the photo or document again with the notice text as its caption "
+                              "(type it in the caption field before sending)."),
+    "notice_too_long": N_("That is {length} characters; a notice can have at most {max}. Please shorten it."),
+    "audience_empty": N_("Please choose at least one kind of recipient: residents, a role, or group chats."),
+    "when_format": N_("Please type a time like 18:30, or a date and time like 11-24 09:00."),
+    "when_past": N_("That time has already passed. Please type a time in the future."),
+    "when_far": N_("Please choose a time within the next year."),
+    "until_format": N_("Please type a day like 12-31 (or 2026-12-31)."),
+    "until_before": N_("The last day cannot be before the first send. Please type a later day."),
+    "reminded_recently": N_("A reminder was sent less than 30 minutes ago. Please give people a little time."),
+    "notice_started": N_("This notice has already gone out once, so its time cannot be changed. Cancel it and "
+                        "send a new one."),
+    "group_not_bound": N_("This group is not bound to any place."),
+}

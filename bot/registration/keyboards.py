@@ -8,9 +8,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.platform.i18n import _
+from bot.registration.messages import care_need_label
 from bot.registration.rules import CARE_NEEDS
 from bot.telegram.keyboards.callbacks import CareCB
-from bot.texts import care_need_label
 
 
 def care_kb(selected: Sequence[str]) -> InlineKeyboardMarkup:

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import translate
+from bot.platform.i18n import N_, _, translate
 from bot.telegram.keyboards.builders import push_markup
 from models import Person
 from models.delivery import HIGH
@@ -43,3 +43,31 @@ def join_decided(session: AsyncSession, requester: Person, accepted: bool, now: 
                            "or to your neighbourhood committee, or press /start to register another address."))
     enqueue(session, [Recipient(chat_id=requester.tg_user_id, person_id=requester.id)], text, now=now,
             cause=f"join:{requester.id}", priority=HIGH)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "unit_empty": N_("Please type your unit and room, for example 2-502."),
+    "unit_too_long": N_("That is too long. Please type just the unit and room, for example 2-502 "
+                       "(at most {max} characters)."),
+    "unit_invalid": N_("I couldn't read that as a unit and room. Please type it like 2-502 "
+                      "(unit 2, room 502) or just 502."),
+    "size_not_number": N_("Please send a whole number, for example 3."),
+    "size_range": N_("Please send a number from 1 to {max}."),
+    "member_exists": N_("A member with this name is already in your household."),
+    "household_full": N_("A household can have at most {max} members."),
+    "building_gone": N_("That building is no longer in the list. Please choose again."),
+    "bad_care_need": N_("This button is no longer active."),
+    "phone_invalid": N_("That does not look like a phone number that can be called. Please share your "
+                       "number again with the button below, or press Skip."),
+}
+
+
+def care_need_label(code: str) -> str:
+    return {
+        "elderly_alone": _("Living alone, aged 70+"),
+        "disability": _("Disability"),
+        "pregnancy": _("Pregnancy"),
+        "infant": _("Infant (under 3)"),
+        "chronic": _("Chronic illness"),
+    }.get(code, code)

@@ -44,3 +44,17 @@ async def low_stock(session: AsyncSession, task: Task, items: list, now: datetim
                             low=i.threshold) for i in items]
         enqueue(session, [Recipient(chat_id=staff.tg_user_id, person_id=staff.id)], "\n".join(lines), now=now,
                 cause=f"stock:{task.community_id}", priority=HIGH)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "qty_not_number": N_("Please send a whole number, for example 2."),
+    "qty_positive": N_("The quantity must be at least 1."),
+    "qty_too_large": N_("That is more than we can deliver at once (at most {max}). Please send a smaller number."),
+    "no_items": N_("Please add at least one item."),
+    "too_many_items": N_("A request can have at most {max} items. Please send the rest as a new request."),
+    "bad_category": N_("Sorry, that is not a valid choice."),
+    "bad_address": N_("That address is not in your community."),
+    "stock_format": N_("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
+    "stock_range": N_("Quantities go from 0 to {max}."),
+}

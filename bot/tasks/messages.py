@@ -124,3 +124,18 @@ async def delivery_photo(session: AsyncSession, task: Task, file_id: str, now: d
     enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
             translate(person.locale, "A photo of your delivery {ref}.", ref=task.ref), now=now,
             cause=f"task:{task.id}", priority=HIGH, method="photo", media=file_id)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "task_taken": N_("Sorry, {name} ({role}) has already taken this task."),
+    "task_taken_unknown": N_("Sorry, someone else has already taken this task."),
+    "task_cancelled": N_("This request was cancelled, so there is nothing to take. Thank you all the same!"),
+    "claimed_by_you": N_("You have already taken this task: its steps are on this message."),
+    "at_capacity": N_("You already have {max} open tasks. Please finish one before taking another."),
+    "too_late_to_cancel": N_("A volunteer is already on the way, so it can no longer be cancelled here. "
+                            "Please call your neighbourhood committee."),
+    "bad_urgency": N_("Sorry, that is not a valid choice."),
+    "bad_outcome": N_("This button is no longer active."),
+    "claim_first": N_("Please take the task first (“I'll take it”)."),
+}

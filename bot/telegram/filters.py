@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from bot.kernel.permissions import Actor
 from bot.platform.i18n import get_i18n
-from bot.texts import MENU_BUTTONS
+from bot.telegram.keyboards.buttons import MENU_BUTTONS
 
 _reverse: dict[str, str] | None = None
 

@@ -8,10 +8,10 @@ from aiogram import Bot
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.errors import refusal_msgid
 from bot.kernel.permissions import Actor
 from bot.platform.i18n import _
 from bot.telegram.keyboards.builders import main_menu
-from bot.texts import error_text
 from models import Building, Community, Household, Person
 
 
@@ -42,7 +42,11 @@ async def deep_link(bot: Bot, payload: str) -> str:
 
 
 def refusal(code: str, **params: object) -> str:
-    return error_text(code, **params)
+    """What the person is told for a refusal code, in their language (a code nobody wrote words for: a plain
+    "something is not right"; a test fails if a code the rules raise has no words)."""
+    msgid = refusal_msgid(code)
+    text = _(msgid) if msgid else _("Sorry, something is not right. Please try again.")
+    return text.format(**params) if params else text
 
 
 def _buttons(markup: object) -> list:

@@ -80,3 +80,21 @@ def test_every_command_a_router_answers_and_every_staff_tool_is_in_the_list() ->
     defined_commands = {id(c) for m in modules for c in getattr(m, "COMMANDS", ())}
     assert defined_tools == {id(t) for t in tools}
     assert defined_commands == {id(c) for c in listed}
+
+
+def test_every_refusal_code_the_code_can_give_has_words() -> None:
+    """A code raised (or refused with) anywhere, and the `<code>_empty|_too_long|_invalid` family of every
+    clean_line call, is worded by the kernel or by a capability named in the list."""
+    import re
+
+    from bot.kernel import errors
+
+    raised: set[str] = set()
+    for path in [*ROOT.rglob("*.py"), *Path(handlers.__file__).parent.rglob("*.py")]:
+        text = path.read_text()
+        raised |= set(re.findall(r'(?:DomainError|PermissionDenied|refusal)\(\s*"([a-z_]+)"', text))
+        for code, rest in re.findall(r'clean_line\([^)]*?code="([a-z_]+)"([^)]*)\)', text):
+            raised |= {f"{code}_empty", f"{code}_too_long"} | (set() if "allow_slash=True" in rest else
+                                                                {f"{code}_invalid"})
+    assert {"forbidden", "temp_range", "notice_too_long", "reason_invalid"} <= raised
+    assert sorted(c for c in raised if errors.refusal_msgid(c) is None) == []

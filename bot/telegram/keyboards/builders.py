@@ -12,10 +12,11 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.kernel.locale import LANGUAGE_NAMES
 from bot.kernel.permissions import Actor
 from bot.platform.i18n import _
+from bot.telegram.keyboards.buttons import MENU_BUTTONS
 from bot.telegram.keyboards.callbacks import ConsentCB, LangCB, PickCB, SizeCB
-from bot.texts import LANGUAGE_NAMES, MENU_BUTTONS
 from models import Person
 
 
