@@ -89,7 +89,8 @@ FEATURES: tuple[Feature, ...] = (
             task_kinds={"checkin": KindHooks(monitoring_messages.describe_checkin,
                                              outcome=monitoring_messages.checkin_outcome)},
             commands=monitoring_router.COMMANDS, refusals=(monitoring_messages.REFUSALS,)),
-    Feature("notices", routers=(notices_router.staff_router, notices_router.router), due=(bot.notices.workflow,),
+    Feature("notices", routers=(notices_router.staff_router, notices_router.router, notices_router.group_router),
+            due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,),
             task_kinds={"doorknock": KindHooks(notices_messages.describe_doorknock,
                                                outcome=notices_messages.doorknock_outcome)},
@@ -106,7 +107,8 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands
-PLUMBING_LAST: tuple[RouterTemplate, ...] = (menu.router, fallback.router)  # "coming soon"; not understood
+# "coming soon"; group chatter nobody took; not understood
+PLUMBING_LAST: tuple[RouterTemplate, ...] = (menu.router, groups.chatter, fallback.router)
 
 
 def router_templates() -> list[RouterTemplate]:

@@ -33,7 +33,7 @@ from aiogram import Bot, F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,12 +44,12 @@ from bot.kernel.locale import LANGUAGE_NAMES
 from bot.kernel.permissions import Actor
 from bot.notices import messages as notice_messages
 from bot.notices import rules as notices
-from bot.notices.callbacks import ComposeCB, NoticeCB
+from bot.notices.callbacks import BindCB, ComposeCB, NoticeCB
 from bot.notices.workflow import schedule_send
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, get_i18n
 from bot.telegram.commands import CommandEntry, StaffTool
-from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.filters import ButtonText, InGroup, NotCommand, Private
 from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.ui import edit_markup, edit_text, refusal
@@ -66,7 +66,9 @@ def _may_send(actor: Actor) -> bool:
 # first in bot/features.py.
 router = RouterTemplate("notices")
 router.message.filter(Private())
-staff_router = gated("notices-staff", _may_send)  # doctors, community workers, admins
+staff_router = gated("notices-staff", _may_send)
+group_router = RouterTemplate("notices-groups")  # /bind, /unbind and leaving a group
+group_router.message.filter(InGroup())  # doctors, community workers, admins
 
 COMMANDS = (
     CommandEntry("notice", N_("Send a notice or alert"), notices.SENDER_ROLES),
@@ -776,3 +778,60 @@ async def on_notices_button(message: Message, session: AsyncSession, person: Per
                 text=_("✅ I have read this"), callback_data=NoticeCB(action="ack", id=send.id).pack())]])
         await message.answer(notice_messages.notice_text(notice, person.locale), reply_markup=markup)
 
+
+# ---- group chats: staff bind a building's group to a place; its notices are posted there ---------------------
+
+@group_router.message(Command("bind"))
+async def cmd_bind(message: Message, session: AsyncSession, actor: Actor) -> None:
+    """Staff bind this group to their community, a grid or a building: its notices come here too."""
+    options = await notices.bind_options(session, actor)
+    if not options:
+        await message.reply(_("Only community staff of this area can bind a group."))
+        return
+    loc = get_i18n().current_locale
+    icons = {"c": "🏘", "g": "🗺", "b": "🏢"}
+    rows = [[InlineKeyboardButton(text=f"{icons[kind]} {place.label(loc)}",
+                                  callback_data=BindCB(kind=kind, id=pid).pack())] for kind, pid, place in options[:40]]
+    await message.reply(_("Which place is this group for? Notices for it will be posted here."),
+                        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@group_router.callback_query(BindCB.filter())
+async def on_bind(query: CallbackQuery, callback_data: BindCB, session: AsyncSession, actor: Actor,
+                  clock: Clock) -> None:
+    chat = query.message.chat if query.message else None
+    if chat is None or chat.type not in ("group", "supergroup"):
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    try:
+        _group, place = await notices.bind_group(session, actor, chat.id, chat.title or "", callback_data.kind,
+                                                callback_data.id, get_i18n().current_locale, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    audit(session, actor_id=actor.person_id, action="bind_group", at=clock.now(), chat=chat.id,
+          kind=callback_data.kind, place=callback_data.id)
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("✅ This group now receives the community's notices for {place}.").format(
+        place=place.label(get_i18n().current_locale)))
+
+
+@group_router.message(Command("unbind"))
+async def cmd_unbind(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    try:
+        await notices.unbind_group(session, actor, message.chat.id)
+    except DomainError as e:
+        await message.reply(refusal(e.code) if e.code != "forbidden" else
+                            _("Only community staff of this area can bind a group."))
+        return
+    audit(session, actor_id=actor.person_id, action="unbind_group", at=clock.now(), chat=message.chat.id)
+    await session.commit()
+    await message.reply(_("This group will no longer receive the community's notices."))
+
+
+@group_router.my_chat_member()
+async def on_membership(event: ChatMemberUpdated, session: AsyncSession) -> None:
+    """Removed from a group: its binding stops, so notices are not sent into the void."""
+    if event.chat.type in ("group", "supergroup") and event.new_chat_member.status in ("left", "kicked"):
+        await notices.group_left(session, event.chat.id)

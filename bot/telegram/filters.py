@@ -63,6 +63,11 @@ class Private(BaseFilter):
         return event_chat is not None and event_chat.type == "private"
 
 
+class InGroup(BaseFilter):
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type in ("group", "supergroup")
+
+
 class NotCommand(BaseFilter):
     """For free-text steps: a /command typed mid-conversation goes to its own handler instead."""
 

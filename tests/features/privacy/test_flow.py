@@ -113,6 +113,10 @@ async def test_group_chat_commands_point_to_private_chat(bot, user_factory):
     assert r.calls[0].params["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/community_test_bot"
     r = await mei.send_in_group(-100123, "does anyone have masks?")
     assert r.calls == []
+    # Every capability's private command (from the features list), addressed to this bot or to none.
+    for command in ("/stock", "/requests@community_test_bot", "/monitor"):
+        assert "private chat" in (await mei.send_in_group(-100123, command)).text, command
+    assert (await mei.send_in_group(-100123, "/start@another_bot")).calls == []  # another bot's command
 
 
 async def test_flood_control_warns_once_and_drops(start_bot, structure, user_factory, tg):
