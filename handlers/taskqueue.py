@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.kernel.audit import audit
-from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, get_i18n
@@ -144,12 +144,7 @@ async def cmd_stock(message: Message, command: CommandObject, session: AsyncSess
     """/stock lists the community stock; /stock masks 500 50 sets masks to 500, alert at 50."""
     try:
         if command.args:
-            name, qty, low = stock.parse_stock_line(command.args)
-            communities = sorted({s.community_id for s in actor.scopes_for(dispatch.CASEWORK)})
-            if not communities:
-                raise PermissionDenied()
-            item = await stock.set_item(session, actor, communities[0], name, qty, low, clock.now())
-            audit(session, actor_id=actor.person_id, action="stock_set", at=clock.now(), item=item.name, qty=qty)
+            item = await stock.set_from_line(session, actor, command.args, clock.now())
             await session.commit()
             await message.answer(_("Saved: {name} {qty} (alert at {low}).").format(
                 name=item.name, qty=item.quantity, low=item.low_threshold))

@@ -28,7 +28,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.messages import role_label
 from bot.config import Settings
-from bot.kernel import structure
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role
 from bot.monitoring.callbacks import MonCB
@@ -51,9 +50,6 @@ COMMANDS = (
     CommandEntry("duty", N_("Volunteer duty on/off and skills"), (Role.VOLUNTEER, Role.STAFF)),
     CommandEntry("tasks", N_("My volunteer tasks"), (Role.VOLUNTEER, Role.DOCTOR, Role.STAFF)),
 )
-
-
-MAX_CHOICES = (1, 2, 3, 5)
 
 
 class Vol(StatesGroup):
@@ -109,27 +105,12 @@ def steps_kb(task: Task) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=STEPS[task_kind(task.kind).closes_by](task))
 
 
-async def _profile(session: AsyncSession, person: Person, actor: Actor) -> VolunteerProfile | None:
-    profile = await session.get(VolunteerProfile, person.id)
-    if profile is None:
-        grids: list[int] = []
-        for scope in actor.scopes_for([Role.VOLUNTEER, Role.STAFF]):
-            if scope.grid_id is not None:
-                grids.append(scope.grid_id)
-            else:
-                grids += [g.id for g in await structure.list_grids(session, scope.community_id)]
-        if not grids:
-            return None
-        profile = VolunteerProfile(person_id=person.id, grid_ids=sorted(set(grids)), skills=["delivery"])
-        session.add(profile)
-    return profile
-
-
 def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(text=("☑️ " if s in profile.skills else "⬜ ") + skill_label(s),
                                   callback_data=DutyCB(kind="skill", value=s).pack())] for s in dispatch.SKILLS]
     rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_tasks == n else "") + str(n),
-                                      callback_data=DutyCB(kind="max", value=str(n)).pack()) for n in MAX_CHOICES])
+                                      callback_data=DutyCB(kind="max", value=str(n)).pack())
+                 for n in dispatch.MAX_CHOICES])
     # Explicit: the button says what it does, and pressing it twice does it once (no toggle).
     change = DutyCB(kind="duty", value="off") if profile.on_duty else DutyCB(kind="duty", value="on")
     rows.append([InlineKeyboardButton(text=_("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty"),
@@ -147,39 +128,25 @@ def duty_text(profile: VolunteerProfile) -> str:
 
 @router.message(Command("duty"), Private())
 async def cmd_duty(message: Message, session: AsyncSession, person: Person | None, actor: Actor) -> None:
-    if person is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
-        await message.answer(refusal("forbidden"))
+    """Typing /duty shows where one stands and changes nothing: the buttons change it."""
+    try:
+        profile = await dispatch.duty_profile(session, person, actor)
+    except DomainError as e:
+        await message.answer(refusal(e.code))
         return
-    # Typing /duty shows where one stands and changes nothing: the buttons change it.
-    profile = await session.get(VolunteerProfile, person.id)
-    if profile is None:  # first time: a profile for the grids of their role, off duty until they press
-        profile = await _profile(session, person, actor)
-        if profile is None:
-            await message.answer(refusal("forbidden"))
-            return
-        profile.on_duty = False
-        await session.commit()
+    await session.commit()
     await message.answer(duty_text(profile), reply_markup=duty_kb(profile))
 
 
 @router.callback_query(DutyCB.filter())
 async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: AsyncSession, person: Person | None,
                      actor: Actor, clock: Clock) -> None:
-    profile = await session.get(VolunteerProfile, person.id) if person else None
-    if profile is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
-        await query.answer(refusal("forbidden"), show_alert=True)
+    try:
+        profile = await dispatch.change_duty(session, person, actor, callback_data.kind, callback_data.value,
+                                             clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
         return
-    if callback_data.kind == "skill" and callback_data.value in dispatch.SKILLS:
-        skills = set(profile.skills) ^ {callback_data.value}
-        profile.skills = [s for s in dispatch.SKILLS if s in skills]
-    elif callback_data.kind == "max" and callback_data.value in {str(n) for n in MAX_CHOICES}:
-        profile.max_tasks = int(callback_data.value)
-    elif callback_data.kind == "duty" and callback_data.value in ("on", "off"):
-        profile.on_duty = callback_data.value == "on"
-    else:  # includes yesterday's "toggle" buttons: what they would do now is not what they said
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return
-    profile.updated_at = clock.now()
     await session.commit()
     await query.answer()
     await edit_text(query.message, duty_text(profile), duty_kb(profile))

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from models import StockItem, SupplyRequest, Task
@@ -43,6 +44,18 @@ def _communities(actor: Actor) -> set[int]:
 def require_stock_access(actor: Actor, community_id: int) -> None:
     if not (actor.superadmin or community_id in _communities(actor)):
         raise PermissionDenied()
+
+
+async def set_from_line(session: AsyncSession, actor: Actor, line: str, now: datetime) -> StockItem:
+    """`/stock masks 500 50`: the item's quantity (and low-stock alert) in the community of the staff member's
+    own scope (their first, if they serve several); audited."""
+    name, qty, low = parse_stock_line(line)
+    communities = sorted(_communities(actor))
+    if not communities:
+        raise PermissionDenied()
+    item = await set_item(session, actor, communities[0], name, qty, low, now)
+    audit(session, actor_id=actor.person_id, action="stock_set", at=now, item=item.name, qty=qty)
+    return item
 
 
 async def set_item(session: AsyncSession, actor: Actor, community_id: int, name: str, qty: int, low: int | None,

@@ -18,7 +18,7 @@ from bot.kernel.permissions import Actor, Role, can_view_person_in
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
 from bot.registration.rules import dialable
-from models import Building, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
+from models import Building, Grid, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 from models.tasks import task_kind
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
@@ -323,6 +323,51 @@ async def staff_return_to_pool(session: AsyncSession, task_id: int, actor: Actor
 class Queue:
     counts: dict[str, int]
     tasks: list[Task]  # open and in progress, most urgent first
+
+
+MAX_CHOICES = (1, 2, 3, 5)  # how many tasks at once a volunteer may choose
+
+
+async def duty_profile(session: AsyncSession, person: Person | None, actor: Actor) -> VolunteerProfile:
+    """A volunteer's (or worker's) duty profile; the first time, one for the grids of their role (the whole
+    community's grids for a community-wide role), off duty until they say otherwise."""
+    if person is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
+        raise PermissionDenied()
+    profile = await session.get(VolunteerProfile, person.id)
+    if profile is not None:
+        return profile
+    grids: list[int] = []
+    for scope in actor.scopes_for([Role.VOLUNTEER, Role.STAFF]):
+        if scope.grid_id is not None:
+            grids.append(scope.grid_id)
+        else:
+            grids += [g.id for g in (await session.exec(select(Grid).where(Grid.community_id == scope.community_id)
+                                                        .order_by(Grid.id))).all()]
+    if not grids:
+        raise PermissionDenied()
+    profile = VolunteerProfile(person_id=person.id, grid_ids=sorted(set(grids)), skills=["delivery"], on_duty=False)
+    session.add(profile)
+    return profile
+
+
+async def change_duty(session: AsyncSession, person: Person | None, actor: Actor, kind: str, value: str,
+                      now: datetime) -> VolunteerProfile:
+    """A skill on or off, how many tasks at once, on or off duty. Each button says what it does, so pressing it
+    twice does it once; a button that no longer means what it says (yesterday's toggle) is refused."""
+    profile = await session.get(VolunteerProfile, person.id) if person else None
+    if profile is None or not actor.has_role(Role.VOLUNTEER, Role.STAFF):
+        raise PermissionDenied()
+    if kind == "skill" and value in SKILLS:
+        skills = set(profile.skills) ^ {value}
+        profile.skills = [s for s in SKILLS if s in skills]
+    elif kind == "max" and value in {str(n) for n in MAX_CHOICES}:
+        profile.max_tasks = int(value)
+    elif kind == "duty" and value in ("on", "off"):
+        profile.on_duty = value == "on"
+    else:
+        raise DomainError("bad_step")
+    profile.updated_at = now
+    return profile
 
 
 def may_work_cases(actor: Actor) -> bool:

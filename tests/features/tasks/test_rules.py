@@ -245,3 +245,24 @@ async def test_steps_belong_to_their_kind_of_task(session):
         await dispatch.resolvable(session, call.id, v, Actor(person_id=v.id))
     assert e.value.code == "bad_step"
     assert call.status == "claimed"
+
+
+async def test_a_duty_profile_starts_off_duty_for_the_role_s_grids_and_buttons_act_once(session):
+    await import_structure(session, parse_structure(YAML))
+    g1, g2 = (await session.exec(select(Grid).order_by(Grid.id))).all()
+    p = Person(tg_user_id=77, full_name="Wei")
+    session.add(p)
+    await session.commit()
+    community_wide = Actor(person_id=p.id, grants=(Grant(Role.VOLUNTEER, Scope(g1.community_id)),))
+    profile = await dispatch.duty_profile(session, p, community_wide)
+    assert profile.grid_ids == sorted([g1.id, g2.id]) and profile.on_duty is False
+    for _ in range(2):  # the same button twice: on, not on-then-off
+        profile = await dispatch.change_duty(session, p, community_wide, "duty", "on", NOW)
+    assert profile.on_duty is True
+    with pytest.raises(DomainError) as e:  # yesterday's "toggle" button, or a forged number of tasks
+        await dispatch.change_duty(session, p, community_wide, "toggle", "", NOW)
+    assert e.value.code == "bad_step"
+    with pytest.raises(DomainError):
+        await dispatch.change_duty(session, p, community_wide, "max", "40", NOW)
+    with pytest.raises(PermissionDenied):  # a resident has no duty
+        await dispatch.duty_profile(session, p, Actor(person_id=p.id))
