@@ -34,7 +34,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import LOCALES, Settings
@@ -54,7 +53,7 @@ from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.ui import edit_markup, edit_text, refusal
 from models import Person
-from models.notices import Notice, NoticeSend
+from models.notices import Notice
 
 
 def _may_send(actor: Actor) -> bool:
@@ -558,17 +557,9 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
             InlineKeyboardButton(text=_("✏️ Edit text"), callback_data=NoticeCB(action="edit", id=n.id).pack()),
             InlineKeyboardButton(text=_("🕒 Change time"), callback_data=NoticeCB(action="time", id=n.id).pack()),
             InlineKeyboardButton(text=_("✖️ Cancel it"), callback_data=NoticeCB(action="cancel", id=n.id).pack())]]))
-    sends = (await session.exec(select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
-                                .order_by(NoticeSend.id.desc()).limit(50))).all()
-    shown = 0
+    sends = await notices.recent_sends_in_scope(session, actor)
+    shown = len(sends)
     for send, n in sends:
-        try:
-            await notices.may_manage(session, actor, n)
-        except PermissionDenied:
-            continue
-        shown += 1
-        if shown > 5:
-            break
         rates = await notices.ack_rates(session, send.id, person.locale)
         people, groups = await notices.audience_counts(session, send.id)
         line = _("📨 Notice #{id} ({level}), sent {when}: to {audience}.").format(

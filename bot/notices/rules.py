@@ -439,6 +439,18 @@ async def scheduled_in_scope(session: AsyncSession, actor: Actor) -> list[Notice
     return out
 
 
+async def recent_sends_in_scope(session: AsyncSession, actor: Actor, limit: int = 5) -> list[tuple[NoticeSend, Notice]]:
+    """The latest sendings this person may manage (their own notices, or all of the communities they serve as
+    community-wide staff), newest first; chosen by the database, so other communities' traffic hides none."""
+    q = select(NoticeSend, Notice).join(Notice, Notice.id == NoticeSend.notice_id)
+    if not actor.superadmin:
+        whole = {g.scope.community_id for g in actor.grants
+                 if g.role in (Role.STAFF, Role.ADMIN) and g.scope.grid_id is None}
+        mine = Notice.created_by_id == actor.person_id
+        q = q.where(or_(mine, Notice.community_id.in_(whole)) if whole else mine)
+    return list((await session.exec(q.order_by(NoticeSend.id.desc()).limit(limit))).all())
+
+
 async def cancel(session: AsyncSession, actor: Actor, notice_id: int, now: datetime) -> Notice:
     """Cancel a scheduled or repeating notice: none of its sends to come will go out."""
     notice = await editable(session, actor, notice_id)

@@ -11,8 +11,8 @@ from bot.kernel.errors import PermissionDenied
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.kernel.structure import import_structure, parse_structure
 from bot.notices import rules as notices
-from models import Building, Grid, Household, Person, RoleGrant
-from models.notices import GroupChat, Notice
+from models import Building, Community, Grid, Household, Person, RoleGrant
+from models.notices import GroupChat, Notice, NoticeSend
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 YAML = """
@@ -108,3 +108,27 @@ async def test_binding_groups_and_following_a_migration(session):
     await notices.group_migrated(session, -100, -100200)
     group = (await session.exec(select(GroupChat))).one()
     assert group.chat_id == -100200 and group.building_id == b["B1"].id
+
+
+async def test_a_sender_s_latest_sends_are_found_however_busy_the_other_communities_are(session):
+    _b, g, _homes, people = await world(session)
+    cid = g["G1"].community_id
+    other = Community(code="c2", name="C2")
+    session.add(other)
+    await session.flush()
+    vol = people["vol"]
+    mine = Notice(community_id=cid, created_by_id=vol.id, text="mine", first_at=NOW, timezone="UTC")
+    session.add(mine)
+    await session.flush()
+    session.add(NoticeSend(notice_id=mine.id, due_at=NOW))
+    for i in range(60):  # another community's busy day, all newer than mine
+        n = Notice(community_id=other.id, text=f"n{i}", first_at=NOW, timezone="UTC")
+        session.add(n)
+        await session.flush()
+        session.add(NoticeSend(notice_id=n.id, due_at=NOW))
+    await session.commit()
+    sender = Actor(person_id=vol.id, grants=(Grant(Role.STAFF, Scope(cid, g["G1"].id)),))
+    assert [n.text for _s, n in await notices.recent_sends_in_scope(session, sender)] == ["mine"]
+    theirs = Actor(person_id=None, grants=(Grant(Role.ADMIN, Scope(other.id)),))
+    assert len(await notices.recent_sends_in_scope(session, theirs)) == 5
+    assert "mine" not in [n.text for _s, n in await notices.recent_sends_in_scope(session, theirs, limit=100)]
