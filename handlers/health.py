@@ -27,7 +27,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
@@ -48,7 +47,7 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.keyboards.builders import main_menu
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, emergency_number, refusal
-from models import HealthReport, Person
+from models import Person
 
 router = RouterTemplate("health")
 router.message.filter(Private())
@@ -358,10 +357,7 @@ async def _save(message: Message, state: FSMContext, session: AsyncSession, repo
 
 async def _history(message: Message, session: AsyncSession, person: Person, clock: Clock,
                    settings: Settings) -> None:
-    since = clock.now() - timedelta(days=7)
-    rows = (await session.exec(select(HealthReport).where(HealthReport.person_id == person.id,
-                                                          HealthReport.created_at >= since)
-                               .order_by(HealthReport.created_at))).all()
+    rows = await health.own_reports(session, person, since=clock.now() - timedelta(days=7))
     if not rows:
         await message.answer(_("No reports in the last 7 days."))
         return

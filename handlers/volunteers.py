@@ -23,7 +23,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.messages import role_label
@@ -307,8 +306,7 @@ async def cmd_tasks(message: Message, session: AsyncSession, person: Person | No
     if person is None:
         await message.answer(refusal("forbidden"))
         return
-    tasks = (await session.exec(select(Task).where(Task.claimed_by_id == person.id,
-                                                   Task.status.in_(dispatch.ACTIVE)).order_by(Task.id))).all()
+    tasks = await dispatch.held_by(session, person)
     if not tasks:
         await message.answer(_("You have no open tasks."))
         return

@@ -8,15 +8,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import bindparam, delete, update
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
 from bot.platform.clock import local_midnight
-from models import Building, Community, HealthReport, Household
+from models import Building, Community, HealthReport, Household, Person
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
                              "diarrhoea")
@@ -168,3 +170,10 @@ async def _forget_household(session, household_id: int) -> None:
 
 
 PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household)
+
+
+async def own_reports(session: AsyncSession, person: Person, *, since: datetime) -> list[HealthReport]:
+    """A person's own reports since a moment, oldest first (their 7-day history)."""
+    return list((await session.exec(select(HealthReport).where(HealthReport.person_id == person.id,
+                                                               HealthReport.created_at >= since)
+                                    .order_by(HealthReport.created_at))).all())

@@ -253,6 +253,12 @@ async def cancel(session: AsyncSession, task_id: int, *, by_resident: Person | N
     return task
 
 
+async def held_by(session: AsyncSession, person: Person) -> list[Task]:
+    """The tasks a person has taken and not finished (/tasks), oldest first."""
+    return list((await session.exec(select(Task).where(Task.claimed_by_id == person.id, Task.status.in_(ACTIVE))
+                                    .order_by(Task.id))).all())
+
+
 async def open_offers(session: AsyncSession, task_id: int) -> list[TaskOffer]:
     """The task's offers still showing their button ("I'll take it", "I'll call them")."""
     return list((await session.exec(select(TaskOffer).where(TaskOffer.task_id == task_id,

@@ -28,3 +28,12 @@ def test_the_boundaries_hold_and_a_rule_importing_aiogram_breaks_them(tmp_path: 
     assert broken.returncode != 0
     assert "Rules, models and the kernel are Telegram-free BROKEN" in broken.stdout
     assert "bot.kernel.shortcut -> bot.telegram.ui" in broken.stdout
+
+
+def test_routers_ask_the_rules_and_never_query_the_database_themselves() -> None:
+    """Handlers are thin: a query written in a router is a rule in the wrong place (the review found a
+    notices list that hid a sender's own notices that way)."""
+    offenders = [f"{p.name}:{n}" for p in sorted((ROOT / "handlers").glob("*.py"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if "session.exec(" in line or "select(" in line or "from sqlmodel import" in line]
+    assert offenders == []
