@@ -36,7 +36,7 @@ from bot.telegram.filters import NotCommand
 from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import LIST_MAX, confirm_revoke, deep_link, edit_markup, edit_text, more_line, refusal, send_long
+from bot.telegram.ui import LIST_MAX, deep_link, edit_text, more_line, refusal, revoke_after_yes, send_long
 from models import Community, Grid
 
 router = gated("invitations", may_invite)  # staff and admins
@@ -253,15 +253,6 @@ async def show_invites(bot: Bot, chat_id: int, session: AsyncSession, actor: Act
 async def on_withdraw(query: CallbackQuery, callback_data: RevokeCB, session: AsyncSession, actor: Actor,
                       clock: Clock) -> None:
     """Withdraw an invitation link: asked once ("Yes"), then done; the rules check it is the actor's to withdraw."""
-    if not callback_data.confirm:
-        await confirm_revoke(query, callback_data, _("Withdraw invitation link #{id}? Nobody will be able to use "
-                                                     "it any more."))
-        return
-    try:
-        await inv_svc.revoke_invitation(session, actor, callback_data.id, clock.now())
-    except DomainError as e:
-        await edit_markup(query.message, None)
-        await query.answer(refusal(e.code), show_alert=True)
-        return
-    await query.answer()
-    await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))
+    await revoke_after_yes(query, callback_data, _("Withdraw invitation link #{id}? Nobody will be able to use it "
+                                                   "any more."),
+                           lambda: inv_svc.revoke_invitation(session, actor, callback_data.id, clock.now()))

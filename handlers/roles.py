@@ -18,7 +18,7 @@ from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.keyboards.callbacks import StaffCB
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import LIST_MAX, confirm_revoke, edit_markup, edit_text, more_line, refusal, send_long
+from bot.telegram.ui import LIST_MAX, more_line, refusal, revoke_after_yes, send_long
 
 router = gated("roles", is_admin)
 refusals = refusals_router("roles-others", commands=("roles",), buttons=(RevokeCB,))
@@ -62,18 +62,8 @@ async def on_roles_tool(query: CallbackQuery, session: AsyncSession, actor: Acto
 async def on_revoke(query: CallbackQuery, callback_data: RevokeCB, session: AsyncSession, actor: Actor,
                     clock: Clock) -> None:
     """Revoke a role: asked once ("Yes"), then done; the rules check the grant is in the admin's scope."""
-    if not callback_data.confirm:
-        await confirm_revoke(query, callback_data, _("Revoke role #{id}? The person keeps their resident "
-                                                     "registration."))
-        return
-    try:
-        await roles_rules.revoke_grant(session, actor, callback_data.id, clock.now())
-    except DomainError as e:
-        await edit_markup(query.message, None)
-        await query.answer(refusal(e.code), show_alert=True)
-        return
-    await query.answer()
-    await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))
+    await revoke_after_yes(query, callback_data, _("Revoke role #{id}? The person keeps their resident registration."),
+                           lambda: roles_rules.revoke_grant(session, actor, callback_data.id, clock.now()))
 
 
 @router.callback_query(RevokeCB.filter())

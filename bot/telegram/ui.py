@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -127,10 +128,24 @@ async def send_long(bot: Bot, chat_id: int, text: str, reply_markup: object = No
         await bot.send_message(chat_id, part, reply_markup=reply_markup if i == len(parts) - 1 else None)
 
 
-async def confirm_revoke(query: CallbackQuery, callback_data: Any, question: str) -> None:
-    """Ask once before taking something away: the question with a "Yes" that carries `confirm=True`."""
+async def revoke_after_yes(query: CallbackQuery, callback_data: Any, question: str,
+                          revoke: Callable[[], Awaitable[object]]) -> None:
+    """Ask once before taking something away (the question with a "Yes" carrying `confirm=True`); on "Yes", do
+    it; a rule's refusal (not theirs, already revoked) is the press's one answer and takes the button away."""
+    from bot.kernel.errors import DomainError
+
+    if not callback_data.confirm:
+        await query.answer()
+        yes = callback_data.model_copy(update={"confirm": True})
+        await query.bot.send_message(query.from_user.id, question.format(id=callback_data.id),
+                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+                                         InlineKeyboardButton(text=_("Yes"), callback_data=yes.pack())]]))
+        return
+    try:
+        await revoke()
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code), show_alert=True)
+        return
     await query.answer()
-    yes = callback_data.model_copy(update={"confirm": True})
-    await query.bot.send_message(query.from_user.id, question.format(id=callback_data.id),
-                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-                                     InlineKeyboardButton(text=_("Yes"), callback_data=yes.pack())]]))
+    await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))
