@@ -1,4 +1,15 @@
-"""/mydata and /deleteme."""
+"""/mydata (what is stored, as text and a JSON file) and /deleteme (asked once, then erased).
+
+```mermaid
+stateDiagram-v2
+    [*] --> shown: /mydata
+    shown --> [*]: summary + my-data.json
+    [*] --> asked: /deleteme
+    asked --> [*]: "No, keep it" (nothing deleted)
+    asked --> erased: "Yes, delete my data"
+    erased --> [*]: each capability's share erased through its hook; /start registers again
+```
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,12 @@
-"""/roles: administrators list active roles in their scope and revoke them (with confirmation)."""
+"""/roles: administrators list active roles in their scope and revoke them (with confirmation).
+
+```mermaid
+stateDiagram-v2
+    [*] --> listed: /roles or 🧰 "Roles" (admins)
+    listed --> asked: "Revoke #n"
+    asked --> [*]: "Yes" (revoked, audited; the person stays a resident)
+```
+"""
 
 from __future__ import annotations
 
