@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     notice_quiet_hours: str = "22:00-07:00"
     notice_ack_remind_minutes: int = Field(default=30, ge=5)
     notice_doorknock_minutes: int = Field(default=60, ge=5)
+    # Cases (hazard reports): a report of the same category at the same place within this window joins the open
+    # case; not acknowledged in time -> the community's admins (fire, gas, electrical: the urgent limit); no
+    # answer to "Is it fixed?" in time counts as fixed; per-category limits for resolving (hours).
+    case_join_window_hours: int = Field(default=72, ge=1)
+    case_ack_minutes: int = Field(default=120, ge=1)
+    case_ack_urgent_minutes: int = Field(default=15, ge=1)
+    case_confirm_hours: int = Field(default=48, ge=1)
+    hazard_resolve_hours: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: {
+        "passage": 12, "clutter": 48, "garbage": 24, "lift": 48, "lights": 72, "door": 48, "water": 24,
+        "danger": 4, "gathering": 6, "other": 72})
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # Updates of different people handled at the same time (one person's are always handled in order).
     concurrency: int = Field(default=100, ge=1, le=1000)
@@ -105,6 +115,20 @@ class Settings(BaseSettings):
             raise ValueError("give at least one time, like 08:00,20:00")
         out = sorted({_hhmm(str(p)) for p in items})
         return out
+
+    @field_validator("hazard_resolve_hours", mode="before")
+    @classmethod
+    def _resolve_hours(cls, v: object) -> object:
+        """`passage=12,garbage=24`: the categories named change, the others keep their defaults."""
+        if not isinstance(v, str):
+            return v
+        defaults = cls.model_fields["hazard_resolve_hours"].default_factory()
+        for part in (p.strip() for p in v.replace(";", ",").split(",") if p.strip()):
+            key, _, hours = part.partition("=")
+            if key.strip() not in defaults or not hours.strip().isdigit() or int(hours) < 1:
+                raise ValueError(f"'{part}' is not category=hours with a category among {', '.join(defaults)}")
+            defaults[key.strip()] = int(hours)
+        return defaults
 
     @field_validator("notice_quiet_hours")
     @classmethod

@@ -16,11 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import ModuleType
 
+import bot.cases.workflow
 import bot.monitoring.workflow
 import bot.notices.workflow
 import bot.supplies.workflow
 import bot.tasks.workflow
 from bot.access import messages as access_messages
+from bot.cases import kinds as case_kinds
+from bot.cases import messages as case_messages
+from bot.cases import rules as cases_rules
+from bot.cases.kinds import CaseKind
+from bot.hazards import messages as hazard_messages
+from bot.hazards import rules as hazards
 from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.kernel import errors, personal_data
@@ -39,6 +46,7 @@ from bot.tasks.kinds import KindHooks
 from bot.telegram import commands
 from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.routing import RouterTemplate
+from handlers import cases as cases_router
 from handlers import (
     common,
     fallback,
@@ -53,6 +61,7 @@ from handlers import (
     taskqueue,
     volunteers,
 )
+from handlers import hazards as hazards_router
 from handlers import health as health_router
 from handlers import monitoring as monitoring_router
 from handlers import notices as notices_router
@@ -71,6 +80,7 @@ class Feature:
     commands: tuple[CommandEntry, ...] = ()  # in the command menu of those whose roles allow them
     staff_tools: tuple[StaffTool, ...] = ()  # buttons under 🧰 Staff tools
     refusals: tuple[dict[str, str], ...] = ()  # the words for its refusal codes (code -> msgid)
+    case_kinds: dict[str, CaseKind] = field(default_factory=dict)  # the kinds of case it opens (bot/cases)
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -104,6 +114,10 @@ FEATURES: tuple[Feature, ...] = (
             personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS,
             refusals=(tasks_messages.REFUSALS,)),
     Feature("roles", routers=(roles.router, roles.refusals), commands=roles.COMMANDS, staff_tools=roles.TOOLS),
+    Feature("hazards", routers=(hazards_router.router, cases_router.router, cases_router.refusals),
+            due=(bot.cases.workflow,), personal_data=(cases_rules.PERSONAL_DATA,), commands=cases_router.COMMANDS,
+            refusals=(hazard_messages.REFUSALS, case_messages.REFUSALS),
+            case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands
@@ -117,6 +131,7 @@ def router_templates() -> list[RouterTemplate]:
 
 personal_data.install([h for f in FEATURES for h in f.personal_data])
 kinds.install({kind: hooks for f in FEATURES for kind, hooks in f.task_kinds.items()})
+case_kinds.install({kind: k for f in FEATURES for kind, k in f.case_kinds.items()})
 errors.install_refusals(t for f in FEATURES for t in f.refusals)
 commands.install([*common.COMMANDS, *(c for f in FEATURES for c in f.commands)],
                  [t for f in FEATURES for t in f.staff_tools])

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
+from models.cases import Case, CaseAlert, CaseEvent, CaseFollower
 from models.community import Building, Community, Grid
 from models.delivery import DueWork, OutboxMessage, RunnerLease
 from models.health import HealthReport, Monitoring
@@ -15,6 +16,10 @@ __all__ = [
     "AuditEntry",
     "Building",
     "ButtonUse",
+    "Case",
+    "CaseAlert",
+    "CaseEvent",
+    "CaseFollower",
     "Community",
     "DueWork",
     "FsmRecord",

@@ -112,6 +112,10 @@ class TgUser:
         photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600}]
         return await self._run({"message": self._message(self.private_chat(), photo=photo, caption=caption)})
 
+    async def send_location(self, latitude: float, longitude: float) -> Reply:
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self._run({"message": self._message(self.private_chat(), location=location)})
+
     async def share_contact(self, phone: str, user_id: int | None = None) -> Reply:
         contact = {"phone_number": phone, "first_name": self.first_name, "user_id": user_id or self.id}
         return await self._run({"message": self._message(self.private_chat(), contact=contact)})

@@ -1,0 +1,19 @@
+"""The case engine's callback data (opaque ids only; every press is checked again against the case)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class CaseCB(CallbackData, prefix="cs"):
+    """A staff member's button on a case: ack ("I'll handle it") | start | resolve | reject."""
+
+    action: str
+    id: int
+
+
+class FixedCB(CallbackData, prefix="fx"):
+    """A follower's answer to "Is it fixed?"."""
+
+    id: int
+    yes: bool

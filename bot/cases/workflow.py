@@ -1,0 +1,123 @@
+"""What happens after each event in a case's life, now and later.
+
+One function per event (reported, acknowledged, work started, resolved, rejected, a follower's answer): it
+decides through the rules, stores, tells whom it concerns through the outbox, books the time limits and audits,
+in the caller's transaction (the caller commits). The `@due_handler`s decide from the row when they come due,
+so a restart neither forgets a limit nor fires it twice, and do nothing if the case moved on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cases import kinds
+from bot.cases import messages as case_messages
+from bot.cases import rules as cases
+from bot.config import Settings
+from bot.kernel.audit import audit
+from bot.kernel.permissions import Actor
+from bot.platform.scheduling.due import schedule
+from bot.platform.scheduling.registry import due_handler
+from models import DueWork, Person
+from models.cases import Case, CaseEvent
+
+
+async def reported(session: AsyncSession, person: Person, report: cases.Report, settings: Settings,
+                   now: datetime) -> cases.Reported:
+    """A new case: the grid's staff are told (with photos), and its limits are booked. The same thing already
+    reported: the reporter follows that case, and whoever handles it hears that one more neighbour reported it."""
+    r = await cases.report(session, person, report, join_window=timedelta(hours=settings.case_join_window_hours),
+                           now=now)
+    if r.joined:
+        await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers)
+        return r
+    await case_messages.alert_staff(session, r.case, await cases.grid_staff(session, r.case), now)
+    ack = settings.case_ack_urgent_minutes if r.case.urgent else settings.case_ack_minutes
+    schedule(session, "case_ack", now + timedelta(minutes=ack), ref=str(r.case.id), key=f"case:{r.case.id}:ack",
+             now=now)
+    schedule(session, "case_resolve", now + kinds.kind(r.case.kind).resolve_within(settings, r.case.category),
+             ref=str(r.case.id), key=f"case:{r.case.id}:resolve", now=now)
+    return r
+
+
+async def acknowledged(session: AsyncSession, actor: Actor, by: Person, case_id: int, now: datetime) -> Case:
+    """First press wins; the others' alerts say who has it; the followers hear that staff took it."""
+    case = await cases.acknowledge(session, actor, case_id, now)
+    await case_messages.taken_by(session, case, by, now)
+    await case_messages.tell_followers(session, case, "acknowledged", now)
+    audit(session, actor_id=actor.person_id, action="case_acknowledged", at=now, case=case.id)
+    return case
+
+
+async def work_started(session: AsyncSession, actor: Actor, case_id: int, now: datetime) -> Case:
+    case = await cases.start_work(session, actor, case_id, now)
+    await case_messages.tell_followers(session, case, "in_progress", now)
+    audit(session, actor_id=actor.person_id, action="case_in_progress", at=now, case=case.id)
+    return case
+
+
+async def resolved(session: AsyncSession, actor: Actor, case_id: int, note: str | None, photo: str | None,
+                   settings: Settings, now: datetime) -> Case:
+    """Followers see what was done and are asked "Is it fixed?"; silence until the limit counts as fixed."""
+    case = await cases.resolve(session, actor, case_id, note, photo, now)
+    await case_messages.tell_followers(session, case, "resolved", now)
+    schedule(session, "case_confirm", now + timedelta(hours=settings.case_confirm_hours),
+             ref=f"{case.id}:{case.reopened}", key=f"case:{case.id}:confirm:{case.reopened}", now=now)
+    audit(session, actor_id=actor.person_id, action="case_resolved", at=now, case=case.id)
+    return case
+
+
+async def rejected(session: AsyncSession, actor: Actor, case_id: int, reason: str | None,
+                   now: datetime) -> Case:
+    case = await cases.reject(session, actor, case_id, reason, now)
+    await case_messages.tell_followers(session, case, "rejected", now)
+    audit(session, actor_id=actor.person_id, action="case_rejected", at=now, case=case.id)
+    return case
+
+
+async def answered(session: AsyncSession, person: Person | None, case_id: int, fixed: bool, comment: str | None,
+                   now: datetime) -> cases.Answer:
+    """"Not fixed": reopened, the one handling it and the other followers told. Everyone "fixed": closed."""
+    answer = await cases.answer_fixed(session, person, case_id, fixed, comment, now)
+    if answer.reopened:
+        await case_messages.tell_assignee(session, answer.case, "reopened", now, note=comment)
+        await case_messages.tell_followers(session, answer.case, "reopened", now, but=person.id if person else None)
+    elif answer.closed:
+        await case_messages.tell_followers(session, answer.case, "closed", now)
+    return answer
+
+
+# ---- later: the due work -------------------------------------------------------------------------------------
+
+@due_handler("case_ack")
+async def case_ack(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    """Nobody took it in time: the community's admins are alerted (urgently), once."""
+    case = await session.get(Case, int(work.ref))
+    if case is None or case.status != "new" or case.escalated_at is not None:
+        return
+    case.escalated_at = now
+    session.add(CaseEvent(case_id=case.id, action="escalated", at=now))
+    await case_messages.escalate(session, case, await cases.community_admins(session, case.community_id), now)
+
+
+@due_handler("case_resolve")
+async def case_resolve(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    """Still not resolved when its category's limit is up: a reminder to whoever handles it, a flag to the grid's
+    workers (once)."""
+    case = await session.get(Case, int(work.ref))
+    if case is None or case.status not in ("new", "acknowledged", "in_progress") or case.overdue_at is not None:
+        return
+    case.overdue_at = now
+    session.add(CaseEvent(case_id=case.id, action="overdue", at=now))
+    await case_messages.overdue(session, case, await cases.grid_leaders(session, case), now)
+
+
+@due_handler("case_confirm")
+async def case_confirm(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    """No answer to "Is it fixed?" in time counts as fixed (unless it was reopened meanwhile)."""
+    case_id, reopened = (int(x) for x in work.ref.split(":"))
+    case = await cases.close_unanswered(session, case_id, reopened, now)
+    if case is not None:
+        await case_messages.tell_followers(session, case, "closed", now)

@@ -1,0 +1,196 @@
+"""Community workers and admins handle cases: "I'll handle it" (first press wins), work started, resolved (what
+was done, a photo if any), or not for us (a reason); /cases for the open ones and the figures. The router is
+gated as a whole (`may_handle_cases`); every press is checked again against the case's own area and state.
+
+```mermaid
+stateDiagram-v2
+    [*] --> new: reported (grid staff alerted)
+    new --> acknowledged: "I'll handle it" (the others' alerts updated)
+    acknowledged --> in_progress: "Work has started"
+    acknowledged --> resolution: "Resolved"
+    in_progress --> resolution: "Resolved"
+    resolution --> [*]: what was done typed (or a photo with it): followers asked "Is it fixed?"
+    acknowledged --> reason: "Not for us"
+    in_progress --> reason: "Not for us"
+    reason --> [*]: reason typed: followers told
+```
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cases import messages as case_messages
+from bot.cases import rules as cases
+from bot.cases import workflow
+from bot.cases.callbacks import CaseCB
+from bot.config import Settings
+from bot.hazards import rules as hazards
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, _, duration, get_i18n
+from bot.telegram.commands import CommandEntry
+from bot.telegram.filters import NotCommand
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import edit_markup, edit_text, refusal, send_long
+from models import Person
+
+router = gated("cases", cases.may_handle_cases)
+refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB,))
+
+COMMANDS = (CommandEntry("cases", N_("Hazard cases in my area"), cases.HANDLER_ROLES),)
+
+
+class Cs(StatesGroup):
+    resolution = State()
+    reason = State()
+
+
+def _markup(case) -> InlineKeyboardMarkup | None:
+    rows = case_messages.action_rows(get_i18n().current_locale, case)
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=d) for t, d in row]
+                                                 for row in rows]) if rows else None
+
+
+def _press(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A staff member's press on a case: a rule's refusal (not their area, taken, moved on) is its one answer."""
+
+    @functools.wraps(fn)
+    async def press(query: CallbackQuery, person: Person | None, **kw: Any) -> None:
+        if person is None:  # the router's gate let only staff in
+            await query.answer(refusal("forbidden"), show_alert=True)
+            return
+        try:
+            await fn(query, person=person, **kw)
+        except DomainError as e:
+            await query.answer(refusal(e.code, **e.params), show_alert=True)
+            if e.code in ("case_taken", "already_done", "not_found"):
+                await edit_markup(query.message, None)
+
+    return press
+
+
+@router.callback_query(CaseCB.filter(F.action == "ack"))
+@_press
+async def on_ack(query: CallbackQuery, callback_data: CaseCB, session: AsyncSession, person: Person, actor: Actor,
+                 clock: Clock) -> None:
+    case = await workflow.acknowledged(session, actor, person, callback_data.id, clock.now())
+    await session.commit()
+    await query.answer(_("It is yours. Thank you!"))
+    loc = get_i18n().current_locale
+    await edit_text(query.message, await case_messages.staff_text(session, case, loc), _markup(case))
+
+
+@router.callback_query(CaseCB.filter(F.action == "start"))
+@_press
+async def on_start(query: CallbackQuery, callback_data: CaseCB, session: AsyncSession, actor: Actor, clock: Clock,
+                   **_kw: Any) -> None:
+    case = await workflow.work_started(session, actor, callback_data.id, clock.now())
+    await session.commit()
+    await query.answer(_("Saved. The neighbours have been told."))
+    await edit_markup(query.message, _markup(case))
+
+
+@router.callback_query(CaseCB.filter(F.action.in_(("resolve", "reject"))))
+@_press
+async def on_ask(query: CallbackQuery, callback_data: CaseCB, state: FSMContext, session: AsyncSession,
+                 actor: Actor, **_kw: Any) -> None:
+    """Resolving and rejecting both need words the neighbours will read."""
+    case = await cases.handled_case(session, actor, callback_data.id)
+    if case.status not in ("acknowledged", "in_progress"):
+        raise DomainError("already_done")
+    await query.answer()
+    await state.set_state(Cs.resolution if callback_data.action == "resolve" else Cs.reason)
+    await state.update_data(case_id=case.id)
+    ask = (_("What was done about {ref}? One line that the neighbours will read. You can send a photo with the "
+             "line as its caption.") if callback_data.action == "resolve"
+           else _("Why will {ref} not be handled? One line that the neighbours will read."))
+    await query.bot.send_message(query.from_user.id, ask.format(ref=case.ref))
+
+
+@router.callback_query(CaseCB.filter())
+async def stale_case_button(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+@router.message(StateFilter(Cs.resolution), F.photo)
+@router.message(StateFilter(Cs.resolution), NotCommand())
+async def on_resolution(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                        settings: Settings) -> None:
+    data = await state.get_data()
+    photo = message.photo[-1].file_id if message.photo else None
+    try:
+        case = await workflow.resolved(session, actor, data.get("case_id", 0), message.text or message.caption,
+                                       photo, settings, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code not in ("reason_empty", "reason_too_long"):
+            await state.clear()
+        return
+    await session.commit()
+    await state.clear()
+    n = len(await cases.followers(session, case.id))
+    await message.answer(_("{ref} is resolved. {n} neighbours are asked whether it is fixed; it closes when they "
+                           "say so or after {hours} hours without an answer.").format(
+                               ref=case.ref, n=n, hours=settings.case_confirm_hours))
+
+
+@router.message(StateFilter(Cs.reason), NotCommand())
+async def on_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data = await state.get_data()
+    try:
+        case = await workflow.rejected(session, actor, data.get("case_id", 0), message.text, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code not in ("reason_empty", "reason_too_long"):
+            await state.clear()
+        return
+    await session.commit()
+    await state.clear()
+    await message.answer(_("{ref} is closed without action; the neighbours have been told why.").format(ref=case.ref))
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(100 * rate)} %"
+
+
+def _minutes_words(locale: str, minutes: float | None) -> str:
+    return "—" if minutes is None else duration(locale, timedelta(minutes=minutes))
+
+
+@router.message(Command("cases"))
+async def cmd_cases(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    """The figures for the last 7 and 30 days, then the open cases oldest first, each with its buttons."""
+    now, loc = clock.now(), get_i18n().current_locale
+    lines = []
+    for days in (7, 30):
+        f = await cases.figures(session, actor, hazards.KIND, now - timedelta(days=days), now)
+        lines.append(_("Last {days} days: closure rate {rate} ({fixed} of {closures} closings stayed fixed); "
+                       "median time to take a case {ack}, to resolve it {resolve}; reopened {reopened}.").format(
+            days=days, rate=_percent(f.closure_rate), fixed=f.fixed, closures=f.closures,
+            ack=_minutes_words(loc, f.median_ack_minutes), resolve=_minutes_words(loc, f.median_resolve_minutes),
+            reopened=f.reopened))
+    shown, total = await cases.open_in_scope(session, actor, hazards.KIND)
+    audit(session, actor_id=actor.person_id, action="read_cases", at=now, count=len(shown))
+    await session.commit()
+    head = _("Hazard cases open in your area: {n}.").format(n=total)
+    await send_long(message.bot, message.chat.id, "\n".join([head, *lines]))
+    for case in shown:
+        age = duration(loc, now - case.created_at)
+        await message.answer(_("Open for {age}").format(age=age) + "\n"
+                             + await case_messages.staff_text(session, case, loc), reply_markup=_markup(case))
+    if total > len(shown):
+        await message.answer(_("… and {n} more.").format(n=total - len(shown)))
