@@ -117,6 +117,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("hazards", routers=(hazards_router.router, cases_router.router, cases_router.refusals),
             due=(bot.cases.workflow,), personal_data=(cases_rules.PERSONAL_DATA,), commands=cases_router.COMMANDS,
             refusals=(hazard_messages.REFUSALS, case_messages.REFUSALS),
+            task_kinds={"casework": KindHooks(case_messages.describe_casework,
+                                              resolved=bot.cases.workflow.resolved_by_volunteer)},
             case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
 )
 

@@ -10,6 +10,7 @@ stateDiagram-v2
     acknowledged --> resolution: "Resolved"
     in_progress --> resolution: "Resolved"
     resolution --> [*]: what was done typed (or a photo with it): followers asked "Is it fixed?"
+    acknowledged --> acknowledged: "Ask a volunteer" (a task: their "Resolved" resolves it) / "Pass to a colleague"
     acknowledged --> reason: "Not for us"
     in_progress --> reason: "Not for us"
     reason --> [*]: reason typed: followers told
@@ -33,7 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases
 from bot.cases import workflow
-from bot.cases.callbacks import CaseCB
+from bot.cases.callbacks import CaseCB, PassCB
 from bot.config import Settings
 from bot.hazards import rules as hazards
 from bot.kernel.audit import audit
@@ -49,7 +50,7 @@ from bot.telegram.ui import edit_markup, edit_text, refusal, send_long
 from models import Person
 
 router = gated("cases", cases.may_handle_cases)
-refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB,))
+refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB, PassCB))
 
 COMMANDS = (CommandEntry("cases", N_("Hazard cases in my area"), cases.HANDLER_ROLES),)
 
@@ -119,6 +120,46 @@ async def on_ask(query: CallbackQuery, callback_data: CaseCB, state: FSMContext,
              "line as its caption.") if callback_data.action == "resolve"
            else _("Why will {ref} not be handled? One line that the neighbours will read."))
     await query.bot.send_message(query.from_user.id, ask.format(ref=case.ref))
+
+
+@router.callback_query(CaseCB.filter(F.action == "volunteer"))
+@_press
+async def on_volunteer(query: CallbackQuery, callback_data: CaseCB, session: AsyncSession, actor: Actor,
+                       clock: Clock, settings: Settings, **_kw: Any) -> None:
+    _case, n = await workflow.volunteer_asked(session, actor, callback_data.id, settings, clock.now())
+    await session.commit()
+    await query.answer(_("Offered to {n} volunteers of the grid; you will hear when one has done it.").format(n=n),
+                       show_alert=True)
+
+
+@router.callback_query(CaseCB.filter(F.action == "pass"))
+@_press
+async def on_pass(query: CallbackQuery, callback_data: CaseCB, session: AsyncSession, actor: Actor,
+                  **_kw: Any) -> None:
+    case = await cases.handled_case(session, actor, callback_data.id)
+    if case.status not in ("acknowledged", "in_progress"):
+        raise DomainError("already_done")
+    people = await cases.colleagues(session, actor, case)
+    if not people:
+        await query.answer(_("Nobody else works in this area."), show_alert=True)
+        return
+    await query.answer()
+    rows = [[InlineKeyboardButton(text=p.full_name or "—", callback_data=PassCB(id=case.id, person=p.id).pack())]
+            for p in people[:30]]
+    await query.bot.send_message(query.from_user.id, _("Pass {ref} to whom?").format(ref=case.ref),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(PassCB.filter())
+@_press
+async def on_pass_to(query: CallbackQuery, callback_data: PassCB, session: AsyncSession, person: Person,
+                     actor: Actor, clock: Clock) -> None:
+    case, colleague = await workflow.passed(session, actor, person, callback_data.id, callback_data.person,
+                                            clock.now())
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("{ref} is now with {name}; they have been told.").format(
+        ref=case.ref, name=colleague.full_name or "—"))
 
 
 @router.callback_query(CaseCB.filter())

@@ -181,9 +181,13 @@ async def on_claim(query: CallbackQuery, callback_data: TaskCB, session: AsyncSe
     task, details = await workflow.claimed(session, callback_data.id, person, actor, settings, clock.now())
     await session.commit()
     await query.answer()
-    text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
-        ref=task.ref, name=details.name or "—", building=details.building, unit=details.unit,
-        phone=details.phone or "—") + "\n\n" + await tasks_messages.describe_request(session, task, person.locale)
+    if task.subject_person_id is None and task.household_id is None:  # work on a place, for nobody in particular
+        text = _("You took {ref}. Thank you!").format(ref=task.ref)
+    else:
+        text = _("You took {ref}. Thank you!\nFor: {name}\nAddress: {building}, {unit}\nPhone: {phone}").format(
+            ref=task.ref, name=details.name or "—", building=details.building, unit=details.unit,
+            phone=details.phone or "—")
+    text += "\n\n" + await tasks_messages.describe_request(session, task, person.locale)
     await edit_text(query.message, text, steps_kb(task))
 
 
@@ -287,10 +291,11 @@ async def on_release_reason(message: Message, state: FSMContext, session: AsyncS
 
 @router.message(StateFilter(Vol.resolve_note), NotCommand(), Private())
 async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
-                          actor: Actor, clock: Clock) -> None:
+                          actor: Actor, clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
     try:
-        task = await workflow.resolved(session, data.get("resolve_task", 0), person, actor, message.text, clock.now())
+        task = await workflow.resolved(session, data.get("resolve_task", 0), person, actor, message.text, settings,
+                                       clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         if e.code not in ("reason_empty", "reason_too_long"):

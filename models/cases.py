@@ -35,6 +35,7 @@ class Case(SQLModel, table=True):
     # resolved -> in_progress again when someone says it is not fixed; rejected (with a reason) from any open one.
     status: str = Field(default="new", max_length=12, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id")
+    task_id: int | None = Field(default=None, foreign_key="task.id")  # field work asked of a volunteer
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

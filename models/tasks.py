@@ -29,6 +29,7 @@ TASK_KINDS: dict[str, TaskKind] = {k.code: k for k in (
     TaskKind("followup", "F", ("doctor", "staff", "admin"), "resolve"),  # after an abnormal health report
     TaskKind("checkin", "C", ("volunteer", "doctor", "staff", "admin"), "outcome"),  # a silent monitored resident
     TaskKind("doorknock", "D", ("volunteer", "staff"), "outcome"),  # care needs, red alert not acknowledged
+    TaskKind("casework", "W", ("volunteer", "staff"), "resolve"),  # field work on a case: clear the stairwell
 )}
 UNKNOWN_KIND = TaskKind("?", "T", ("volunteer", "staff"), "delivery")
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True),
     sa.Column('acknowledged_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('resolved_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('closed_at', models.base.UTCDateTime(), nullable=True),
@@ -46,6 +47,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['building_id'], ['building.id'], ),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
     sa.ForeignKeyConstraint(['grid_id'], ['grid.id'], ),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:

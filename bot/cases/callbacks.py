@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class CaseCB(CallbackData, prefix="cs"):
-    """A staff member's button on a case: ack ("I'll handle it") | start | resolve | reject."""
+    """A staff member's button on a case: ack ("I'll handle it") | start | resolve | reject | volunteer | pass."""
 
     action: str
     id: int
@@ -17,3 +17,10 @@ class FixedCB(CallbackData, prefix="fx"):
 
     id: int
     yes: bool
+
+
+class PassCB(CallbackData, prefix="cp"):
+    """Pass a case to this colleague."""
+
+    id: int
+    person: int

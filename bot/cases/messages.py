@@ -14,7 +14,7 @@ from bot.cases.callbacks import CaseCB, FixedCB
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.platform.i18n import N_, duration, translate
 from bot.telegram.keyboards.builders import push_markup
-from models import Building, OutboxMessage, Person
+from models import Building, OutboxMessage, Person, Task
 from models.cases import Case, CaseAlert
 from models.delivery import HIGH, URGENT
 
@@ -83,6 +83,8 @@ def action_rows(locale: str, case: Case) -> list[list[tuple[str, str]]]:
         rows.append([(translate(locale, "🚧 Work has started"), CaseCB(action="start", id=case.id).pack())])
     if case.status in ("acknowledged", "in_progress"):
         rows.append([(translate(locale, "✅ Resolved"), CaseCB(action="resolve", id=case.id).pack())])
+        rows.append([(translate(locale, "🙋 Ask a volunteer"), CaseCB(action="volunteer", id=case.id).pack()),
+                     (translate(locale, "👥 Pass to a colleague"), CaseCB(action="pass", id=case.id).pack())])
         rows.append([(translate(locale, "✖️ Not for us (with a reason)"), CaseCB(action="reject", id=case.id).pack())])
     if case.status == "new":
         rows.append([(translate(locale, "✋ I'll handle it"), CaseCB(action="ack", id=case.id).pack())])
@@ -180,7 +182,7 @@ async def tell_followers(session: AsyncSession, case: Case, event: str, now: dat
 
 
 async def tell_assignee(session: AsyncSession, case: Case, event: str, now: datetime, *, note: str | None = None,
-                        followers: int = 0) -> None:
+                        followers: int = 0, photos: tuple[str, ...] = ()) -> None:
     """The one handling it: a neighbour joined, a follower says it is not fixed, or it is overdue."""
     person = await session.get(Person, case.assignee_id) if case.assignee_id else None
     if person is None or person.tg_user_id is None:
@@ -196,7 +198,12 @@ async def tell_assignee(session: AsyncSession, case: Case, event: str, now: date
                          duration=duration(loc, now - case.created_at))
     else:
         return
+    for photo in photos:  # a neighbour's photos come with the news that they reported it too
+        enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], case.ref, now=now,
+                cause=f"case:{case.id}", priority=priority(case), method="photo", media=photo)
     markup = push_markup(*action_rows(loc, case)) if action_rows(loc, case) else None
+    if note and event == "joined":
+        text += "\n💬 " + note
     enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
             text + "\n" + await summary(session, case, loc), now=now, cause=f"case:{case.id}",
             priority=priority(case), reply_markup=markup)
@@ -229,8 +236,40 @@ async def overdue(session: AsyncSession, case: Case, leaders: list[Person], now:
                 priority=priority(case))
 
 
+async def describe_casework(session: AsyncSession, task: Task, locale: str) -> str:
+    """A volunteer's field work on a case: what and where, and what neighbours said (never who they are)."""
+    case = await cases.case_of_task(session, task.id)
+    if case is None:
+        return task.ref
+    lines = [translate(locale, "🧹 Field work for {ref}", ref=case.ref), await summary(session, case, locale)]
+    lines += ["💬 " + e.note for e in await cases.history(session, case.id)
+              if e.note and e.action in ("reported", "joined", "not_fixed")]
+    return "\n".join(lines)[:3000]
+
+
+async def passed_to(session: AsyncSession, case: Case, colleague: Person, by: Person | None, now: datetime) -> None:
+    loc = colleague.locale
+    text = translate(loc, "👥 {name} passed {ref} to you.", name=(by.full_name if by else None) or "—", ref=case.ref)
+    enqueue(session, [Recipient(chat_id=colleague.tg_user_id, person_id=colleague.id)],
+            text + "\n" + await staff_text(session, case, loc), now=now, cause=f"case:{case.id}",
+            priority=priority(case), reply_markup=push_markup(*action_rows(loc, case)))
+
+
+async def resolved_by_volunteer(session: AsyncSession, case: Case, volunteer: Person, now: datetime) -> None:
+    """The one handling the case hears that the volunteer finished (the followers are asked as usual)."""
+    person = await session.get(Person, case.assignee_id) if case.assignee_id else None
+    if person is None or person.tg_user_id is None:
+        return
+    loc = person.locale
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+            translate(loc, "✅ {ref} was resolved by {name}, a volunteer: {note}", ref=case.ref,
+                      name=volunteer.full_name or "—", note=case.resolution or "—"),
+            now=now, cause=f"case:{case.id}", priority=priority(case))
+
+
 # What a user is told when the case engine refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "case_taken": N_("{name} is already handling this case."),
     "case_yours": N_("You are already handling this case: its buttons are on this message."),
+    "volunteer_asked": N_("A volunteer has already been asked for this case."),
 }

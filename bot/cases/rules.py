@@ -21,7 +21,8 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line, clean_note, matching_key
-from models import Building, Household, Person, RoleGrant
+from bot.tasks.rules import task_priority
+from models import Building, Household, Person, RoleGrant, Task
 from models.cases import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlert, CaseEvent, CaseFollower
 
 HANDLER_ROLES = (Role.STAFF, Role.ADMIN)  # who handles cases in their area
@@ -30,6 +31,7 @@ PHOTOS_MAX = 5
 NOTE_MAX = 1000
 PLACE_MAX = 200
 REASON_MAX = 300
+CASEWORK_SKILL = "delivery"  # field work any errand-running volunteer can do
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def may_handle_cases(actor: Actor) -> bool:
     return actor.superadmin or actor.has_role(*HANDLER_ROLES)
 
 
-async def _holders(session: AsyncSession, community_id: int, roles: tuple[Role, ...]) -> list[tuple[RoleGrant, Person]]:
+async def _holders(session: AsyncSession, community_id: int,
+                   roles: tuple[Role, ...]) -> list[tuple[RoleGrant, Person]]:
     return list((await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
         RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
         RoleGrant.role.in_([r.value for r in roles]), Person.tg_user_id.is_not(None),
@@ -253,6 +256,62 @@ async def reject(session: AsyncSession, actor: Actor, case_id: int, reason: str 
     case.status, case.closed_at, case.reject_reason = "rejected", now, reason
     session.add(CaseEvent(case_id=case.id, action="rejected", actor_id=actor.person_id, note=reason, at=now))
     return case
+
+
+async def ask_volunteer(session: AsyncSession, actor: Actor, case_id: int, now: datetime) -> tuple[Case, Task]:
+    """Field work for a volunteer of the case's grid (clear the stairwell...), through the volunteer-task engine:
+    one task per case at a time."""
+    case = await handled_case(session, actor, case_id)
+    if case.status not in ("acknowledged", "in_progress"):
+        raise DomainError("already_done")
+    current = await session.get(Task, case.task_id) if case.task_id else None
+    if current is not None and current.status in ("open", "claimed", "picked_up"):
+        raise DomainError("volunteer_asked")
+    urgency = "urgent" if case.urgent else "today"
+    task = Task(kind="casework", community_id=case.community_id, grid_id=case.grid_id, skill=CASEWORK_SKILL,
+                urgency=urgency, priority=task_priority(urgency, []), created_at=now)
+    session.add(task)
+    await session.flush()
+    case.task_id = task.id
+    session.add(CaseEvent(case_id=case.id, action="volunteer", actor_id=actor.person_id, at=now))
+    return case, task
+
+
+async def case_of_task(session: AsyncSession, task_id: int) -> Case | None:
+    return (await session.exec(select(Case).where(Case.task_id == task_id))).first()
+
+
+async def resolve_by_task(session: AsyncSession, task: Task, by: Person, note: str, now: datetime) -> Case | None:
+    """The volunteer who held the case's task says it is done: the case is resolved with their words (the
+    task engine has checked that they hold it). Nothing if staff closed the case meanwhile."""
+    case = await case_of_task(session, task.id)
+    if case is None or case.status not in ("acknowledged", "in_progress"):
+        return None
+    case.status, case.resolved_at, case.resolution, case.resolution_photo = "resolved", now, note, None
+    for f in await followers(session, case.id):
+        f.fixed = None
+    session.add(CaseEvent(case_id=case.id, action="resolved", actor_id=by.id, note=note, at=now))
+    return case
+
+
+async def colleagues(session: AsyncSession, actor: Actor, case: Case) -> list[Person]:
+    """Whom a case can be passed to: the other workers and admins whose area covers it."""
+    rows = await _holders(session, case.community_id, HANDLER_ROLES)
+    return list({p.id: p for g, p in rows if (g.grid_id is None or g.grid_id == case.grid_id)
+                 and p.id != actor.person_id}.values())
+
+
+async def pass_to(session: AsyncSession, actor: Actor, case_id: int, person_id: int,
+                  now: datetime) -> tuple[Case, Person]:
+    case = await handled_case(session, actor, case_id)
+    if case.status not in ("acknowledged", "in_progress"):
+        raise DomainError("already_done")
+    colleague = next((p for p in await colleagues(session, actor, case) if p.id == person_id), None)
+    if colleague is None:
+        raise PermissionDenied()
+    case.assignee_id = colleague.id
+    session.add(CaseEvent(case_id=case.id, action="assigned", actor_id=actor.person_id, at=now))
+    return case, colleague
 
 
 # ---- followers -----------------------------------------------------------------------------------------------

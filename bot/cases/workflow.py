@@ -20,7 +20,8 @@ from bot.kernel.audit import audit
 from bot.kernel.permissions import Actor
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
-from models import DueWork, Person
+from bot.tasks import workflow as tasks_workflow
+from models import DueWork, Person, Task
 from models.cases import Case, CaseEvent
 
 
@@ -31,7 +32,8 @@ async def reported(session: AsyncSession, person: Person, report: cases.Report, 
     r = await cases.report(session, person, report, join_window=timedelta(hours=settings.case_join_window_hours),
                            now=now)
     if r.joined:
-        await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers)
+        await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers, note=report.note,
+                                          photos=report.photos)
         return r
     await case_messages.alert_staff(session, r.case, await cases.grid_staff(session, r.case), now)
     ack = settings.case_ack_urgent_minutes if r.case.urgent else settings.case_ack_minutes
@@ -62,11 +64,16 @@ async def resolved(session: AsyncSession, actor: Actor, case_id: int, note: str 
                    settings: Settings, now: datetime) -> Case:
     """Followers see what was done and are asked "Is it fixed?"; silence until the limit counts as fixed."""
     case = await cases.resolve(session, actor, case_id, note, photo, now)
+    await _ask_followers(session, case, settings, now)
+    audit(session, actor_id=actor.person_id, action="case_resolved", at=now, case=case.id)
+    return case
+
+
+async def _ask_followers(session: AsyncSession, case: Case, settings: Settings, now: datetime) -> None:
+    """"Is it fixed?" to every follower; silence until the limit counts as fixed."""
     await case_messages.tell_followers(session, case, "resolved", now)
     schedule(session, "case_confirm", now + timedelta(hours=settings.case_confirm_hours),
              ref=f"{case.id}:{case.reopened}", key=f"case:{case.id}:confirm:{case.reopened}", now=now)
-    audit(session, actor_id=actor.person_id, action="case_resolved", at=now, case=case.id)
-    return case
 
 
 async def rejected(session: AsyncSession, actor: Actor, case_id: int, reason: str | None,
@@ -75,6 +82,33 @@ async def rejected(session: AsyncSession, actor: Actor, case_id: int, reason: st
     await case_messages.tell_followers(session, case, "rejected", now)
     audit(session, actor_id=actor.person_id, action="case_rejected", at=now, case=case.id)
     return case
+
+
+async def volunteer_asked(session: AsyncSession, actor: Actor, case_id: int, settings: Settings,
+                          now: datetime) -> tuple[Case, int]:
+    """Field work offered to the grid's volunteers (and escalated like any task); returns how many were asked."""
+    case, task = await cases.ask_volunteer(session, actor, case_id, now)
+    n = await tasks_workflow.offered(session, task, settings, now)
+    audit(session, actor_id=actor.person_id, action="case_volunteer", at=now, case=case.id, task=task.id)
+    return case, n
+
+
+async def resolved_by_volunteer(session: AsyncSession, task: Task, by: Person, note: str, settings: Settings,
+                                now: datetime) -> None:
+    """The task engine's hook for "casework": the volunteer's "Resolved" resolves the case."""
+    case = await cases.resolve_by_task(session, task, by, note, now)
+    if case is None:
+        return
+    await _ask_followers(session, case, settings, now)
+    await case_messages.resolved_by_volunteer(session, case, by, now)
+
+
+async def passed(session: AsyncSession, actor: Actor, by: Person, case_id: int, person_id: int,
+                 now: datetime) -> tuple[Case, Person]:
+    case, colleague = await cases.pass_to(session, actor, case_id, person_id, now)
+    await case_messages.passed_to(session, case, colleague, by, now)
+    audit(session, actor_id=actor.person_id, action="case_passed", at=now, case=case.id, to=colleague.id)
+    return case, colleague
 
 
 async def answered(session: AsyncSession, person: Person | None, case_id: int, fixed: bool, comment: str | None,

@@ -17,6 +17,8 @@ Describe = Callable[[AsyncSession, Task, str], Awaitable[str]]
 Delivered = Callable[[AsyncSession, Task, datetime], Awaitable[None]]
 # Closed with an outcome by `by`; returns how many people were told (staff, doctors).
 Outcome = Callable[[AsyncSession, Task, Person, datetime], Awaitable[int]]
+# Resolved by `by` with a note (settings for what it books next).
+Resolved = Callable[[AsyncSession, Task, Person, str, object, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class KindHooks:
     describe: Describe
     delivered: Delivered | None = None
     outcome: Outcome | None = None
+    resolved: Resolved | None = None
 
 
 _hooks: dict[str, KindHooks] = {}

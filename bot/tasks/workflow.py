@@ -87,9 +87,14 @@ async def _withdraw_others(session: AsyncSession, task: Task, person: Person, no
 
 
 async def resolved(session: AsyncSession, task_id: int, person: Person, actor: Actor, note: str | None,
-                   now: datetime) -> Task:
-    task = await dispatch.resolve(session, task_id, person, actor, dispatch.validate_reason(note), now)
+                   settings: Settings, now: datetime) -> Task:
+    """Resolved with a note for the record; the kind adds its own (a case's followers are asked)."""
+    note = dispatch.validate_reason(note)
+    task = await dispatch.resolve(session, task_id, person, actor, note, now)
     await _withdraw_others(session, task, person, now)
+    hook = kinds.hooks(task.kind).resolved
+    if hook is not None:
+        await hook(session, task, person, note, settings, now)
     return task
 
 

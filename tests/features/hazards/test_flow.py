@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import select
 
 from bot.platform.scheduling.due import DueWorkRunner
@@ -290,3 +292,74 @@ async def test_reports_in_each_language_reach_staff_in_theirs(bot, user_factory,
     await lin.press_data("cs:ack:1")
     await deliver(bot)
     assert any("H-0001：社區工作人員已受理您的回報" in t for t in texts_to(tg, hk))
+
+
+async def test_field_work_goes_to_a_volunteer_and_a_case_can_be_passed_on(bot, user_factory, tg, session):
+    from tests.flows.helpers import go_on_duty
+
+    _boss, lin, lin2, _ming = await staff_world(bot, user_factory)
+    wei = user_factory(first_name="Wei")
+    await consent(wei, await make_invite(user_factory(user_id=ADMIN_ID), "volunteer", "Grid 1"))
+    await go_on_duty(wei)
+    mei, jun = user_factory(first_name="Mei"), user_factory(first_name="Jun")
+    await register(mei, phone="+8613812345678")
+    await register(jun, unit="3-301")
+    await report(mei)
+    await deliver(bot)
+    await lin.press("I'll handle it")
+    await report(jun, words=("Still blocked",), photos=("jun-1",))
+    await deliver(bot)
+    assert any("Another neighbour reported H-0001 (2 in all)" in t and "Still blocked" in t
+               for t in texts_to(tg, lin))
+    assert any(c.method == "sendPhoto" and c.chat_id == lin.id and c.params.get("photo") == "jun-1"
+               for c in tg.calls)
+    r = await lin.press_data("cs:volunteer:1")
+    assert "Offered to 1 volunteers" in r.alert
+    assert "already been asked" in (await lin.press_data("cs:volunteer:1")).alert
+    await deliver(bot)
+    offer = [t for t in texts_to(tg, wei) if "Field work for H-0001" in t][-1]
+    assert "Blocked emergency passage" in offer and "Mei" not in offer and "+8613812345678" not in offer
+    r = await wei.press("I'll take it")
+    assert "You took W-0001" in r.text and "Phone" not in r.text
+    await wei.press("Resolved")
+    r = await wei.send("Moved the bikes to the shed")
+    assert "W-0001 is resolved" in r.text
+    await deliver(bot)
+    assert any("H-0001 is resolved: Moved the bikes to the shed" in t for t in texts_to(tg, mei))
+    assert any("H-0001 was resolved by Wei" in t and "a volunteer" in t for t in texts_to(tg, lin))
+    # Reopened by Mei; Lin passes it to Lin2, who can act on it.
+    await mei.press("No, not fixed")
+    await mei.send("A pram is still there")
+    r = await lin.press_data("cs:pass:1")
+    assert "Pass H-0001 to whom?" in r.text and "Lin2" in " ".join(r.inline_buttons())
+    r = await lin.press("Lin2")
+    assert "H-0001 is now with Lin2" in r.text
+    await deliver(bot)
+    assert any("Lin Li passed H-0001 to you" in t for t in texts_to(tg, lin2))
+    assert "Resolved" in " ".join(lin2.buttons_on_screen())
+    lin2_id = (await session.exec(select(Person).where(Person.tg_user_id == lin2.id))).one().id
+    session.expire_all()
+    assert (await session.get(Case, 1)).assignee_id == lin2_id
+    assert "permission" in (await jun.press_data("cp:1:1")).alert
+
+
+async def test_a_reporter_s_data_lists_their_cases_and_erasing_them_keeps_the_case_without_them(bot, user_factory,
+                                                                                               tg, session):
+    _boss, lin, _lin2, _ming = await staff_world(bot, user_factory)
+    mei = user_factory(first_name="Mei")
+    await register(mei, phone="+8613812345678")
+    await report(mei)
+    await mei.send("/mydata")
+    mine = json.loads(tg.files["my-data.json"])["cases"]
+    assert mine == [{"ref": "H-0001", "kind": "hazard", "category": "passage", "status": "new",
+                     "reported_at": mine[0]["reported_at"], "anonymous": False}]
+    await mei.send("/deleteme")
+    await mei.press("Yes, delete my data")
+    session.expire_all()
+    case = await session.get(Case, 1)
+    follower = (await session.exec(select(CaseFollower))).one()
+    assert case.status == "new" and follower.person_id is None and follower.anonymous
+    await deliver(bot)
+    r = await lin.send("/cases")
+    assert any("H-0001" in t and "asked to stay anonymous" in t for t in r.texts)
+    assert not any("+8613812345678" in t for t in r.texts)
