@@ -22,7 +22,7 @@ from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line, clean_note, matching_key
 from bot.tasks.rules import task_priority
-from models import Building, Household, Person, RoleGrant, Task
+from models import Building, Community, Household, Person, RoleGrant, Task
 from models.cases import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlert, CaseEvent, CaseFollower
 
 HANDLER_ROLES = (Role.STAFF, Role.ADMIN)  # who handles cases in their area
@@ -116,6 +116,10 @@ async def report(session: AsyncSession, person: Person, r: Report, *, join_windo
             raise DomainError("bad_address")
     if len(r.photos) > PHOTOS_MAX:
         raise DomainError("too_many_photos", max=PHOTOS_MAX)
+    # Neighbours reporting the same thing at the same moment: one community's reports are decided one at a time.
+    # A write comes first (it changes nothing): it takes the community row's lock on PostgreSQL and the write
+    # lock on SQLite, so the search below sees every case committed before it.
+    await session.exec(update(Community).where(Community.id == home.community_id).values(code=Community.code))
     candidates = (await session.exec(select(Case).where(
         Case.community_id == home.community_id, Case.kind == r.kind, Case.category == r.category,
         Case.status.in_(OPEN_STATUSES), Case.created_at >= now - join_window).order_by(Case.id))).all()

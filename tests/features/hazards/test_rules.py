@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -168,3 +169,33 @@ async def test_the_figures_on_a_known_set(session):
     assert empty.closure_rate is None and empty.median_ack_minutes is None
     shown, total = await cases.open_in_scope(session, staff, "hazard")
     assert total == 1 and [c.id for c in shown] == [c4.id]  # taken 40 days ago and never resolved; c5 not theirs
+
+
+async def test_neighbours_reporting_at_the_same_moment_make_one_case(sessionmaker, session):
+    b, _g, people = await world(session)
+    more = []
+    for i in range(4):
+        p = Person(tg_user_id=200 + i, full_name=f"N{i}")
+        session.add(p)
+        await session.commit()
+        await complete_registration(session, p, building_id=b["B1"].id, unit=f"2-{i}", size=1, care_needs=[],
+                                    phone=None, now=NOW)
+        more.append(p.id)
+    await session.commit()
+    ids = [people[0].id, people[1].id, *more]
+
+    async def press(pid: int) -> str:
+        async with sessionmaker() as s:
+            try:
+                r = await cases.report(s, await s.get(Person, pid), hazard(building_id=b["B1"].id),
+                                       join_window=WINDOW, now=NOW)
+                await s.commit()
+                return "joined" if r.joined else "opened"
+            except Exception as e:  # SQLite: a writer that lost the race fails instead of doubling the case
+                return type(e).__name__
+
+    results = await asyncio.gather(*(press(pid) for pid in ids))
+    assert results.count("opened") == 1, results
+    assert set(results) <= {"opened", "joined", "OperationalError"}, results
+    session.expire_all()
+    assert len((await session.exec(select(Case))).all()) == 1
