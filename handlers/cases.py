@@ -34,7 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases
 from bot.cases import workflow
-from bot.cases.callbacks import CaseCB, PassCB
+from bot.cases.callbacks import CaseCB, CaseListCB, PassCB
 from bot.config import Settings
 from bot.hazards import rules as hazards
 from bot.kernel.audit import audit
@@ -47,10 +47,10 @@ from bot.telegram.filters import NotCommand
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import edit_markup, edit_text, refusal, send_long
-from models import Person
+from models import Building, Person
 
 router = gated("cases", cases.may_handle_cases)
-refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB, PassCB))
+refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB, PassCB, CaseListCB))
 
 COMMANDS = (CommandEntry("cases", N_("Hazard cases in my area"), cases.HANDLER_ROLES),)
 
@@ -212,6 +212,10 @@ def _minutes_words(locale: str, minutes: float | None) -> str:
     return "—" if minutes is None else duration(locale, timedelta(minutes=minutes))
 
 
+FILTER_STATUSES = (("new", N_("🆕 New")), ("acknowledged", N_("✋ Taken")), ("in_progress", N_("🚧 In progress")),
+                   ("resolved", N_("✅ Waiting for the neighbours")))
+
+
 @router.message(Command("cases"))
 async def cmd_cases(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     """The figures for the last 7 and 30 days, then the open cases oldest first, each with its buttons."""
@@ -224,14 +228,44 @@ async def cmd_cases(message: Message, session: AsyncSession, actor: Actor, clock
             days=days, rate=_percent(f.closure_rate), fixed=f.fixed, closures=f.closures,
             ack=_minutes_words(loc, f.median_ack_minutes), resolve=_minutes_words(loc, f.median_resolve_minutes),
             reopened=f.reopened))
-    shown, total = await cases.open_in_scope(session, actor, hazards.KIND)
+    await send_long(message.bot, message.chat.id, "\n".join(lines))
+    await _list(message.bot, message.chat.id, session, actor, clock)
+
+
+@router.callback_query(CaseListCB.filter())
+async def on_filter(query: CallbackQuery, callback_data: CaseListCB, session: AsyncSession, actor: Actor,
+                    clock: Clock) -> None:
+    """The open cases again, of one status and/or one building (a filter it does not know shows them all)."""
+    await query.answer()
+    known = {s for s, _label in FILTER_STATUSES}
+    await _list(query.bot, query.from_user.id, session, actor, clock,
+                status=callback_data.status if callback_data.status in known else None,
+                building_id=callback_data.building or None)
+
+
+async def _list(bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock, *, status: str | None = None,
+                building_id: int | None = None) -> None:
+    now, loc = clock.now(), get_i18n().current_locale
+    shown, total = await cases.open_in_scope(session, actor, hazards.KIND, status=status, building_id=building_id)
+    everything, _n = await cases.open_in_scope(session, actor, hazards.KIND, limit=1000)
     audit(session, actor_id=actor.person_id, action="read_cases", at=now, count=len(shown))
     await session.commit()
-    head = _("Hazard cases open in your area: {n}.").format(n=total)
-    await send_long(message.bot, message.chat.id, "\n".join([head, *lines]))
+    head = _("Hazard cases open in your area: {n}.").format(n=total) if status is None and building_id is None \
+        else _("Open cases matching the filter: {n}.").format(n=total)
+    rows = [[InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())
+             for s, label in FILTER_STATUSES[:2]],
+            [InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())
+             for s, label in FILTER_STATUSES[2:]]]
+    buildings = {c.building_id for c in everything if c.building_id is not None}
+    for b in sorted(buildings)[:12]:
+        building = await session.get(Building, b)
+        rows.append([InlineKeyboardButton(text="🏢 " + (building.label(loc) if building else "?"),
+                                          callback_data=CaseListCB(status=status or "all", building=b).pack())])
+    rows.append([InlineKeyboardButton(text=_("All open cases"), callback_data=CaseListCB().pack())])
+    await bot.send_message(chat_id, head, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
     for case in shown:
         age = duration(loc, now - case.created_at)
-        await message.answer(_("Open for {age}").format(age=age) + "\n"
-                             + await case_messages.staff_text(session, case, loc), reply_markup=_markup(case))
+        await bot.send_message(chat_id, _("Open for {age}").format(age=age) + "\n"
+                               + await case_messages.staff_text(session, case, loc), reply_markup=_markup(case))
     if total > len(shown):
-        await message.answer(_("… and {n} more.").format(n=total - len(shown)))
+        await bot.send_message(chat_id, _("… and {n} more.").format(n=total - len(shown)))

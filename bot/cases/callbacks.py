@@ -24,3 +24,10 @@ class PassCB(CallbackData, prefix="cp"):
 
     id: int
     person: int
+
+
+class CaseListCB(CallbackData, prefix="cl"):
+    """/cases filtered: a status (or "all") and a building (0: every building)."""
+
+    status: str = "all"
+    building: int = 0
