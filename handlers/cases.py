@@ -36,6 +36,7 @@ from bot.cases import rules as cases
 from bot.cases import workflow
 from bot.cases.callbacks import CaseCB, CaseListCB, PassCB
 from bot.config import Settings
+from bot.hazards import messages as hazard_messages
 from bot.hazards import rules as hazards
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
@@ -250,8 +251,12 @@ async def _list(bot, chat_id: int, session: AsyncSession, actor: Actor, clock: C
     everything, _n = await cases.open_in_scope(session, actor, hazards.KIND, limit=1000)
     audit(session, actor_id=actor.person_id, action="read_cases", at=now, count=len(shown))
     await session.commit()
-    head = _("Hazard cases open in your area: {n}.").format(n=total) if status is None and building_id is None \
-        else _("Open cases matching the filter: {n}.").format(n=total)
+    if status is None and building_id is None:
+        head = _("Hazard cases open in your area: {n}.").format(n=total)
+        by_category = await cases.open_by_category(session, actor, hazards.KIND)
+        head += "".join(f"\n• {hazard_messages.category_label(loc, c)}: {n}" for c, n in by_category.items())
+    else:
+        head = _("Open cases matching the filter: {n}.").format(n=total)
     rows = [[InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())
              for s, label in FILTER_STATUSES[:2]],
             [InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())

@@ -177,6 +177,14 @@ async def grid_staff(session: AsyncSession, case: Case) -> list[Person]:
     return list(whole.values()) or await community_admins(session, case.community_id)
 
 
+async def people_with_telegram_ids(session: AsyncSession, tg_ids: list[int]) -> list[Person]:
+    """The bot's own administrators (ADMIN_IDS): the last to be told when a community has nobody with a role."""
+    if not tg_ids:
+        return []
+    return list((await session.exec(select(Person).where(Person.tg_user_id.in_(tg_ids),
+                                                         Person.deleted_at.is_(None)))).all())
+
+
 async def grid_leaders(session: AsyncSession, case: Case) -> list[Person]:
     """Whom an overdue case is flagged to: the grid's own workers (its leader among them)."""
     rows = await _holders(session, case.community_id, (Role.STAFF,))
@@ -462,6 +470,16 @@ async def figures(session: AsyncSession, actor: Actor, kind: str, since: datetim
             if earlier is None:
                 out.resolve_minutes.append((event.at - case.created_at).total_seconds() / 60)
     return out
+
+
+async def open_by_category(session: AsyncSession, actor: Actor, kind: str) -> dict[str, int]:
+    """How many cases are open in the actor's scope, per category, most first."""
+    rows = in_scope(actor, list((await session.exec(select(Case).where(
+        Case.kind == kind, Case.status.in_(OPEN_STATUSES)))).all()))
+    counts: dict[str, int] = {}
+    for c in rows:
+        counts[c.category] = counts.get(c.category, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 async def open_in_scope(session: AsyncSession, actor: Actor, kind: str, *, status: str | None = None,

@@ -27,7 +27,8 @@ from models.cases import Case, CaseEvent
 
 async def reported(session: AsyncSession, person: Person, report: cases.Report, settings: Settings,
                    now: datetime) -> cases.Reported:
-    """A new case: the grid's staff are told (with photos), and its limits are booked. The same thing already
+    """A new case: the grid's staff are told (with photos; a community nobody holds a role in yet: the bot's own
+    administrators), and its limits are booked. The same thing already
     reported: the reporter follows that case, and whoever handles it hears that one more neighbour reported it."""
     r = await cases.report(session, person, report, join_window=timedelta(hours=settings.case_join_window_hours),
                            now=now)
@@ -35,7 +36,8 @@ async def reported(session: AsyncSession, person: Person, report: cases.Report, 
         await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers, note=report.note,
                                           photos=report.photos)
         return r
-    await case_messages.alert_staff(session, r.case, await cases.grid_staff(session, r.case), now)
+    staff = await cases.grid_staff(session, r.case) or await cases.people_with_telegram_ids(session, settings.admin_ids)
+    await case_messages.alert_staff(session, r.case, staff, now)
     ack = settings.case_ack_urgent_minutes if r.case.urgent else settings.case_ack_minutes
     schedule(session, "case_ack", now + timedelta(minutes=ack), ref=str(r.case.id), key=f"case:{r.case.id}:ack",
              now=now)

@@ -104,6 +104,7 @@ async def test_the_same_hazard_joins_the_open_case_and_everyone_hears_every_chan
     assert any("Hazard cases open in your area: 2." in t for t in r.texts)
     assert "Reported by 2 neighbours." in r.text or any("Reported by 2 neighbours." in t for t in r.texts)
     assert any("Also a pram" in t for t in r.texts)
+    assert any("• 🗑 Garbage piling up: 1\n• 🚪 Blocked emergency passage: 1" in t for t in r.texts)
     r = await lin.press("🆕 New")  # only the case nobody has taken
     assert any("matching the filter: 1." in t for t in r.texts)
     assert any("H-0001" in t for t in r.texts) and not any("H-0002 ·" in t for t in r.texts)
@@ -287,8 +288,9 @@ async def test_reports_in_each_language_reach_staff_in_theirs(bot, user_factory,
     assert "已回報，編號 H-0001" in r.text and "2 小時" in r.text
     r = await mei.send("⚠️ 隐患上报")
     await mei.press("电梯故障")
-    await mei.press("我住的楼")
-    await mei.send("2号楼电梯停在5层不动了")
+    await mei.press("发送位置")
+    await mei.send_location(31.2311, 121.4741)
+    await mei.send_photo(caption="2号楼电梯停在5层不动了", file_id="zh-1")
     await mei.press("继续")
     r = await mei.press("显示我的姓名")
     assert "已上报，编号 H-0002" in r.text
@@ -371,3 +373,15 @@ async def test_a_reporter_s_data_lists_their_cases_and_erasing_them_keeps_the_ca
     r = await lin.send("/cases")
     assert any("H-0001" in t and "asked to stay anonymous" in t for t in r.texts)
     assert not any("+8613812345678" in t for t in r.texts)
+
+
+async def test_a_community_with_nobody_in_a_role_yet_tells_the_bot_s_administrators(bot, user_factory, tg):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    mei = user_factory(first_name="Mei")
+    await register(mei)
+    await report(mei)
+    await deliver(bot)
+    assert any("New hazard report" in t and "H-0001" in t for t in texts_to(tg, admin))
+    r = await admin.press("I'll handle it")
+    assert "It is yours" in r.alert
