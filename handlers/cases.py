@@ -173,10 +173,14 @@ async def stale_case_button(query: CallbackQuery) -> None:
 async def on_resolution(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
                         settings: Settings) -> None:
     data = await state.get_data()
-    photo = message.photo[-1].file_id if message.photo else None
+    photo = message.photo[-1].file_id if message.photo else data.get("photo")
+    words = message.text or message.caption
+    if photo and not (words or "").strip():  # a photo first: kept, and the words asked for
+        await state.update_data(photo=photo)
+        await message.answer(_("Photo kept. Now one line about what was done."))
+        return
     try:
-        case = await workflow.resolved(session, actor, data.get("case_id", 0), message.text or message.caption,
-                                       photo, settings, clock.now())
+        case = await workflow.resolved(session, actor, data.get("case_id", 0), words, photo, settings, clock.now())
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         if e.code not in ("reason_empty", "reason_too_long"):

@@ -270,6 +270,6 @@ async def resolved_by_volunteer(session: AsyncSession, case: Case, volunteer: Pe
 # What a user is told when the case engine refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "case_taken": N_("{name} is already handling this case."),
-    "case_yours": N_("You are already handling this case: its buttons are on this message."),
+    "case_yours": N_("You are already handling this case; /cases shows it with its buttons."),
     "volunteer_asked": N_("A volunteer has already been asked for this case."),
 }

@@ -66,9 +66,16 @@ async def resolved(session: AsyncSession, actor: Actor, case_id: int, note: str 
                    settings: Settings, now: datetime) -> Case:
     """Followers see what was done and are asked "Is it fixed?"; silence until the limit counts as fixed."""
     case = await cases.resolve(session, actor, case_id, note, photo, now)
+    await _end_field_work(session, case, actor, now)
     await _ask_followers(session, case, settings, now)
     audit(session, actor_id=actor.person_id, action="case_resolved", at=now, case=case.id)
     return case
+
+
+async def _end_field_work(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> None:
+    """Staff closed it themselves: a volunteer's field work on it is no longer needed."""
+    if case.task_id is not None:
+        await tasks_workflow.no_longer_needed(session, case.task_id, actor, f"{case.ref}: {case.status}", now)
 
 
 async def _ask_followers(session: AsyncSession, case: Case, settings: Settings, now: datetime) -> None:
@@ -81,6 +88,7 @@ async def _ask_followers(session: AsyncSession, case: Case, settings: Settings, 
 async def rejected(session: AsyncSession, actor: Actor, case_id: int, reason: str | None,
                    now: datetime) -> Case:
     case = await cases.reject(session, actor, case_id, reason, now)
+    await _end_field_work(session, case, actor, now)
     await case_messages.tell_followers(session, case, "rejected", now)
     audit(session, actor_id=actor.person_id, action="case_rejected", at=now, case=case.id)
     return case

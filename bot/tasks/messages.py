@@ -98,6 +98,9 @@ async def tell_volunteer(session: AsyncSession, volunteer_id: int | None, task: 
     loc = volunteer.locale
     if why == "cancelled_by_resident":
         text = translate(loc, "{ref} was cancelled by the resident. You do not need to deliver it.", ref=task.ref)
+    elif why == "not_needed":
+        text = translate(loc, "{ref} is no longer needed: the community staff have handled it. Thank you!",
+                         ref=task.ref)
     elif why == "cancelled_by_staff":
         text = translate(loc, "{ref} was cancelled by the community staff. You do not need to deliver it.",
                          ref=task.ref)

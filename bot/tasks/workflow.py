@@ -132,6 +132,21 @@ async def cancelled_by_staff(session: AsyncSession, task_id: int, actor: Actor, 
     return task
 
 
+async def no_longer_needed(session: AsyncSession, task_id: int, actor: Actor, reason: str,
+                           now: datetime) -> Task | None:
+    """What the task was for has been handled otherwise (a case staff resolved themselves): the task is
+    cancelled, open offers withdrawn and whoever held it thanked. Nothing if it is finished already."""
+    task = await session.get(Task, task_id)
+    if task is None or task.status not in ("open", *dispatch.ACTIVE):
+        return None
+    volunteer_id = task.claimed_by_id
+    task = await dispatch.cancel(session, task_id, by_staff=actor, reason=reason, now=now)
+    await tasks_messages.tell_volunteer(session, volunteer_id, task, "not_needed", now)
+    await tasks_messages.withdraw_offers(session, task, await dispatch.withdraw_open_offers(session, task.id), now,
+                                         cancelled=True)
+    return task
+
+
 async def returned_to_pool(session: AsyncSession, task_id: int, actor: Actor, reason: str, settings: Settings,
                            now: datetime) -> tuple[Task, int]:
     """Staff take a task from its volunteer and offer it to everyone else in the community; audited.

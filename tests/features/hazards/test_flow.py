@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from bot.platform.scheduling.due import DueWorkRunner
 from bot.platform.scheduling.registry import HANDLERS
-from models import AuditEntry, Person
+from models import AuditEntry, Person, Task
 from models.cases import Case, CaseFollower
-from tests.flows.helpers import ADMIN_ID, consent, deliver, make_invite, register, texts_to
+from tests.flows.helpers import ADMIN_ID, consent, deliver, go_on_duty, make_invite, register, texts_to
 
 
 async def staff_world(bot, user_factory):
@@ -252,7 +252,9 @@ async def test_no_answer_in_two_days_counts_as_fixed(bot, user_factory, tg, sess
     await deliver(bot)
     await lin.press("I'll handle it")
     await lin.press_data("cs:resolve:1")
-    await lin.send_photo(caption="Cleared", file_id="after-1")
+    r = await lin.send_photo(file_id="after-1")  # the photo first, without words: kept
+    assert "Photo kept" in r.text
+    await lin.send("Cleared")
     await deliver(bot)
     assert any(c.method == "sendPhoto" and c.chat_id == mei.id and c.params.get("photo") == "after-1"
                for c in tg.calls)
@@ -305,8 +307,6 @@ async def test_reports_in_each_language_reach_staff_in_theirs(bot, user_factory,
 
 
 async def test_field_work_goes_to_a_volunteer_and_a_case_can_be_passed_on(bot, user_factory, tg, session):
-    from tests.flows.helpers import go_on_duty
-
     _boss, lin, lin2, _ming = await staff_world(bot, user_factory)
     wei = user_factory(first_name="Wei")
     await consent(wei, await make_invite(user_factory(user_id=ADMIN_ID), "volunteer", "Grid 1"))
@@ -327,6 +327,7 @@ async def test_field_work_goes_to_a_volunteer_and_a_case_can_be_passed_on(bot, u
     assert "Offered to 1 volunteers" in r.alert
     assert "already been asked" in (await lin.press_data("cs:volunteer:1")).alert
     await deliver(bot)
+    assert "/cases shows it" in (await lin.press_data("cs:ack:1")).alert  # his own second press
     offer = [t for t in texts_to(tg, wei) if "Field work for H-0001" in t][-1]
     assert "Blocked emergency passage" in offer and "Mei" not in offer and "+8613812345678" not in offer
     r = await wei.press("I'll take it")
@@ -385,3 +386,24 @@ async def test_a_community_with_nobody_in_a_role_yet_tells_the_bot_s_administrat
     assert any("New hazard report" in t and "H-0001" in t for t in texts_to(tg, admin))
     r = await admin.press("I'll handle it")
     assert "It is yours" in r.alert
+
+
+async def test_a_volunteer_s_field_work_ends_when_staff_resolve_the_case_themselves(bot, user_factory, tg, session):
+    _boss, lin, _lin2, _ming = await staff_world(bot, user_factory)
+    wei = user_factory(first_name="Wei")
+    await consent(wei, await make_invite(user_factory(user_id=ADMIN_ID), "volunteer", "Grid 1"))
+    await go_on_duty(wei)
+    mei = user_factory(first_name="Mei")
+    await register(mei)
+    await report(mei)
+    await deliver(bot)
+    await lin.press("I'll handle it")
+    await lin.press_data("cs:volunteer:1")
+    await deliver(bot)
+    await wei.press("I'll take it")
+    await lin.press_data("cs:resolve:1")
+    await lin.send("Did it myself")
+    await deliver(bot)
+    assert any("W-0001 is no longer needed" in t for t in texts_to(tg, wei))
+    session.expire_all()
+    assert (await session.get(Task, 1)).status == "cancelled"
