@@ -47,7 +47,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import edit_markup, edit_text, refusal, send_long
+from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, send_long
 from models import Building, Person
 
 router = gated("cases", cases.may_handle_cases)
@@ -179,34 +179,25 @@ async def on_resolution(message: Message, state: FSMContext, session: AsyncSessi
         await state.update_data(photo=photo)
         await message.answer(_("Photo kept. Now one line about what was done."))
         return
-    try:
+
+    async def act() -> str:
         case = await workflow.resolved(session, actor, data.get("case_id", 0), words, photo, settings, clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("reason_empty", "reason_too_long"):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    n = len(await cases.followers(session, case.id))
-    await message.answer(_("{ref} is resolved. {n} neighbours are asked whether it is fixed; it closes when they "
-                           "say so or after {hours} hours without an answer.").format(
-                               ref=case.ref, n=n, hours=settings.case_confirm_hours))
+        n = len(await cases.followers(session, case.id))
+        return _("{ref} is resolved. {n} neighbours are asked whether it is fixed; it closes when they say so or "
+                 "after {hours} hours without an answer.").format(ref=case.ref, n=n, hours=settings.case_confirm_hours)
+
+    await finish_typed_step(message, state, session, act)
 
 
 @router.message(StateFilter(Cs.reason), NotCommand())
 async def on_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> str:
         case = await workflow.rejected(session, actor, data.get("case_id", 0), message.text, clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("reason_empty", "reason_too_long"):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    await message.answer(_("{ref} is closed without action; the neighbours have been told why.").format(ref=case.ref))
+        return _("{ref} is closed without action; the neighbours have been told why.").format(ref=case.ref)
+
+    await finish_typed_step(message, state, session, act)
 
 
 def _percent(rate: float | None) -> str:

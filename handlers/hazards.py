@@ -56,7 +56,7 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import _, duration, get_i18n
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import edit_markup, emergency_number, refusal, show_menu
+from bot.telegram.ui import edit_markup, emergency_number, finish_typed_step, refusal, show_menu
 from handlers.menu import menu_for
 from models import Building, Household, Person
 
@@ -384,15 +384,11 @@ async def on_not_fixed(query: CallbackQuery, callback_data: FixedCB, state: FSMC
 async def on_not_fixed_comment(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                                clock: Clock) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> str:
         answer = await case_workflow.answered(session, person, data.get("case_id", 0), False, message.text,
                                               clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("note_too_long",):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    await message.answer(_("Thank you. {ref} is open again, and the staff have been told what is still wrong.")
-                         .format(ref=answer.case.ref))
+        return _("Thank you. {ref} is open again, and the staff have been told what is still wrong.").format(
+            ref=answer.case.ref)
+
+    await finish_typed_step(message, state, session, act)

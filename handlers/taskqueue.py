@@ -35,7 +35,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import refusal, send_long
+from bot.telegram.ui import finish_typed_step, refusal, send_long
 from models import Person, Task
 
 router = gated("taskqueue", dispatch.may_work_cases)
@@ -121,21 +121,15 @@ async def on_staff_reason(message: Message, state: FSMContext, session: AsyncSes
                           settings: Settings) -> None:
     data = await state.get_data()
     task_id, now = data.get("task_id", 0), clock.now()
-    try:
+
+    async def act() -> str:
         if data.get("action") == "cancel":
             task = await workflow.cancelled_by_staff(session, task_id, actor, message.text, now)
-            done = _("{ref} has been cancelled; the resident has been told why.").format(ref=task.ref)
-        else:
-            task, n = await workflow.returned_to_pool(session, task_id, actor, message.text or "", settings, now)
-            done = _("{ref} is back in the pool and has been offered to {n} volunteers.").format(ref=task.ref, n=n)
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("reason_empty", "reason_too_long"):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    await message.answer(done)
+            return _("{ref} has been cancelled; the resident has been told why.").format(ref=task.ref)
+        task, n = await workflow.returned_to_pool(session, task_id, actor, message.text or "", settings, now)
+        return _("{ref} is back in the pool and has been offered to {n} volunteers.").format(ref=task.ref, n=n)
+
+    await finish_typed_step(message, state, session, act)
 
 
 @router.message(Command("stock"))

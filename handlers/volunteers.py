@@ -39,7 +39,7 @@ from bot.tasks.callbacks import DutyCB, TaskCB
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import edit_markup, edit_text, refusal
+from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal
 from models import Person, Task, VolunteerProfile
 from models.tasks import task_kind
 
@@ -276,34 +276,26 @@ async def stale_task_button(query: CallbackQuery) -> None:
 async def on_release_reason(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                             clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> str:
         task = await workflow.given_back(session, data.get("release_task", 0), person, message.text or "", settings,
                                          clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("reason_empty", "reason_too_long"):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    await message.answer(_("{ref} has been given back and offered to other volunteers.").format(ref=task.ref))
+        return _("{ref} has been given back and offered to other volunteers.").format(ref=task.ref)
+
+    await finish_typed_step(message, state, session, act)
 
 
 @router.message(StateFilter(Vol.resolve_note), NotCommand(), Private())
 async def on_resolve_note(message: Message, state: FSMContext, session: AsyncSession, person: Person | None,
                           actor: Actor, clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> str:
         task = await workflow.resolved(session, data.get("resolve_task", 0), person, actor, message.text, settings,
                                        clock.now())
-    except DomainError as e:
-        await message.answer(refusal(e.code, **e.params))
-        if e.code not in ("reason_empty", "reason_too_long"):
-            await state.clear()
-        return
-    await session.commit()
-    await state.clear()
-    await message.answer(_("{ref} is resolved. Thank you!").format(ref=task.ref))
+        return _("{ref} is resolved. Thank you!").format(ref=task.ref)
+
+    await finish_typed_step(message, state, session, act)
 
 
 @router.message(Command("tasks"), Private())

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -149,3 +150,28 @@ async def revoke_after_yes(query: CallbackQuery, callback_data: Any, question: s
         return
     await query.answer()
     await edit_text(query.message, _("Done: #{id} revoked.").format(id=callback_data.id))
+
+
+def typed_again(code: str) -> bool:
+    """A refusal the person fixes by typing again (empty, too long, a command where words were asked)."""
+    return code.endswith(("_empty", "_too_long", "_invalid"))
+
+
+async def finish_typed_step(message: Message, state: FSMContext, session: AsyncSession,
+                            act: Callable[[], Awaitable[str]]) -> bool:
+    """The last, typed step of a conversation (a reason, a note): run its event. A refusal is answered; the
+    conversation stays on the step when typing again can fix it, else it ends. Done: committed, the
+    conversation ends, and the person reads what `act` returned."""
+    from bot.kernel.errors import DomainError
+
+    try:
+        done = await act()
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if not typed_again(e.code):
+            await state.clear()
+        return False
+    await session.commit()
+    await state.clear()
+    await message.answer(done)
+    return True
