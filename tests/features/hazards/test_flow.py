@@ -407,3 +407,29 @@ async def test_a_volunteer_s_field_work_ends_when_staff_resolve_the_case_themsel
     assert any("W-0001 is no longer needed" in t for t in texts_to(tg, wei))
     session.expire_all()
     assert (await session.get(Task, 1)).status == "cancelled"
+
+
+async def test_what_a_resident_can_get_wrong_while_reporting_keeps_what_they_entered(bot, user_factory, tg, session):
+    _boss, lin, _lin2, _ming = await staff_world(bot, user_factory)
+    mei = user_factory(first_name="Mei")
+    await register(mei)
+    await mei.send("⚠️ Report a hazard")
+    assert "not a valid choice" in (await mei.press_data("hz:cat:weapons")).alert  # forged category
+    assert "no longer active" in (await mei.press_data("hz:anon:yes")).alert  # a later step's button, too early
+    await mei.press("Clutter in the stairwell")
+    r = await mei.send("hello")  # typing where a button is asked for
+    assert "press one of the buttons" in r.text
+    await mei.press("My building")
+    await mei.send("Boxes on every landing")
+    r = await mei.send("x" * 5000)  # far too long: refused, the words so far kept
+    assert "too long" in r.text
+    for i in range(6):
+        r = await mei.send_photo(file_id=f"p{i}")
+    assert "At most 5 photos" in r.text
+    await mei.press("Continue")
+    assert "no longer active" in (await mei.press_data("hz:done:-")).alert  # Continue pressed twice
+    await mei.press("show my name")
+    await deliver(bot)
+    alert = [t for t in texts_to(tg, lin) if "New hazard report" in t][-1]
+    assert "Boxes on every landing" in alert and "xxxxx" not in alert
+    assert sum(1 for c in tg.calls if c.method == "sendPhoto" and c.chat_id == lin.id) == 5
