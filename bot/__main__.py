@@ -1,4 +1,4 @@
-"""Command line: python -m bot {run,webhook,db,structure} ..."""
+"""Command line: python -m bot {run,webhook,db,structure,rumours} ..."""
 
 from __future__ import annotations
 
@@ -124,6 +124,67 @@ async def structure_import(settings: Settings, path: Path) -> int:
         await engine.dispose()
 
 
+async def rumours_import(settings: Settings, path: Path) -> int:
+    from bot.platform.clock import Clock
+    from bot.platform.db import make_engine, make_sessionmaker
+    from bot.rumours.rules import LibraryFileError, import_library_file
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            try:
+                report = await import_library_file(session, path, Clock().now())
+            except LibraryFileError as e:
+                print(f"{path}: {e}", file=sys.stderr)
+                return 1
+        print(f"imported {path}: {report.summary()}")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+async def rumours_match(settings: Settings, text: str, community: str | None, as_json: bool) -> int:
+    """Staff test an entry: the ranked entries with their scores, and what the bot would do."""
+    import json
+
+    from sqlmodel import select
+
+    from bot.platform.db import make_engine, make_sessionmaker
+    from bot.rumours import rules as rumours
+    from models import Community
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            community_id = None
+            if community:
+                c = (await session.exec(select(Community).where(Community.code == community))).first()
+                if c is None:
+                    print(f"no community with the code {community!r}", file=sys.stderr)
+                    return 1
+                community_id = c.id
+            index, entries = await rumours.index_for(session, community_id)
+            hits = index.match(text, limit=5)
+    finally:
+        await engine.dispose()
+    best = hits[0].score if hits else 0.0
+    decision = "answer" if best >= rumours.ANSWER_AT else ("show, and ask staff" if best >= rumours.SHOW_AT
+                                                            else "below threshold: ask staff")
+    group = any(h.score >= rumours.GROUP_AT and entries[h.entry_id].verdict in ("false", "misleading")
+                for h in hits[:1])
+    if as_json:
+        print(json.dumps({"decision": decision, "group_reply": group, "thresholds": {
+            "show": rumours.SHOW_AT, "answer": rumours.ANSWER_AT, "group": rumours.GROUP_AT},
+            "entries": [{"id": h.entry_id, "key": entries[h.entry_id].key, "verdict": entries[h.entry_id].verdict,
+                         "score": h.score, "closest_phrasing": h.phrasing} for h in hits]}, ensure_ascii=False))
+        return 0
+    for h in hits:
+        e = entries[h.entry_id]
+        print(f"{h.score:.3f}  #{e.id} {e.key or ''} [{e.verdict}]  {h.phrasing}")
+    print(f"decision: {decision}; a group's watch would {'reply' if group else 'stay silent'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community emergency service bot")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -139,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     st_sub = p_st.add_subparsers(dest="action", required=True)
     p_imp = st_sub.add_parser("import", help="create or update communities, grids and buildings from YAML")
     p_imp.add_argument("file", type=Path)
+    p_ru = sub.add_parser("rumours", help="the corrections library")
+    ru_sub = p_ru.add_subparsers(dest="action", required=True)
+    p_rimp = ru_sub.add_parser("import", help="create or update library entries from YAML (by key; idempotent)")
+    p_rimp.add_argument("file", type=Path)
+    p_rm = ru_sub.add_parser("match", help="rank the library's entries for a text, with scores and the decision")
+    p_rm.add_argument("text")
+    p_rm.add_argument("--community", help="a community's code: its own entries too")
+    p_rm.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -163,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "structure":
         migrate(settings)
         return asyncio.run(structure_import(settings, args.file))
+    if args.cmd == "rumours":
+        migrate(settings)
+        if args.action == "import":
+            return asyncio.run(rumours_import(settings, args.file))
+        return asyncio.run(rumours_match(settings, args.text, args.community, args.json))
     return 1
 
 

@@ -37,6 +37,8 @@ from bot.monitoring import rules as monitoring
 from bot.notices import messages as notices_messages
 from bot.notices import rules as notices
 from bot.registration import messages as registration_messages
+from bot.rumours import messages as rumour_messages
+from bot.rumours import rules as rumours_rules
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
 from bot.tasks import kinds
@@ -65,6 +67,7 @@ from handlers import hazards as hazards_router
 from handlers import health as health_router
 from handlers import monitoring as monitoring_router
 from handlers import notices as notices_router
+from handlers import rumours as rumours_router
 from handlers import supplies as supplies_router
 
 
@@ -120,6 +123,8 @@ FEATURES: tuple[Feature, ...] = (
             task_kinds={"casework": KindHooks(case_messages.describe_casework,
                                               resolved=bot.cases.workflow.resolved_by_volunteer)},
             case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
+    Feature("rumours", routers=(rumours_router.router,), personal_data=(rumours_rules.PERSONAL_DATA,),
+            commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands

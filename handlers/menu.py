@@ -21,7 +21,7 @@ router = RouterTemplate("menu")
 router.message.filter(Private())
 
 
-@router.message(ButtonText("rumour", "support"))
+@router.message(ButtonText("support"))
 async def coming_soon(message: Message, person: Person | None, session: AsyncSession) -> None:
     if person is None or person.household_id is None:
         await message.answer(refusal("not_registered"))

@@ -9,6 +9,7 @@ from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
+from models.rumours import RumourEntry, RumourQuestion
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
@@ -37,6 +38,8 @@ __all__ = [
     "Person",
     "ProcessedUpdate",
     "RoleGrant",
+    "RumourEntry",
+    "RumourQuestion",
     "RunnerLease",
     "StockItem",
     "SupplyRequest",

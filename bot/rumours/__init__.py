@@ -1,0 +1,1 @@
+"""'Is it true?': the corrections library, residents' questions, and corrections pushed where rumours travel."""

@@ -1,0 +1,194 @@
+"""The corrections library and "Is it true?", Telegram-free: importing entries, what a community's residents are
+matched against, when an answer is given and when a question waits for staff.
+
+Thresholds (cosine similarity of `bot/rumours/matching.py`, 0 to 1), first set by hand on the starter set's
+phrasings and paraphrases; to be fixed on the labelled set of `bench/rumours.py` (issue #14, not yet built): an
+entry at or above SHOW_AT is shown to the one who asked (up to three); the best at or above ANSWER_AT answers the
+question, below it the question also goes to the staff's review queue. A group's watch (later) replies only at or
+above GROUP_AT, and only for false or misleading entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.kernel.errors import DomainError
+from bot.kernel.personal_data import PersonalData, iso
+from bot.rumours.matching import Hit, Index
+from models import Building, Household, Person
+from models.rumours import VERDICTS, RumourEntry, RumourQuestion
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+SHOW_AT = 0.35
+ANSWER_AT = 0.50
+GROUP_AT = 0.70
+QUESTION_MAX = 4000
+
+
+# ---- the library file ----------------------------------------------------------------------------------------
+
+class LibraryFileError(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def parse_library(text: str) -> list[dict]:
+    """The entries of a library file (YAML: `entries:`, each with key, verdict, claims and correction per
+    locale, source with name and url, tags), checked: a file that would import half is refused whole."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise LibraryFileError(f"not valid YAML: {e}") from e
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise LibraryFileError("no 'entries:' list")
+    seen: set[str] = set()
+    out = []
+    for n, e in enumerate(entries, 1):
+        where = f"entry {n} ({e.get('key', '?') if isinstance(e, dict) else '?'})"
+        if not isinstance(e, dict) or not isinstance(e.get("key"), str) or not e["key"].strip():
+            raise LibraryFileError(f"{where}: needs a key")
+        if e["key"] in seen:
+            raise LibraryFileError(f"{where}: the key is used twice")
+        seen.add(e["key"])
+        verdict = str(e.get("verdict")).lower()  # YAML reads an unquoted false as a boolean: "false" again
+        if verdict not in VERDICTS:
+            raise LibraryFileError(f"{where}: verdict must be one of {', '.join(VERDICTS)}")
+        claims, correction, source = e.get("claims"), e.get("correction"), e.get("source") or {}
+        if not isinstance(claims, dict) or not any(claims.get(loc) for loc in LOCALES):
+            raise LibraryFileError(f"{where}: needs claims in at least one of {', '.join(LOCALES)}")
+        if not isinstance(correction, dict) or not all(isinstance(correction.get(loc), str) for loc in LOCALES):
+            raise LibraryFileError(f"{where}: needs the correction in {', '.join(LOCALES)}")
+        if not isinstance(source, dict) or not str(source.get("name") or "").strip():
+            raise LibraryFileError(f"{where}: needs a source with a name")
+        out.append({"key": e["key"].strip(), "verdict": verdict,
+                    "claims": {loc: [str(p).strip() for p in claims.get(loc) or [] if str(p).strip()]
+                               for loc in LOCALES if claims.get(loc)},
+                    "correction": {loc: correction[loc].strip() for loc in LOCALES},
+                    "source_name": str(source["name"]).strip(), "source_url": (source.get("url") or None),
+                    "tags": [str(t) for t in e.get("tags") or []]})
+    return out
+
+
+async def import_library(session: AsyncSession, entries: list[dict], now: datetime) -> ImportReport:
+    """Create or update entries by key (for everyone); never deletes, and a withdrawn entry stays withdrawn."""
+    report = ImportReport()
+    for e in entries:
+        row = (await session.exec(select(RumourEntry).where(RumourEntry.key == e["key"]))).first()
+        if row is None:
+            session.add(RumourEntry(**e, created_at=now, updated_at=now))
+            report.created += 1
+            continue
+        changed = False
+        for k, v in e.items():
+            if getattr(row, k) != v:
+                setattr(row, k, v)
+                changed = True
+        if changed:
+            row.updated_at = now
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    await session.commit()
+    return report
+
+
+async def import_library_file(session: AsyncSession, path: Path, now: datetime) -> ImportReport:
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except OSError as e:
+        raise LibraryFileError(f"cannot read it: {e.strerror}") from e
+    return await import_library(session, parse_library(text), now)
+
+
+# ---- what a community is matched against ---------------------------------------------------------------------
+
+_indexes: dict[int | None, tuple[tuple, Index]] = {}
+
+
+async def index_for(session: AsyncSession, community_id: int | None) -> tuple[Index, dict[int, RumourEntry]]:
+    """The active entries for a community (its own and everyone's) and their index, rebuilt only when the
+    library changed (one small query tells)."""
+    scope = or_(RumourEntry.community_id.is_(None), RumourEntry.community_id == community_id) \
+        if community_id is not None else RumourEntry.community_id.is_(None)
+    active = select(RumourEntry).where(RumourEntry.status == "active", scope)
+    stamp = tuple((await session.exec(select(func.count(RumourEntry.id), func.max(RumourEntry.updated_at))
+                                       .where(RumourEntry.status == "active", scope))).one())
+    entries = {e.id: e for e in (await session.exec(active)).all()}
+    cached = _indexes.get(community_id)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, Index((e.id, p) for e in entries.values() for ps in e.claims.values() for p in ps))
+        _indexes[community_id] = cached
+    return cached[1], entries
+
+
+async def community_of(session: AsyncSession, person: Person | None) -> int | None:
+    hh = await session.get(Household, person.household_id) if person and person.household_id else None
+    b = await session.get(Building, hh.building_id) if hh else None
+    return b.community_id if b else None
+
+
+@dataclass
+class Answer:
+    question: RumourQuestion
+    hits: list[tuple[Hit, RumourEntry]] = field(default_factory=list)  # shown, best first
+    answered: bool = False  # False: it waits for staff
+    millis: float = 0.0
+
+
+def clean_question(text: str | None) -> str:
+    s = (text or "").strip()
+    if not s:
+        raise DomainError("question_empty")
+    return s[:QUESTION_MAX]
+
+
+async def ask(session: AsyncSession, person: Person | None, text: str | None, now: datetime) -> Answer:
+    """Match a question, keep it (as written), and say whether it is answered or waits for staff."""
+    text = clean_question(text)
+    community_id = await community_of(session, person)
+    index, entries = await index_for(session, community_id)
+    started = time.perf_counter()
+    hits = [(h, entries[h.entry_id]) for h in index.match(text) if h.score >= SHOW_AT]
+    millis = (time.perf_counter() - started) * 1000
+    answered = bool(hits) and hits[0][0].score >= ANSWER_AT
+    q = RumourQuestion(person_id=person.id if person else None, community_id=community_id, text=text,
+                       entry_id=hits[0][1].id if answered else None, score=hits[0][0].score if hits else None,
+                       status="answered" if answered else "open", created_at=now, answered_at=now if answered else None)
+    session.add(q)
+    return Answer(question=q, hits=hits, answered=answered, millis=millis)
+
+
+# ---- a person's data -----------------------------------------------------------------------------------------
+
+async def _export(session: AsyncSession, person: Person, data: dict) -> None:
+    rows = (await session.exec(select(RumourQuestion).where(RumourQuestion.person_id == person.id)
+                               .order_by(RumourQuestion.id))).all()
+    data["questions_checked"] = [{"text": q.text, "asked_at": iso(q.created_at), "status": q.status} for q in rows]
+
+
+async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    """Their questions go (the words were theirs); an entry staff wrote stays."""
+    for q in (await session.exec(select(RumourQuestion).where(RumourQuestion.person_id.in_(person_ids)))).all():
+        await session.delete(q)
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
