@@ -105,7 +105,8 @@ async def test_a_community_s_own_entries_are_its_own(session):
     session.add_all([c1, c2])
     await session.flush()
     session.add(RumourEntry(community_id=c1.id, verdict="false", claims={"zh_Hans": ["三号楼的水有毒，不能喝"]},
-                            correction={"zh_Hans": "水质检测合格。", "zh_Hant": "水質檢測合格。", "en": "The water is safe."},
+                            correction={"zh_Hans": "水质检测合格。", "zh_Hant": "水質檢測合格。",
+                                        "en": "The water is safe."},
                             source_name="居委会"))
     await session.commit()
     mine, _e = await rumours.index_for(session, c1.id)
