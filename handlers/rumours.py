@@ -1,4 +1,6 @@
-"""“❓ Is it true?” and /check: a resident sends or forwards a text and gets the library's closest entries, each
+"""“❓ Is it true?” and /check for residents; /rumours for staff (the review queue).
+
+Residents: a resident sends or forwards a text and gets the library's closest entries, each
 with its verdict, correction and source, in their language; a question the library cannot answer waits for
 the community staff.
 
@@ -7,37 +9,53 @@ stateDiagram-v2
     [*] --> asking: "❓ Is it true?" or /check
     [*] --> answered: /check TEXT
     asking --> answered: a text or a forwarded message
-    answered --> [*]: entries shown (or: passed to the staff)
+    answered --> [*]: entries shown (or: kept for the staff)
 ```
+Staff: /rumours lists what was asked this week and the questions nobody could answer, oldest first; for each,
+"🔗 Link an entry" (the library's closest, as buttons), "✍️ Write an entry" (verdict -> correction -> source)
+or "✖️ Not a rumour". An answer goes to everyone who asked that question or one like it.
 """
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
-from bot.platform.i18n import N_, _, get_i18n
+from bot.platform.i18n import N_, _, duration, get_i18n
 from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours
+from bot.rumours.callbacks import ReviewCB
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, NotCommand, Private
-from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import refusal, send_long
+from bot.telegram.routing import RouterTemplate, gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, send_long
 from models import Person
+from models.rumours import VERDICTS
 
 router = RouterTemplate("rumours")
 router.message.filter(Private())
+staff_router = gated("rumours-staff", rumours.may_keep_library)  # community workers and admins
+refusals = refusals_router("rumours-others", commands=("rumours",), buttons=(ReviewCB,))
 
-COMMANDS = (CommandEntry("check", N_("Is it true? Check what you heard")),)
+COMMANDS = (
+    CommandEntry("check", N_("Is it true? Check what you heard")),
+    CommandEntry("rumours", N_("Questions about rumours waiting for an answer"), rumours.KEEPER_ROLES),
+)
 
 
 class Rm(StatesGroup):
     asking = State()
+    correction = State()
+    source = State()
 
 
 @router.message(ButtonText("rumour"))
@@ -82,3 +100,157 @@ async def _answer(message: Message, state: FSMContext, session: AsyncSession, pe
         head = _("I do not know this one yet, and your question is noted for the community staff. Until they "
                  "answer, trust only official notices.")
     await send_long(message.bot, message.chat.id, "\n\n".join([head, *parts]))
+
+
+# ---- staff: the review queue ----------------------------------------------------------------------------------
+
+def _review_kb(q_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=_("🔗 Link an entry"), callback_data=ReviewCB(action="link", id=q_id).pack()),
+         InlineKeyboardButton(text=_("✍️ Write an entry"), callback_data=ReviewCB(action="write", id=q_id).pack())],
+        [InlineKeyboardButton(text=_("✖️ Not a rumour"), callback_data=ReviewCB(action="close", id=q_id).pack())]])
+
+
+@staff_router.message(Command("rumours"))
+async def cmd_rumours(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    now = clock.now()
+    counts = await rumours.weekly_counts(session, actor, now)
+    shown, total = await rumours.open_questions(session, actor)
+    audit(session, actor_id=actor.person_id, action="read_rumour_questions", at=now, count=len(shown))
+    await session.commit()
+    await message.answer(_("Questions asked, this week and the three before: {counts}. Waiting for an answer: {n}.")
+                         .format(counts=" · ".join(str(c) for c in counts), n=total))
+    loc = get_i18n().current_locale
+    for q in shown:
+        await message.answer(_("Asked {age} ago: «{text}»").format(
+            age=duration(loc, now - q.created_at), text=q.text[:1500]), reply_markup=_review_kb(q.id))
+
+
+async def _question(query: CallbackQuery, session: AsyncSession, actor: Actor, q_id: int):
+    try:
+        return await rumours.question_to_answer(session, actor, q_id)
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code), show_alert=True)
+        return None
+
+
+@staff_router.callback_query(ReviewCB.filter(F.action == "link"))
+async def on_link(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSession, actor: Actor) -> None:
+    """The library's closest entries for this question, one button each."""
+    q = await _question(query, session, actor, callback_data.id)
+    if q is None:
+        return
+    index, entries = await rumours.index_for(session, q.community_id)
+    hits = index.match(q.text, limit=5)
+    if not hits:
+        await query.answer(_("Nothing in the library is close. Write an entry instead."), show_alert=True)
+        return
+    await query.answer()
+    loc = get_i18n().current_locale
+    rows = [[InlineKeyboardButton(
+        text=f"{h.score:.2f} · {rumour_messages.verdict_words(loc, entries[h.entry_id].verdict)} · {h.phrasing}"[:60],
+        callback_data=ReviewCB(action="use", id=q.id, entry=h.entry_id).pack())] for h in hits]
+    await query.bot.send_message(query.from_user.id, _("Which entry answers it?"),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff_router.callback_query(ReviewCB.filter(F.action == "use"))
+async def on_use(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSession, actor: Actor,
+                 clock: Clock) -> None:
+    q = await _question(query, session, actor, callback_data.id)
+    if q is None:
+        return
+    try:
+        entry = await rumours.usable_entry(session, actor, callback_data.entry, q.community_id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    told = await _answer_all(session, q, entry, actor, clock)
+    await query.answer()
+    await edit_text(query.message, _("Answered. {n} people who asked it, or something like it, are being told.")
+                    .format(n=told))
+
+
+async def _answer_all(session: AsyncSession, q, entry, actor: Actor, clock: Clock) -> int:
+    answered = await rumours.answer_questions(session, q, entry, actor, clock.now())
+    told = await rumour_messages.tell_askers(session, answered, entry, clock.now())
+    await session.commit()
+    return told
+
+
+@staff_router.callback_query(ReviewCB.filter(F.action == "close"))
+async def on_close(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSession, actor: Actor,
+                   clock: Clock) -> None:
+    try:
+        await rumours.close_question(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await session.commit()
+    await query.answer(_("Closed."))
+    await edit_markup(query.message, None)
+
+
+@staff_router.callback_query(ReviewCB.filter(F.action == "write"))
+async def on_write(query: CallbackQuery, callback_data: ReviewCB, state: FSMContext, session: AsyncSession,
+                   actor: Actor) -> None:
+    q = await _question(query, session, actor, callback_data.id)
+    if q is None:
+        return
+    await query.answer()
+    loc = get_i18n().current_locale
+    rows = [[InlineKeyboardButton(text=rumour_messages.verdict_words(loc, v),
+                                  callback_data=ReviewCB(action="verdict", id=q.id, value=v).pack())]
+            for v in VERDICTS]
+    await state.clear()
+    await query.bot.send_message(query.from_user.id, _("«{text}» — what is it?").format(text=q.text[:500]),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff_router.callback_query(ReviewCB.filter(F.action == "verdict"))
+async def on_verdict(query: CallbackQuery, callback_data: ReviewCB, state: FSMContext, session: AsyncSession,
+                     actor: Actor) -> None:
+    q = await _question(query, session, actor, callback_data.id)
+    if q is None:
+        return
+    if callback_data.value not in VERDICTS:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    await state.set_state(Rm.correction)
+    await state.update_data(question=q.id, verdict=callback_data.value)
+    await query.bot.send_message(query.from_user.id, _(
+        "Write the correction in plain words, as the neighbours will read it (one message)."))
+
+
+@staff_router.message(StateFilter(Rm.correction), NotCommand())
+async def on_correction(message: Message, state: FSMContext) -> None:
+    try:
+        correction = rumours.clean_correction(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(correction=correction)
+    await state.set_state(Rm.source)
+    await message.answer(_("Name the source: the authority, and its link at the end if there is one."))
+
+
+@staff_router.message(StateFilter(Rm.source), NotCommand())
+async def on_source(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data = await state.get_data()
+    loc = get_i18n().current_locale
+
+    async def act() -> str:
+        source = rumours.clean_source(message.text)
+        q = await rumours.question_to_answer(session, actor, data.get("question", 0))
+        entry = await rumours.write_entry(session, actor, q, data.get("verdict", ""), data.get("correction", ""),
+                                          source, loc, clock.now())
+        answered = await rumours.answer_questions(session, q, entry, actor, clock.now())
+        told = await rumour_messages.tell_askers(session, answered, entry, clock.now())
+        return _("Saved in the library. {n} people who asked it, or something like it, are being told.").format(
+            n=told)
+
+    await finish_typed_step(message, state, session, act)

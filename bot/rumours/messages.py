@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate
-from models.rumours import RumourEntry
+from models import Person
+from models.delivery import ROUTINE
+from models.rumours import RumourEntry, RumourQuestion
 
 VERDICT_LABELS = {
     "false": N_("❌ False"),
@@ -13,6 +20,10 @@ VERDICT_LABELS = {
 }
 _FALLBACK = {"zh_Hant": ("zh_Hant", "zh_Hans", "en"), "zh_Hans": ("zh_Hans", "zh_Hant", "en"),
              "en": ("en", "zh_Hans", "zh_Hant")}
+
+
+def verdict_words(locale: str, verdict: str) -> str:
+    return translate(locale, VERDICT_LABELS[verdict]) if verdict in VERDICT_LABELS else verdict
 
 
 def _in(locale: str, values: dict) -> object:
@@ -27,13 +38,35 @@ def entry_text(locale: str, entry: RumourEntry) -> str:
     claims = _in(locale, entry.claims) or ["—"]
     source = entry.source_name + (f" — {entry.source_url}" if entry.source_url else "")
     return "\n".join([
-        f"{translate(locale, VERDICT_LABELS.get(entry.verdict, entry.verdict))}: «{claims[0]}»",
+        f"{verdict_words(locale, entry.verdict)}: «{claims[0]}»",
         str(_in(locale, entry.correction) or "—"),
         translate(locale, "Source: {source}", source=source),
     ])
 
 
+async def tell_askers(session: AsyncSession, questions: list[RumourQuestion], entry: RumourEntry,
+                     now: datetime) -> int:
+    """Everyone who asked the question (or one like it) hears the answer, in their own language."""
+    told = 0
+    for q in questions:
+        person = await session.get(Person, q.person_id) if q.person_id else None
+        if person is None or person.tg_user_id is None or person.deleted_at is not None:
+            continue
+        loc = person.locale
+        text = translate(loc, "The community staff have answered what you asked about: «{question}»",
+                         question=q.text[:300]) + "\n\n" + entry_text(loc, entry)
+        enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text[:4000], now=now,
+                cause=f"rumour:{entry.id}", priority=ROUTINE)
+        told += 1
+    return told
+
+
 # What a user is told when "Is it true?" refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "question_empty": N_("Please send the words you want checked, or forward the message here."),
+    "correction_empty": N_("Please write the correction in a few plain words."),
+    "correction_too_long": N_("Please keep the correction under {max} characters."),
+    "source_empty": N_("Please name the source: the authority, and a link if there is one."),
+    "source_too_long": N_("Please keep the source under {max} characters."),
+    "source_invalid": N_("Please name the source in words, not a command."),
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -21,8 +21,11 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.kernel.errors import DomainError
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
+from bot.kernel.text import clean_line
 from bot.rumours.matching import Hit, Index
 from models import Building, Household, Person
 from models.rumours import VERDICTS, RumourEntry, RumourQuestion
@@ -32,6 +35,8 @@ SHOW_AT = 0.35
 ANSWER_AT = 0.50
 GROUP_AT = 0.70
 QUESTION_MAX = 4000
+CORRECTION_MAX = 1000
+SOURCE_MAX = 500
 
 
 # ---- the library file ----------------------------------------------------------------------------------------
@@ -192,3 +197,108 @@ async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) ->
 
 
 PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
+
+
+# ---- staff: the review queue and answering -------------------------------------------------------------------
+
+KEEPER_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+def may_keep_library(actor: Actor) -> bool:
+    """The staff router's gate: community workers and admins (each question and entry is checked again)."""
+    return actor.superadmin or actor.has_role(*KEEPER_ROLES)
+
+
+def _keeps(actor: Actor, community_id: int | None) -> bool:
+    """Community-wide staff and admins keep their community's library; the bot's own admins everyone's."""
+    if actor.superadmin:
+        return True
+    return community_id is not None and actor.covering(KEEPER_ROLES, community_id, None)
+
+
+async def open_questions(session: AsyncSession, actor: Actor, limit: int = 10) -> tuple[list[RumourQuestion], int]:
+    """The unanswered questions the actor may answer, oldest first (and how many in all)."""
+    rows = [q for q in (await session.exec(select(RumourQuestion).where(RumourQuestion.status == "open")
+                                           .order_by(RumourQuestion.created_at, RumourQuestion.id))).all()
+            if _keeps(actor, q.community_id)]
+    return rows[:limit], len(rows)
+
+
+async def weekly_counts(session: AsyncSession, actor: Actor, now: datetime, weeks: int = 4) -> list[int]:
+    """Questions asked in each of the last `weeks` weeks (this week first), in the actor's communities."""
+    since = now - timedelta(weeks=weeks)
+    rows = [q for q in (await session.exec(select(RumourQuestion).where(RumourQuestion.created_at >= since))).all()
+            if _keeps(actor, q.community_id)]
+    counts = [0] * weeks
+    for q in rows:
+        counts[min(weeks - 1, int((now - q.created_at) / timedelta(weeks=1)))] += 1
+    return counts
+
+
+async def question_to_answer(session: AsyncSession, actor: Actor, question_id: int) -> RumourQuestion:
+    q = await session.get(RumourQuestion, question_id)
+    if q is None:
+        raise DomainError("not_found")
+    if not _keeps(actor, q.community_id):
+        raise PermissionDenied()
+    if q.status != "open":
+        raise DomainError("already_done")
+    return q
+
+
+def clean_correction(text: str | None) -> str:
+    return clean_line(text, max_len=CORRECTION_MAX, code="correction", allow_slash=True)
+
+
+def clean_source(text: str | None) -> tuple[str, str | None]:
+    """"WHO myth busters https://www.who.int/...": the name as typed, and a link if one ends it."""
+    line = clean_line(text, max_len=SOURCE_MAX, code="source")
+    name, _sep, last = line.rpartition(" ")
+    if last.startswith(("http://", "https://")) and name.strip():
+        return name.strip(), last
+    return line, None
+
+
+async def write_entry(session: AsyncSession, actor: Actor, question: RumourQuestion, verdict: str,
+                      correction: str, source: tuple[str, str | None], locale: str, now: datetime) -> RumourEntry:
+    """A new entry for the question's community: its claim is the question as asked, in the staff's language."""
+    if verdict not in VERDICTS:
+        raise DomainError("bad_step")
+    entry = RumourEntry(community_id=question.community_id, verdict=verdict, claims={locale: [question.text[:500]]},
+                        correction={locale: correction}, source_name=source[0], source_url=source[1],
+                        created_by_id=actor.person_id, created_at=now, updated_at=now)
+    session.add(entry)
+    await session.flush()
+    audit(session, actor_id=actor.person_id, action="rumour_entry_written", at=now, entry=entry.id)
+    return entry
+
+
+async def usable_entry(session: AsyncSession, actor: Actor, entry_id: int, community_id: int | None) -> RumourEntry:
+    entry = await session.get(RumourEntry, entry_id)
+    if entry is None or entry.status != "active" or entry.community_id not in (None, community_id):
+        raise DomainError("not_found")
+    return entry
+
+
+async def answer_questions(session: AsyncSession, question: RumourQuestion, entry: RumourEntry, actor: Actor,
+                           now: datetime) -> list[RumourQuestion]:
+    """The question, and every open one like it in the same community (by the same matching), are answered
+    with the entry; returns them all, for telling everyone who asked."""
+    rows = (await session.exec(select(RumourQuestion).where(
+        RumourQuestion.status == "open", RumourQuestion.community_id == question.community_id,
+        RumourQuestion.id != question.id))).all()
+    alike = {h.entry_id for h in Index((q.id, q.text) for q in rows).match(question.text, limit=len(rows) or 1)
+             if h.score >= ANSWER_AT}
+    answered = [question, *(q for q in rows if q.id in alike)]
+    for q in answered:
+        q.status, q.entry_id, q.answered_at = "answered", entry.id, now
+    audit(session, actor_id=actor.person_id, action="rumour_answered", at=now, entry=entry.id, count=len(answered))
+    return answered
+
+
+async def close_question(session: AsyncSession, actor: Actor, question_id: int, now: datetime) -> RumourQuestion:
+    """Not a rumour (a question for another service, chatter): closed without an entry."""
+    q = await question_to_answer(session, actor, question_id)
+    q.status, q.answered_at = "closed", now
+    audit(session, actor_id=actor.person_id, action="rumour_question_closed", at=now, question=q.id)
+    return q

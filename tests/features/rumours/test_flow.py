@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.rumours.rules import import_library_file
 from models.rumours import RumourQuestion
-from tests.flows.helpers import register
+from tests.flows.helpers import ADMIN_ID, consent, deliver, make_invite, register, texts_to
 
 STARTER = Path(__file__).resolve().parents[3] / "examples" / "rumours.yaml"
 
@@ -54,3 +54,48 @@ async def test_what_the_library_cannot_answer_waits_for_staff(bot, user_factory,
     questions = (await session.exec(select(RumourQuestion))).all()
     assert [(q.text, q.status) for q in questions] == [
         ("Is the new bakery on Fifth Street open on Sundays?", "open")]
+
+
+async def test_staff_answer_a_question_and_everyone_who_asked_it_is_told(bot, user_factory, tg, session):
+    await library(bot)
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "All of Yangguang"))
+    grid_worker = user_factory(first_name="Gao")
+    await consent(grid_worker, await make_invite(admin, "community worker", "Grid 1"))
+    mei, ka, wu = user_factory(first_name="Mei"), user_factory(first_name="Ka"), user_factory(first_name="Wu")
+    for u, unit in ((mei, "2-502"), (ka, "3-301"), (wu, "1-101")):
+        await register(u, unit=unit)
+    await ka.send("/language")
+    await ka.press("繁體中文")
+    await mei.send("/check The water in building 3 is poisoned, don't drink it")
+    await ka.send("/check 聽說三號樓的水有毒不能喝")
+    await wu.send("/check Is the water in building 3 poisoned?")
+    r = await lin.send("/rumours")
+    assert "Waiting for an answer: 3." in r.texts[0]
+    assert "permission" in (await grid_worker.press_data("rq:write:1:0:")).alert  # not community-wide
+    assert "don't have permission" in (await mei.send("/rumours")).text
+    assert "permission" in (await mei.press_data("rq:close:1:0:")).alert  # forged by a resident
+    await lin.press_data("rq:write:1:0:")
+    await lin.press("False")
+    r = await lin.send("The water was tested this morning and is safe to drink.")
+    assert "Name the source" in r.text
+    r = await lin.send("Yangguang neighbourhood committee, water test of 3 December https://example.org/water")
+    assert "Saved in the library. 2 people" in r.text  # Mei's and Wu's alike; Ka's in Chinese is not
+    await deliver(bot)
+    for u in (mei, wu):
+        told = texts_to(tg, u)[-1]
+        assert "The community staff have answered" in told and "tested this morning and is safe" in told
+        assert "https://example.org/water" in told
+    assert not any("answered" in t for t in texts_to(tg, ka))
+    r = await lin.send("/rumours")
+    assert "Waiting for an answer: 1." in r.texts[0]
+    await lin.press("Link an entry")
+    r = await lin.press("0.")  # the closest: the entry just written
+    assert "Answered. 1 people" in r.text
+    await deliver(bot)
+    assert "社區工作人員已答覆" in texts_to(tg, ka)[-1]
+    assert "already been handled" in (await lin.press_data("rq:close:1:0:")).alert
+    session.expire_all()
+    assert {q.status for q in (await session.exec(select(RumourQuestion))).all()} == {"answered"}

@@ -1,0 +1,15 @@
+"""The rumours capability's callback data (opaque ids only; every press is checked again)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ReviewCB(CallbackData, prefix="rq"):
+    """A staff member's button on a question in the review queue: link | use (entry id in `entry`) | write |
+    verdict (in `value`) | close."""
+
+    action: str
+    id: int
+    entry: int = 0
+    value: str = ""
