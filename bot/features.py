@@ -123,7 +123,8 @@ FEATURES: tuple[Feature, ...] = (
             task_kinds={"casework": KindHooks(case_messages.describe_casework,
                                               resolved=bot.cases.workflow.resolved_by_volunteer)},
             case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
-    Feature("rumours", routers=(rumours_router.staff_router, rumours_router.refusals, rumours_router.router),
+    Feature("rumours", routers=(rumours_router.staff_router, rumours_router.refusals, rumours_router.router,
+                                rumours_router.group_router),
             personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
 )

@@ -25,6 +25,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
@@ -34,7 +35,7 @@ from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours
 from bot.rumours.callbacks import ReviewCB
 from bot.telegram.commands import CommandEntry
-from bot.telegram.filters import ButtonText, NotCommand, Private
+from bot.telegram.filters import ButtonText, InGroup, NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, send_long
@@ -44,6 +45,8 @@ from models.rumours import VERDICTS
 router = RouterTemplate("rumours")
 router.message.filter(Private())
 staff_router = gated("rumours-staff", rumours.may_keep_library)  # community workers and admins
+group_router = RouterTemplate("rumours-groups")  # /rumourwatch, and the watch itself
+group_router.message.filter(InGroup())
 refusals = refusals_router("rumours-others", commands=("rumours",), buttons=(ReviewCB,))
 
 COMMANDS = (
@@ -254,3 +257,38 @@ async def on_source(message: Message, state: FSMContext, session: AsyncSession, 
             n=told)
 
     await finish_typed_step(message, state, session, act)
+
+
+# ---- group chats: the watch -----------------------------------------------------------------------------------
+
+@group_router.message(Command("rumourwatch"))
+async def cmd_watch(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+                    clock: Clock) -> None:
+    """`/rumourwatch on|off`, by staff of the group's place, in a group bound with /bind."""
+    arg = (command.args or "").strip().lower()
+    if arg not in ("on", "off"):
+        await message.reply(_("Write /rumourwatch on or /rumourwatch off."))
+        return
+    try:
+        await rumours.set_watch(session, actor, message.chat.id, arg == "on", clock.now())
+    except DomainError as e:
+        await message.reply(refusal(e.code) if e.code != "forbidden" else
+                            _("Only community staff of this area can switch the rumour watch."))
+        return
+    await session.commit()
+    await message.reply(_("Rumour watch is on: when someone here repeats a rumour the authorities have corrected, I "
+                          "will reply once a day with the correction. (I must be a group admin, or have privacy mode "
+                          "off, to see the messages.)") if arg == "on" else _("Rumour watch is off."))
+
+
+@group_router.message(NotCommand())
+async def watch(message: Message, session: AsyncSession, actor: Actor, clock: Clock, settings: Settings) -> None:
+    """A group message: answered only with a correction the watch is sure of; otherwise left alone."""
+    found = await rumours.group_correction(session, message.chat.id, actor, message.text or message.caption,
+                                           clock.now(), settings.timezone)
+    if found is None:
+        return
+    entry, group = found
+    await session.commit()
+    loc = group.locale or settings.default_locale
+    await message.reply("ℹ️ " + rumour_messages.entry_text(loc, entry))

@@ -47,3 +47,25 @@ class RumourQuestion(SQLModel, table=True):
     status: str = Field(default="open", max_length=10)  # answered (at once) | open (waits for staff) | closed
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RumourWatch(SQLModel, table=True):
+    """A bound group chat where the bot answers known false or misleading rumours (switched by its staff)."""
+
+    __tablename__ = "rumour_watch"
+    group_id: int = Field(foreign_key="groupchat.id", primary_key=True)
+    on: bool = Field(default=False)
+    changed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RumourReply(SQLModel, table=True):
+    """One correction posted in a group: at most once per entry, group and (local) day."""
+
+    __tablename__ = "rumour_reply"
+    __table_args__ = (sa.UniqueConstraint("group_id", "entry_id", "day", name="uq_rumour_reply_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groupchat.id")
+    entry_id: int = Field(foreign_key="rumour_entry.id")
+    day: str = Field(max_length=10)  # the group's community's local date, YYYY-MM-DD
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -137,3 +137,14 @@ def _after_transaction(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
         _WriteGate.release(session)
+
+
+async def insert_once(session, table, **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING in the caller's transaction, on either database: True if this call
+    wrote the row, False if a row with the same unique key was there (the unique key decides who acts once)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.exec(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import func, or_
@@ -26,9 +27,11 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line
+from bot.platform.db import insert_once
 from bot.rumours.matching import Hit, Index
-from models import Building, Household, Person
-from models.rumours import VERDICTS, RumourEntry, RumourQuestion
+from models import Building, Community, Household, Person
+from models.notices import GroupChat
+from models.rumours import VERDICTS, RumourEntry, RumourQuestion, RumourReply, RumourWatch
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 SHOW_AT = 0.35
@@ -302,3 +305,55 @@ async def close_question(session: AsyncSession, actor: Actor, question_id: int, 
     q.status, q.answered_at = "closed", now
     audit(session, actor_id=actor.person_id, action="rumour_question_closed", at=now, question=q.id)
     return q
+
+
+# ---- the group watch -----------------------------------------------------------------------------------------
+
+WATCH_ROLES = (Role.STAFF, Role.ADMIN)
+QUIET_ROLES = (Role.STAFF, Role.ADMIN, Role.DOCTOR)  # the bot never corrects them in a group
+
+
+async def bound_group(session: AsyncSession, chat_id: int) -> GroupChat:
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id,
+                                                        GroupChat.active.is_(True)))).first()
+    if group is None:
+        raise DomainError("group_not_bound")
+    return group
+
+
+async def set_watch(session: AsyncSession, actor: Actor, chat_id: int, on: bool, now: datetime) -> GroupChat:
+    """Staff of the group's place switch the watch on or off; audited."""
+    group = await bound_group(session, chat_id)
+    if not (actor.superadmin or actor.covering(WATCH_ROLES, group.community_id, group.grid_id)):
+        raise PermissionDenied()
+    watch = await session.get(RumourWatch, group.id)
+    if watch is None:
+        watch = RumourWatch(group_id=group.id)
+        session.add(watch)
+    watch.on, watch.changed_by_id, watch.changed_at = on, actor.person_id, now
+    audit(session, actor_id=actor.person_id, action="rumour_watch_on" if on else "rumour_watch_off", at=now,
+          chat=chat_id)
+    return group
+
+
+async def group_correction(session: AsyncSession, chat_id: int, actor: Actor, text: str | None, now: datetime,
+                           default_timezone: str) -> tuple[RumourEntry, GroupChat] | None:
+    """The entry to post in a watched group for this message, or None: only a false or misleading entry
+    matched with high confidence, never for a message from staff, once per entry, group and day. Nothing of
+    the message is stored."""
+    if not (text or "").strip() or actor.superadmin or actor.has_role(*QUIET_ROLES):
+        return None
+    group = (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id,
+                                                        GroupChat.active.is_(True)))).first()
+    watch = await session.get(RumourWatch, group.id) if group else None
+    if group is None or watch is None or not watch.on:
+        return None
+    index, entries = await index_for(session, group.community_id)
+    hits = index.match(text, limit=1)
+    if not hits or hits[0].score < GROUP_AT or entries[hits[0].entry_id].verdict not in ("false", "misleading"):
+        return None
+    entry = entries[hits[0].entry_id]
+    community = await session.get(Community, group.community_id)
+    day = now.astimezone(ZoneInfo((community.timezone if community else None) or default_timezone)).date()
+    first = await insert_once(session, RumourReply, group_id=group.id, entry_id=entry.id, day=day.isoformat(), at=now)
+    return (entry, group) if first else None

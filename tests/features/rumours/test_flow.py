@@ -99,3 +99,44 @@ async def test_staff_answer_a_question_and_everyone_who_asked_it_is_told(bot, us
     assert "already been handled" in (await lin.press_data("rq:close:1:0:")).alert
     session.expire_all()
     assert {q.status for q in (await session.exec(select(RumourQuestion))).all()} == {"answered"}
+
+
+GROUP = -100777
+
+
+async def test_the_group_watch_corrects_a_rumour_once_a_day_and_leaves_everything_else_alone(bot, user_factory, tg,
+                                                                                          clock):
+    await library(bot)
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    mei, jun = user_factory(first_name="Mei"), user_factory(first_name="Jun")
+    await register(mei)
+    await register(jun, unit="3-301")
+    r = await lin.send_in_group(GROUP, "/rumourwatch on")
+    assert "not bound" in r.text
+    await lin.send_in_group(GROUP, "/bind")
+    await lin.press_in_group(GROUP, "Building 1")
+    r = await mei.send_in_group(GROUP, "/rumourwatch on")
+    assert "Only community staff" in r.text
+    rumour = "Drinking hot water kills the coronavirus, pass it on!!"
+    assert (await mei.send_in_group(GROUP, rumour)).calls == []  # the watch is off: silence
+    r = await lin.send_in_group(GROUP, "/rumourwatch on")
+    assert "Rumour watch is on" in r.text
+    r = await mei.send_in_group(GROUP, rumour)
+    reply = r.calls[-1]
+    assert "❌" in reply.text and "Hot water does not kill the virus" in reply.text
+    assert reply.params.get("reply_parameters") or reply.params.get("reply_to_message_id")
+    assert (await jun.send_in_group(GROUP, "Drinking hot water kills the coronavirus")).calls == []  # once a day
+    for chatter in ("who has a spare charger", "the lift is broken again", "电梯又坏了", "谢谢大家"):
+        assert (await jun.send_in_group(GROUP, chatter)).calls == [], chatter
+    assert (await lin.send_in_group(GROUP, "Smokers are less likely to catch COVID-19")).calls == []  # staff
+    r = await jun.send_in_group(GROUP, "Smokers are less likely to catch COVID-19, light up!")
+    assert "Smoking does not protect" in r.text
+    clock.advance(hours=24)
+    r = await jun.send_in_group(GROUP, rumour)  # the next day: once more
+    assert "Hot water does not kill the virus" in r.text
+    r = await lin.send_in_group(GROUP, "/rumourwatch off")
+    assert "Rumour watch is off" in r.text
+    assert (await mei.send_in_group(GROUP, "Smokers are less likely to catch COVID-19")).calls == []
