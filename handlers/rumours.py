@@ -29,25 +29,27 @@ from bot.config import Settings
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
+from bot.notices import rules as notices_rules
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, duration, get_i18n
 from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours
-from bot.rumours.callbacks import ReviewCB
+from bot.rumours import workflow as rumours_workflow
+from bot.rumours.callbacks import EntryCB, ReviewCB
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, InGroup, NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, send_long
 from models import Person
-from models.rumours import VERDICTS
+from models.rumours import VERDICTS, RumourEntry
 
 router = RouterTemplate("rumours")
 router.message.filter(Private())
 staff_router = gated("rumours-staff", rumours.may_keep_library)  # community workers and admins
 group_router = RouterTemplate("rumours-groups")  # /rumourwatch, and the watch itself
 group_router.message.filter(InGroup())
-refusals = refusals_router("rumours-others", commands=("rumours",), buttons=(ReviewCB,))
+refusals = refusals_router("rumours-others", commands=("rumours",), buttons=(ReviewCB, EntryCB))
 
 COMMANDS = (
     CommandEntry("check", N_("Is it true? Check what you heard")),
@@ -59,6 +61,9 @@ class Rm(StatesGroup):
     asking = State()
     correction = State()
     source = State()
+    phrase = State()
+    correct = State()
+    publish_at = State()
 
 
 @router.message(ButtonText("rumour"))
@@ -115,7 +120,12 @@ def _review_kb(q_id: int) -> InlineKeyboardMarkup:
 
 
 @staff_router.message(Command("rumours"))
-async def cmd_rumours(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+async def cmd_rumours(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+                      clock: Clock) -> None:
+    """`/rumours`: the review queue; `/rumours TEXT`: the library's closest entries, to open and keep."""
+    if (command.args or "").strip():
+        await _search(message, session, actor, command.args)
+        return
     now = clock.now()
     counts = await rumours.weekly_counts(session, actor, now)
     shown, total = await rumours.open_questions(session, actor)
@@ -292,3 +302,148 @@ async def watch(message: Message, session: AsyncSession, actor: Actor, clock: Cl
     await session.commit()
     loc = group.locale or settings.default_locale
     await message.reply("ℹ️ " + rumour_messages.entry_text(loc, entry))
+
+
+# ---- staff: keeping the library -------------------------------------------------------------------------------
+
+async def _search(message: Message, session: AsyncSession, actor: Actor, text: str) -> None:
+    index, entries = await rumours.index_for(session, rumours.home_community(actor))
+    hits = index.match(text, limit=5)
+    if not hits:
+        await message.answer(_("Nothing in the library is close."))
+        return
+    loc = get_i18n().current_locale
+    rows = [[InlineKeyboardButton(
+        text=f"#{h.entry_id} · {rumour_messages.verdict_words(loc, entries[h.entry_id].verdict)} · {h.phrasing}"[:60],
+        callback_data=EntryCB(action="open", id=h.entry_id).pack())] for h in hits]
+    await message.answer(_("The closest entries:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _entry_kb(entry_id: int) -> InlineKeyboardMarkup:
+    def b(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=text, callback_data=EntryCB(action=action, id=entry_id).pack())
+
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [b(_("➕ Another phrasing"), "phrase"), b(_("🌐 Correction in my language"), "correct")],
+        [b(_("📢 Publish now"), "publish"), b(_("🕗 Publish later"), "later")],
+        [b(_("🗑 Withdraw"), "withdraw")]])
+
+
+async def _editable(query: CallbackQuery, session: AsyncSession, actor: Actor, entry_id: int):
+    try:
+        return await rumours.editable_entry(session, actor, entry_id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return None
+
+
+@staff_router.callback_query(EntryCB.filter(F.action == "open"))
+async def on_open(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor) -> None:
+    """An entry as residents read it in the staff member's language, with every phrasing, and its buttons
+    (only to those who may keep it)."""
+    entry = await session.get(RumourEntry, callback_data.id)
+    if entry is None or entry.status != "active":
+        await query.answer(refusal("not_found"), show_alert=True)
+        return
+    await query.answer()
+    loc = get_i18n().current_locale
+    phrasings = "\n".join(f"• {p}" for ps in entry.claims.values() for p in ps)
+    text = f"#{entry.id}\n" + rumour_messages.entry_text(loc, entry) + "\n\n" + phrasings
+    await send_long(query.bot, query.from_user.id, text[:4000],
+                    _entry_kb(entry.id) if rumours.may_edit(actor, entry) else None)
+
+
+@staff_router.callback_query(EntryCB.filter(F.action.in_(("phrase", "correct", "later"))))
+async def on_ask_words(query: CallbackQuery, callback_data: EntryCB, state: FSMContext, session: AsyncSession,
+                       actor: Actor) -> None:
+    """Three buttons that need words next: a phrasing, a correction, a time."""
+    if callback_data.action == "later":
+        try:
+            await rumours.usable_for_publishing(session, actor, callback_data.id)
+        except DomainError as e:
+            await query.answer(refusal(e.code), show_alert=True)
+            return
+    elif await _editable(query, session, actor, callback_data.id) is None:
+        return
+    await query.answer()
+    step = {"phrase": Rm.phrase, "correct": Rm.correct, "later": Rm.publish_at}[callback_data.action]
+    await state.set_state(step)
+    await state.update_data(entry=callback_data.id)
+    ask = {"phrase": _("Type another way people say this claim, as they would write it."),
+           "correct": _("Type the correction in your language, in plain words."),
+           "later": _("When? Type a time like 18:30, or a date and time like 11-24 09:00.")}[callback_data.action]
+    await query.bot.send_message(query.from_user.id, ask)
+
+
+@staff_router.message(StateFilter(Rm.phrase), NotCommand())
+async def on_phrase(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data, loc = await state.get_data(), get_i18n().current_locale
+
+    async def act() -> str:
+        entry = await rumours.add_phrasing(session, actor, data.get("entry", 0), loc, message.text, clock.now())
+        return _("Saved: #{id} is now recognised when people say it that way.").format(id=entry.id)
+
+    await finish_typed_step(message, state, session, act)
+
+
+@staff_router.message(StateFilter(Rm.correct), NotCommand())
+async def on_correct(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data, loc = await state.get_data(), get_i18n().current_locale
+
+    async def act() -> str:
+        entry = await rumours.set_correction(session, actor, data.get("entry", 0), loc, message.text, clock.now())
+        return _("Saved: the correction of #{id} in your language.").format(id=entry.id)
+
+    await finish_typed_step(message, state, session, act)
+
+
+@staff_router.callback_query(EntryCB.filter(F.action == "withdraw"))
+async def on_withdraw(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor) -> None:
+    if await _editable(query, session, actor, callback_data.id) is None:
+        return
+    await query.answer()
+    await query.bot.send_message(query.from_user.id, _(
+        "Withdraw #{id}? It will no longer answer anyone's question or be posted in groups.").format(
+            id=callback_data.id), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("Yes"), callback_data=EntryCB(action="sure", id=callback_data.id).pack())]]))
+
+
+@staff_router.callback_query(EntryCB.filter(F.action == "sure"))
+async def on_withdraw_sure(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor,
+                           clock: Clock) -> None:
+    try:
+        await rumours.withdraw(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await session.commit()
+    await query.answer()
+    await edit_text(query.message, _("#{id} is withdrawn.").format(id=callback_data.id))
+
+
+@staff_router.callback_query(EntryCB.filter(F.action == "publish"))
+async def on_publish(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor,
+                     clock: Clock, settings: Settings) -> None:
+    now = clock.now()
+    try:
+        notice = await rumours_workflow.published(session, actor, callback_data.id, settings, now, now)
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await session.commit()
+    await query.answer(_("Published as notice #{id}: it is on its way to your area.").format(id=notice.id),
+                       show_alert=True)
+
+
+@staff_router.message(StateFilter(Rm.publish_at), NotCommand())
+async def on_publish_at(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                        settings: Settings) -> None:
+    data, now = await state.get_data(), clock.now()
+
+    async def act() -> str:
+        at = notices_rules.parse_when(message.text, now, settings.timezone)
+        notice = await rumours_workflow.published(session, actor, data.get("entry", 0), settings, at, now)
+        return _("Notice #{id} is scheduled. /notices lists, edits and cancels it.").format(id=notice.id)
+
+    await finish_typed_step(message, state, session, act, again=("when_format", "when_past", "when_far"))

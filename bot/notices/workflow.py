@@ -16,6 +16,9 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
+from bot.kernel.audit import audit
+from bot.kernel.permissions import Actor
 from bot.notices import messages as notice_messages
 from bot.notices import rules as notices
 from bot.platform.clock import local_time
@@ -23,7 +26,7 @@ from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit, progr
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
 from bot.tasks.workflow import offer_to_grid
-from models import DueWork, OutboxMessage, Person, Task
+from models import Community, DueWork, OutboxMessage, Person, Task
 from models.delivery import HIGH
 from models.notices import Notice, NoticeSend
 
@@ -34,6 +37,27 @@ REPEAT_LATE_LIMIT = timedelta(hours=3)  # a one-off notice is sent however late;
 def schedule_send(session: AsyncSession, notice: Notice, at: datetime, now: datetime) -> None:
     schedule(session, "notice_due", at, ref=f"{notice.id}|{at.isoformat()}", key=f"notice:{notice.id}:{at:%Y%m%dT%H%M}",
              now=now)
+
+
+async def publish(session: AsyncSession, actor: Actor, community_id: int, text: str, translations: dict[str, str],
+                  settings: Settings, at: datetime, now: datetime) -> Notice:
+    """Another capability posts an information notice to the whole of the actor's area (its residents and bound
+    group chats): checked, built, booked and audited as one composed by hand (a rumour's correction)."""
+    audience = await notices.check_audience(session, actor, community_id, notices.Audience())
+    community = await session.get(Community, community_id)
+    notice = Notice(community_id=community_id, created_by_id=actor.person_id, text=notices.clean_text(text),
+                    translations=translations, level="info", audience=audience.to_json(), first_at=at,
+                    timezone=(community.timezone if community and community.timezone else settings.timezone),
+                    quiet_hours=(community.quiet_hours if community and community.quiet_hours
+                                 else settings.notice_quiet_hours),
+                    ack_remind_minutes=settings.notice_ack_remind_minutes,
+                    doorknock_minutes=settings.notice_doorknock_minutes,
+                    doorknock_escalate_minutes=settings.task_escalate_urgent_minutes, created_at=now)
+    session.add(notice)
+    await session.flush()
+    schedule_send(session, notice, at, now)
+    audit(session, actor_id=actor.person_id, action="send_notice", at=now, notice=notice.id, level=notice.level)
+    return notice
 
 
 @due_handler("notice_due")

@@ -13,3 +13,11 @@ class ReviewCB(CallbackData, prefix="rq"):
     id: int
     entry: int = 0
     value: str = ""
+
+
+class EntryCB(CallbackData, prefix="re"):
+    """A staff member's button on a library entry: open | phrase | correct | withdraw | sure (withdraw, confirmed)
+    | publish (now) | later (at a time typed next)."""
+
+    action: str
+    id: int

@@ -65,6 +65,8 @@ async def tell_askers(session: AsyncSession, questions: list[RumourQuestion], en
 REFUSALS: dict[str, str] = {
     "question_empty": N_("Please send the words you want checked, or forward the message here."),
     "correction_empty": N_("Please write the correction in a few plain words."),
+    "phrasing_empty": N_("Please type how people say it."),
+    "phrasing_too_long": N_("Please keep a phrasing under {max} characters."),
     "correction_too_long": N_("Please keep the correction under {max} characters."),
     "source_empty": N_("Please name the source: the authority, and a link if there is one."),
     "source_too_long": N_("Please keep the source under {max} characters."),

@@ -357,3 +357,79 @@ async def group_correction(session: AsyncSession, chat_id: int, actor: Actor, te
     day = now.astimezone(ZoneInfo((community.timezone if community else None) or default_timezone)).date()
     first = await insert_once(session, RumourReply, group_id=group.id, entry_id=entry.id, day=day.isoformat(), at=now)
     return (entry, group) if first else None
+
+
+# ---- staff: keeping the library ------------------------------------------------------------------------------
+
+PHRASING_MAX = 300
+
+
+def home_community(actor: Actor) -> int | None:
+    """The community whose library a staff member works with (their first staff role's; None: everyone's
+    entries only, for the bot's own admins without a role). Keeping it needs a community-wide role."""
+    community_wide = [g for g in actor.grants if g.role in KEEPER_ROLES and g.scope.grid_id is None]
+    any_area = [g for g in actor.grants if g.role in KEEPER_ROLES]
+    return (community_wide or any_area)[0].scope.community_id if any_area else None
+
+
+def may_edit(actor: Actor, entry: RumourEntry) -> bool:
+    """A community's own entries by its community-wide staff; everyone's entries by the bot's own admins."""
+    return actor.superadmin if entry.community_id is None else _keeps(actor, entry.community_id)
+
+
+async def editable_entry(session: AsyncSession, actor: Actor, entry_id: int) -> RumourEntry:
+    entry = await session.get(RumourEntry, entry_id)
+    if entry is None:
+        raise DomainError("not_found")
+    if not may_edit(actor, entry):
+        raise PermissionDenied()
+    if entry.status != "active":
+        raise DomainError("already_done")
+    return entry
+
+
+async def add_phrasing(session: AsyncSession, actor: Actor, entry_id: int, locale: str, text: str | None,
+                       now: datetime) -> RumourEntry:
+    """Another way people say the claim (as typed), so that it is recognised when said that way."""
+    phrasing = clean_line(text, max_len=PHRASING_MAX, code="phrasing", allow_slash=True)
+    entry = await editable_entry(session, actor, entry_id)
+    claims = {k: list(v) for k, v in entry.claims.items()}  # a new value: JSON columns see assignments only
+    if phrasing not in claims.setdefault(locale, []):
+        claims[locale].append(phrasing)
+    entry.claims, entry.updated_at = claims, now
+    audit(session, actor_id=actor.person_id, action="rumour_entry_phrasing", at=now, entry=entry.id)
+    return entry
+
+
+async def set_correction(session: AsyncSession, actor: Actor, entry_id: int, locale: str, text: str | None,
+                         now: datetime) -> RumourEntry:
+    """The correction in one language, as the staff member writes it."""
+    correction = clean_correction(text)
+    entry = await editable_entry(session, actor, entry_id)
+    entry.correction, entry.updated_at = {**entry.correction, locale: correction}, now
+    audit(session, actor_id=actor.person_id, action="rumour_entry_correction", at=now, entry=entry.id)
+    return entry
+
+
+async def withdraw(session: AsyncSession, actor: Actor, entry_id: int, now: datetime) -> RumourEntry:
+    """Withdrawn entries never match again (and an import does not bring them back)."""
+    entry = await editable_entry(session, actor, entry_id)
+    entry.status, entry.withdrawn_at, entry.updated_at = "withdrawn", now, now
+    audit(session, actor_id=actor.person_id, action="rumour_entry_withdrawn", at=now, entry=entry.id)
+    return entry
+
+
+async def usable_for_publishing(session: AsyncSession, actor: Actor, entry_id: int) -> tuple[RumourEntry, int]:
+    """An active entry a staff member may push to their community, and that community."""
+    community_id = await _publishing_community(session, actor)
+    entry = await session.get(RumourEntry, entry_id)
+    if entry is None or entry.status != "active" or entry.community_id not in (None, community_id):
+        raise DomainError("not_found")
+    return entry, community_id
+
+
+async def _publishing_community(session: AsyncSession, actor: Actor) -> int:
+    community_id = home_community(actor)
+    if community_id is None:
+        raise PermissionDenied()
+    return community_id

@@ -158,7 +158,7 @@ def typed_again(code: str) -> bool:
 
 
 async def finish_typed_step(message: Message, state: FSMContext, session: AsyncSession,
-                            act: Callable[[], Awaitable[str]]) -> bool:
+                            act: Callable[[], Awaitable[str]], again: tuple[str, ...] = ()) -> bool:
     """The last, typed step of a conversation (a reason, a note): run its event. A refusal is answered; the
     conversation stays on the step when typing again can fix it, else it ends. Done: committed, the
     conversation ends, and the person reads what `act` returned."""
@@ -168,7 +168,7 @@ async def finish_typed_step(message: Message, state: FSMContext, session: AsyncS
         done = await act()
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
-        if not typed_again(e.code):
+        if not (typed_again(e.code) or e.code in again):  # `again`: more refusals typing fixes (a time)
             await state.clear()
         return False
     await session.commit()

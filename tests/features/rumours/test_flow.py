@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -140,3 +142,58 @@ async def test_the_group_watch_corrects_a_rumour_once_a_day_and_leaves_everythin
     r = await lin.send_in_group(GROUP, "/rumourwatch off")
     assert "Rumour watch is off" in r.text
     assert (await mei.send_in_group(GROUP, "Smokers are less likely to catch COVID-19")).calls == []
+
+
+async def test_staff_keep_the_library_and_publish_a_correction(bot, user_factory, tg, session, clock):
+    from bot.platform.scheduling.due import DueWorkRunner
+    from bot.platform.scheduling.registry import HANDLERS
+    from models.rumours import RumourEntry
+
+    await library(bot)
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin, gao = user_factory(first_name="Lin"), user_factory(first_name="Gao")
+    await consent(lin, await make_invite(admin, "community worker", "All of Yangguang"))
+    await consent(gao, await make_invite(admin, "community worker", "Grid 1"))
+    mei, wu = user_factory(first_name="Mei"), user_factory(first_name="Wu")
+    await register(mei)
+    await register(wu, unit="1-101")
+    # A community entry, written from a question.
+    await wu.send("/check The water in building 3 is poisoned, don't drink it")
+    await lin.send("/rumours")
+    await lin.press_data("rq:write:1:0:")
+    await lin.press("False")
+    await lin.send("The water was tested this morning and is safe to drink.")
+    await lin.send("Yangguang neighbourhood committee")
+    entry = (await session.exec(select(RumourEntry).where(RumourEntry.community_id.is_not(None)))).one()
+    r = await lin.send("/rumours tap water poisoned")
+    assert f"#{entry.id}" in " ".join(r.inline_buttons())
+    r = await lin.press(f"#{entry.id}")
+    assert "Another phrasing" in " ".join(r.inline_buttons())
+    r = await gao.send("/rumours tap water poisoned")  # a grid worker may look, not keep
+    await gao.press(f"#{entry.id}")
+    assert "Another phrasing" not in " ".join(gao.buttons_on_screen())
+    assert "permission" in (await gao.press_data(f"re:withdraw:{entry.id}")).alert
+    assert "permission" in (await lin.press_data("re:withdraw:1")).alert  # everyone's entry: the bot's admins'
+    await lin.press_data(f"re:phrase:{entry.id}")
+    r = await lin.send("Don't drink the tap water, it is contaminated")
+    assert "recognised when people say it that way" in r.text
+    r = await mei.send("/check is the tap water contaminated? don't drink it")
+    assert "safe to drink" in r.text
+    # Published later: the time is asked, a bad one asked again, then the notice goes out at that time.
+    await lin.press_data(f"re:later:{entry.id}")
+    r = await lin.send("yesterday")
+    assert "like 18:30" in r.text
+    r = await lin.send((clock.now() + timedelta(hours=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"))
+    assert "is scheduled" in r.text
+    runner = DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS)
+    clock.advance(hours=2, minutes=1)
+    await runner.sweep()
+    await deliver(bot)
+    assert any("safe to drink" in t and "❌" in t for t in texts_to(tg, mei))
+    # Withdrawn: it answers nobody any more.
+    await lin.press_data(f"re:withdraw:{entry.id}")
+    r = await lin.press("Yes")
+    assert "withdrawn" in r.text
+    r = await mei.send("/check Don't drink the tap water, it is contaminated")
+    assert "safe to drink" not in r.text
