@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     hazard_resolve_hours: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: {
         "passage": 12, "clutter": 48, "garbage": 24, "lift": 48, "lights": 72, "door": 48, "water": 24,
         "danger": 4, "gathering": 6, "other": 72})
+    # "Is it true?": the weekly digest "this week's rumours, checked" (0 Monday ... 6 Sunday, local time).
+    rumour_digest_weekday: int = Field(default=0, ge=0, le=6)
+    rumour_digest_time: str = "09:00"
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # Updates of different people handled at the same time (one person's are always handled in order).
     concurrency: int = Field(default=100, ge=1, le=1000)
@@ -138,7 +141,7 @@ class Settings(BaseSettings):
             raise ValueError(f"'{v}' is not a time range like 22:00-07:00")
         return f"{_hhmm(parts[0])}-{_hhmm(parts[1])}"
 
-    @field_validator("health_checkin_time")
+    @field_validator("health_checkin_time", "rumour_digest_time")
     @classmethod
     def _checkin_time(cls, v: str) -> str:
         return _hhmm(v)

@@ -19,6 +19,7 @@ from types import ModuleType
 import bot.cases.workflow
 import bot.monitoring.workflow
 import bot.notices.workflow
+import bot.rumours.workflow
 import bot.supplies.workflow
 import bot.tasks.workflow
 from bot.access import messages as access_messages
@@ -125,7 +126,7 @@ FEATURES: tuple[Feature, ...] = (
             case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
     Feature("rumours", routers=(rumours_router.staff_router, rumours_router.refusals, rumours_router.router,
                                 rumours_router.group_router),
-            personal_data=(rumours_rules.PERSONAL_DATA,),
+            due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
 )
 

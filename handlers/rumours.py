@@ -35,7 +35,7 @@ from bot.platform.i18n import N_, _, duration, get_i18n
 from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours
 from bot.rumours import workflow as rumours_workflow
-from bot.rumours.callbacks import EntryCB, ReviewCB
+from bot.rumours.callbacks import DigestCB, EntryCB, ReviewCB
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, InGroup, NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
@@ -66,11 +66,34 @@ class Rm(StatesGroup):
     publish_at = State()
 
 
+def _digest_kb(on: bool) -> InlineKeyboardMarkup:
+    """One explicit button: what it does, not a toggle (pressed twice, it does it once)."""
+    button = (InlineKeyboardButton(text=_("🔕 Stop the weekly digest"), callback_data=DigestCB(on=False).pack())
+              if on else InlineKeyboardButton(text=_("🔔 Send me the weekly digest"),
+                                              callback_data=DigestCB(on=True).pack()))
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 @router.message(ButtonText("rumour"))
-async def start_check(message: Message, state: FSMContext) -> None:
+async def start_check(message: Message, state: FSMContext, session: AsyncSession, person: Person | None) -> None:
     await state.set_state(Rm.asking)
+    markup = _digest_kb(await rumours.subscribed(session, person)) if person and person.household_id else None
     await message.answer(_("Send me what you heard or read, in your own words, or forward the message here. "
-                           "I will tell you what the authorities say about it."))
+                           "I will tell you what the authorities say about it.\n\nEvery week I can also send you "
+                           "the rumours checked that week."), reply_markup=markup)
+
+
+@router.callback_query(DigestCB.filter())
+async def on_digest(query: CallbackQuery, callback_data: DigestCB, session: AsyncSession, person: Person | None,
+                    clock: Clock, settings: Settings) -> None:
+    try:
+        on = await rumours_workflow.digest_switched(session, person, callback_data.on, settings, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await session.commit()
+    await query.answer(_("You will get the weekly digest.") if on else _("No more weekly digest."))
+    await edit_markup(query.message, _digest_kb(on))
 
 
 @router.message(Command("check"))
@@ -78,7 +101,7 @@ async def check_now(message: Message, command: CommandObject, state: FSMContext,
                     person: Person | None, clock: Clock) -> None:
     """`/check TEXT` answers at once; `/check` alone asks for the text."""
     if not (command.args or "").strip():
-        await start_check(message, state)
+        await start_check(message, state, session, person)
         return
     await _answer(message, state, session, person, clock, command.args)
 
@@ -273,14 +296,16 @@ async def on_source(message: Message, state: FSMContext, session: AsyncSession, 
 
 @group_router.message(Command("rumourwatch"))
 async def cmd_watch(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
-                    clock: Clock) -> None:
+                    clock: Clock, settings: Settings) -> None:
     """`/rumourwatch on|off`, by staff of the group's place, in a group bound with /bind."""
     arg = (command.args or "").strip().lower()
     if arg not in ("on", "off"):
         await message.reply(_("Write /rumourwatch on or /rumourwatch off."))
         return
     try:
-        await rumours.set_watch(session, actor, message.chat.id, arg == "on", clock.now())
+        group = await rumours.set_watch(session, actor, message.chat.id, arg == "on", clock.now())
+        if arg == "on":
+            await rumours_workflow.ensure_digest(session, group.community_id, settings, clock.now())
     except DomainError as e:
         await message.reply(refusal(e.code) if e.code != "forbidden" else
                             _("Only community staff of this area can switch the rumour watch."))

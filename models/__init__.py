@@ -9,7 +9,7 @@ from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
-from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourWatch
+from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
@@ -41,6 +41,7 @@ __all__ = [
     "RumourEntry",
     "RumourQuestion",
     "RumourReply",
+    "RumourSubscriber",
     "RumourWatch",
     "RunnerLease",
     "StockItem",

@@ -69,3 +69,11 @@ class RumourReply(SQLModel, table=True):
     entry_id: int = Field(foreign_key="rumour_entry.id")
     day: str = Field(max_length=10)  # the group's community's local date, YYYY-MM-DD
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RumourSubscriber(SQLModel, table=True):
+    """A resident who asked for the weekly digest "this week's rumours, checked"."""
+
+    __tablename__ = "rumour_subscriber"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

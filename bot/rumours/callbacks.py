@@ -21,3 +21,9 @@ class EntryCB(CallbackData, prefix="re"):
 
     action: str
     id: int
+
+
+class DigestCB(CallbackData, prefix="rd"):
+    """A resident's weekly digest: on or off (the button says which)."""
+
+    on: bool

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import N_, translate
+from bot.platform.i18n import N_, translate, translate_n
 from models import Person
 from models.delivery import ROUTINE
 from models.rumours import RumourEntry, RumourQuestion
@@ -59,6 +59,27 @@ async def tell_askers(session: AsyncSession, questions: list[RumourQuestion], en
                 cause=f"rumour:{entry.id}", priority=ROUTINE)
         told += 1
     return told
+
+
+def digest(session: AsyncSession, entries: list[tuple[RumourEntry, int]], people: list[Person],
+           groups: list, now: datetime) -> None:
+    """"This week's rumours, checked": each reader in their language (a group in its own)."""
+    def text(loc: str) -> str:
+        parts = [translate(loc, "🔎 This week's rumours, checked:")]
+        for entry, asked in entries:
+            part = entry_text(loc, entry)
+            if asked:
+                part += "\n" + translate_n(loc, "(asked once this week)", "(asked {n} times this week)", asked)
+            parts.append(part)
+        parts.append(translate(loc, "Heard something else? Ask under ❓ Is it true?"))
+        return "\n\n".join(parts)[:4000]
+
+    for p in people:
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text(p.locale), now=now,
+                cause="rumour-digest", priority=ROUTINE)
+    for g in groups:
+        enqueue(session, [Recipient(chat_id=g.chat_id)], text(g.locale or "zh_Hans"), now=now, cause="rumour-digest",
+                priority=ROUTINE)
 
 
 # What a user is told when "Is it true?" refuses (code -> msgid); installed by bot/features.py.

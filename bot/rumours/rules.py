@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from bot.platform.db import insert_once
 from bot.rumours.matching import Hit, Index
 from models import Building, Community, Household, Person
 from models.notices import GroupChat
-from models.rumours import VERDICTS, RumourEntry, RumourQuestion, RumourReply, RumourWatch
+from models.rumours import VERDICTS, RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 SHOW_AT = 0.35
@@ -197,6 +197,8 @@ async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) ->
     """Their questions go (the words were theirs); an entry staff wrote stays."""
     for q in (await session.exec(select(RumourQuestion).where(RumourQuestion.person_id.in_(person_ids)))).all():
         await session.delete(q)
+    for s in (await session.exec(select(RumourSubscriber).where(RumourSubscriber.person_id.in_(person_ids)))).all():
+        await session.delete(s)
 
 
 PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
@@ -433,3 +435,62 @@ async def _publishing_community(session: AsyncSession, actor: Actor) -> int:
     if community_id is None:
         raise PermissionDenied()
     return community_id
+
+
+# ---- the weekly digest ---------------------------------------------------------------------------------------
+
+DIGEST_MAX = 5
+
+
+def next_digest(now: datetime, weekday: int, hhmm: str, timezone: str) -> datetime:
+    """The next weekly time (local weekday and time) strictly after `now`, in UTC."""
+    tz = ZoneInfo(timezone)
+    local = now.astimezone(tz)
+    h, m = (int(x) for x in hhmm.split(":"))
+    at = local.replace(hour=h, minute=m, second=0, microsecond=0) + timedelta(days=(weekday - local.weekday()) % 7)
+    if at <= local:
+        at += timedelta(days=7)
+    return at.astimezone(UTC)
+
+
+async def subscribed(session: AsyncSession, person: Person | None) -> bool:
+    return person is not None and await session.get(RumourSubscriber, person.id) is not None
+
+
+async def set_digest(session: AsyncSession, person: Person | None, on: bool, now: datetime) -> bool:
+    """Opt in or out of the weekly digest (a registered resident only); returns whether they are in."""
+    if person is None or person.household_id is None:
+        raise DomainError("not_registered")
+    row = await session.get(RumourSubscriber, person.id)
+    if on and row is None:
+        session.add(RumourSubscriber(person_id=person.id, since=now))
+    elif not on and row is not None:
+        await session.delete(row)
+    return on
+
+
+async def digest_contents(session: AsyncSession, community_id: int, since: datetime,
+                          now: datetime) -> list[tuple[RumourEntry, int]]:
+    """The week's checked rumours for a community: the entries its residents' questions were answered with
+    (most asked first), then entries written or changed this week; withdrawn ones never."""
+    asked: dict[int, int] = {}
+    for q in (await session.exec(select(RumourQuestion).where(
+            RumourQuestion.community_id == community_id, RumourQuestion.entry_id.is_not(None),
+            RumourQuestion.created_at >= since, RumourQuestion.created_at <= now))).all():
+        asked[q.entry_id] = asked.get(q.entry_id, 0) + 1
+    _index, entries = await index_for(session, community_id)
+    fresh = [e for e in entries.values() if since <= e.updated_at <= now and e.id not in asked]
+    ranked = sorted(((entries[i], n) for i, n in asked.items() if i in entries), key=lambda t: (-t[1], t[0].id))
+    return (ranked + [(e, 0) for e in sorted(fresh, key=lambda e: e.id)])[:DIGEST_MAX]
+
+
+async def digest_readers(session: AsyncSession, community_id: int) -> tuple[list[Person], list[GroupChat]]:
+    """Who gets a community's digest: its residents who asked for it, and its bound group chats."""
+    people = (await session.exec(select(Person).join(RumourSubscriber, RumourSubscriber.person_id == Person.id)
+                                 .join(Household, Household.id == Person.household_id)
+                                 .join(Building, Building.id == Household.building_id)
+                                 .where(Building.community_id == community_id, Person.tg_user_id.is_not(None),
+                                        Person.deleted_at.is_(None)))).all()
+    groups = (await session.exec(select(GroupChat).where(GroupChat.community_id == community_id,
+                                                         GroupChat.active.is_(True)))).all()
+    return list(people), list(groups)

@@ -197,3 +197,52 @@ async def test_staff_keep_the_library_and_publish_a_correction(bot, user_factory
     assert "withdrawn" in r.text
     r = await mei.send("/check Don't drink the tap water, it is contaminated")
     assert "safe to drink" not in r.text
+
+
+async def test_the_weekly_digest_reaches_who_asked_for_it_and_the_bound_groups(bot, user_factory, tg, clock,
+                                                                               session):
+    from bot.platform.scheduling.due import DueWorkRunner
+    from bot.platform.scheduling.registry import HANDLERS
+    from models import DueWork
+
+    await library(bot)
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    mei, jun, wu = user_factory(first_name="Mei"), user_factory(first_name="Jun"), user_factory(first_name="Wu")
+    for u, unit in ((mei, "2-502"), (jun, "3-301"), (wu, "1-101")):
+        await register(u, unit=unit)
+    await lin.send_in_group(GROUP, "/bind")
+    await lin.press_in_group(GROUP, "Building 1")
+    await mei.send("❓ Is it true?")
+    r = await mei.press("Send me the weekly digest")
+    assert "You will get the weekly digest" in r.alert
+    assert "Stop the weekly digest" in " ".join(mei.buttons_on_screen())
+    assert "no longer active" not in (await mei.press_data("rd:1")).alert  # pressed twice: still on, once
+    await jun.send("❓ Is it true?")
+    await jun.press("Send me the weekly digest")
+    await jun.press("Stop the weekly digest")
+    await wu.send("/check Is it true that drinking hot water kills the virus?")
+    await wu.send("/check hot water kills covid right")
+    await wu.send("/check do masks cause carbon dioxide poisoning")
+    session.expire_all()
+    booked = (await session.exec(select(DueWork).where(DueWork.kind == "rumour_digest"))).all()
+    assert len(booked) == 1  # one per community, however many ask
+    runner = DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS)
+    local = booked[0].due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.weekday(), local.strftime("%H:%M")) == (0, "09:00")  # Monday 09:00, the community's time
+    clock.advance(seconds=(booked[0].due_at - clock.now()).total_seconds() + 60)
+    await runner.sweep()
+    await deliver(bot)
+    digest = [t for t in texts_to(tg, mei) if "This week's rumours, checked" in t]
+    assert len(digest) == 1
+    assert digest[0].index("Hot water does not kill") < digest[0].index("carbon dioxide poisoning")  # most asked
+    assert "(asked 2 times this week)" in digest[0]
+    assert any("This week's rumours, checked" in t for t in texts_to(tg, GROUP))  # the group: bound in English
+    assert not any("This week's rumours" in t for t in texts_to(tg, jun))  # opted out
+    assert not any("This week's rumours" in t for t in texts_to(tg, wu))  # never asked for it
+    session.expire_all()
+    pending = (await session.exec(select(DueWork).where(DueWork.kind == "rumour_digest",
+                                                        DueWork.status == "pending"))).all()
+    assert len(pending) == 1 and pending[0].due_at > clock.now()  # next week's booked

@@ -1,8 +1,8 @@
-"""rumours: the group watch and its replies
+"""rumours: the group watch, its replies, and the weekly digest's subscribers
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-03 10:42:29.874295
+Create Date: 2026-12-03 10:49:22.227914
 """
 from collections.abc import Sequence
 
@@ -19,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('rumour_subscriber',
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('since', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('person_id')
+    )
     op.create_table('rumour_reply',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -44,3 +50,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('rumour_watch')
     op.drop_table('rumour_reply')
+    op.drop_table('rumour_subscriber')
