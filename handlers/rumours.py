@@ -378,26 +378,55 @@ async def on_open(query: CallbackQuery, callback_data: EntryCB, session: AsyncSe
                     _entry_kb(entry.id) if rumours.may_edit(actor, entry) else None)
 
 
-@staff_router.callback_query(EntryCB.filter(F.action.in_(("phrase", "correct", "later"))))
+@staff_router.callback_query(EntryCB.filter(F.action.in_(("phrase", "correct"))))
 async def on_ask_words(query: CallbackQuery, callback_data: EntryCB, state: FSMContext, session: AsyncSession,
                        actor: Actor) -> None:
-    """Three buttons that need words next: a phrasing, a correction, a time."""
-    if callback_data.action == "later":
-        try:
-            await rumours.usable_for_publishing(session, actor, callback_data.id)
-        except DomainError as e:
-            await query.answer(refusal(e.code), show_alert=True)
-            return
-    elif await _editable(query, session, actor, callback_data.id) is None:
+    """Two buttons that need words next: a phrasing, a correction."""
+    if await _editable(query, session, actor, callback_data.id) is None:
         return
     await query.answer()
-    step = {"phrase": Rm.phrase, "correct": Rm.correct, "later": Rm.publish_at}[callback_data.action]
-    await state.set_state(step)
+    await state.set_state(Rm.phrase if callback_data.action == "phrase" else Rm.correct)
     await state.update_data(entry=callback_data.id)
-    ask = {"phrase": _("Type another way people say this claim, as they would write it."),
-           "correct": _("Type the correction in your language, in plain words."),
-           "later": _("When? Type a time like 18:30, or a date and time like 11-24 09:00.")}[callback_data.action]
-    await query.bot.send_message(query.from_user.id, ask)
+    await query.bot.send_message(query.from_user.id, _(
+        "Type another way people say this claim, as they would write it.") if callback_data.action == "phrase"
+        else _("Type the correction in your language, in plain words."))
+
+
+@staff_router.callback_query(EntryCB.filter(F.action.in_(("publish", "later"))))
+async def on_publish_to_whom(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession,
+                             actor: Actor) -> None:
+    """Publishing asks to whom first: the whole of the staff member's area, or one of its buildings."""
+    try:
+        await rumours.usable_for_publishing(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await query.answer()
+    loc = get_i18n().current_locale
+    then = "to_now" if callback_data.action == "publish" else "to_later"
+    rows = [[InlineKeyboardButton(text=_("🏘 My whole area"),
+                                  callback_data=EntryCB(action=then, id=callback_data.id).pack())]]
+    rows += [[InlineKeyboardButton(text="🏢 " + b.label(loc), callback_data=EntryCB(
+        action=then, id=callback_data.id, b=b.id).pack())] for b in (await rumours_workflow.audience_choices(
+            session, actor))[:30]]
+    await query.bot.send_message(query.from_user.id, _("To whom?"),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff_router.callback_query(EntryCB.filter(F.action == "to_later"))
+async def on_later(query: CallbackQuery, callback_data: EntryCB, state: FSMContext, session: AsyncSession,
+                   actor: Actor) -> None:
+    try:
+        await rumours.usable_for_publishing(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    await state.set_state(Rm.publish_at)
+    await state.update_data(entry=callback_data.id, building=callback_data.b)
+    await query.bot.send_message(query.from_user.id, _(
+        "When? Type a time like 18:30, or a date and time like 11-24 09:00."))
 
 
 @staff_router.message(StateFilter(Rm.phrase), NotCommand())
@@ -447,18 +476,19 @@ async def on_withdraw_sure(query: CallbackQuery, callback_data: EntryCB, session
     await edit_text(query.message, _("#{id} is withdrawn.").format(id=callback_data.id))
 
 
-@staff_router.callback_query(EntryCB.filter(F.action == "publish"))
+@staff_router.callback_query(EntryCB.filter(F.action == "to_now"))
 async def on_publish(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor,
                      clock: Clock, settings: Settings) -> None:
     now = clock.now()
     try:
-        notice = await rumours_workflow.published(session, actor, callback_data.id, settings, now, now)
+        notice = await rumours_workflow.published(session, actor, callback_data.id, settings, now, now,
+                                                  buildings=[callback_data.b] if callback_data.b else None)
     except DomainError as e:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
         return
     await session.commit()
-    await query.answer(_("Published as notice #{id}: it is on its way to your area.").format(id=notice.id),
-                       show_alert=True)
+    await query.answer()
+    await edit_text(query.message, _("Published as notice #{id}: it is on its way.").format(id=notice.id))
 
 
 @staff_router.message(StateFilter(Rm.publish_at), NotCommand())
@@ -468,7 +498,9 @@ async def on_publish_at(message: Message, state: FSMContext, session: AsyncSessi
 
     async def act() -> str:
         at = notices_rules.parse_when(message.text, now, settings.timezone)
-        notice = await rumours_workflow.published(session, actor, data.get("entry", 0), settings, at, now)
+        building = data.get("building") or 0
+        notice = await rumours_workflow.published(session, actor, data.get("entry", 0), settings, at, now,
+                                                  buildings=[building] if building else None)
         return _("Notice #{id} is scheduled. /notices lists, edits and cancels it.").format(id=notice.id)
 
     await finish_typed_step(message, state, session, act, again=("when_format", "when_past", "when_far"))

@@ -40,10 +40,12 @@ def schedule_send(session: AsyncSession, notice: Notice, at: datetime, now: date
 
 
 async def publish(session: AsyncSession, actor: Actor, community_id: int, text: str, translations: dict[str, str],
-                  settings: Settings, at: datetime, now: datetime) -> Notice:
-    """Another capability posts an information notice to the whole of the actor's area (its residents and bound
-    group chats): checked, built, booked and audited as one composed by hand (a rumour's correction)."""
-    audience = await notices.check_audience(session, actor, community_id, notices.Audience())
+                  settings: Settings, at: datetime, now: datetime, buildings: list[int] | None = None) -> Notice:
+    """Another capability posts an information notice to the actor's area, or to some of its buildings (their
+    residents and bound group chats): checked, built, booked and audited as one composed by hand (a rumour's
+    correction)."""
+    audience = await notices.check_audience(session, actor, community_id,
+                                            notices.Audience(buildings=list(buildings or [])))
     community = await session.get(Community, community_id)
     notice = Notice(community_id=community_id, created_by_id=actor.person_id, text=notices.clean_text(text),
                     translations=translations, level="info", audience=audience.to_json(), first_at=at,

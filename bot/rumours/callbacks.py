@@ -17,10 +17,11 @@ class ReviewCB(CallbackData, prefix="rq"):
 
 class EntryCB(CallbackData, prefix="re"):
     """A staff member's button on a library entry: open | phrase | correct | withdraw | sure (withdraw, confirmed)
-    | publish (now) | later (at a time typed next)."""
+    | publish | later (ask to whom) | to_now | to_later (to the whole area, or building `b`)."""
 
     action: str
     id: int
+    b: int = 0
 
 
 class DigestCB(CallbackData, prefix="rd"):

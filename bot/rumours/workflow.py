@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.kernel.audit import audit
 from bot.kernel.permissions import Actor
+from bot.notices import rules as notices_rules
 from bot.notices import workflow as notices_workflow
 from bot.platform.scheduling.due import schedule
 from bot.platform.scheduling.registry import due_handler
@@ -24,16 +25,22 @@ LOCALES = ("zh_Hans", "zh_Hant", "en")
 
 
 async def published(session: AsyncSession, actor: Actor, entry_id: int, settings: Settings, at: datetime,
-                    now: datetime) -> Notice:
-    """The entry goes to the staff member's whole area as an information notice, each reader getting it in
-    their language (now, or at the time given)."""
+                    now: datetime, buildings: list[int] | None = None) -> Notice:
+    """The entry goes to the staff member's area (or the buildings chosen in it) as an information notice, each
+    reader getting it in their language (now, or at the time given)."""
     entry, community_id = await rumours.usable_for_publishing(session, actor, entry_id)
     texts = {loc: "🔎 " + rumour_messages.entry_text(loc, entry) for loc in LOCALES}
     notice = await notices_workflow.publish(session, actor, community_id, texts[settings.default_locale], texts,
-                                            settings, at, now)
+                                            settings, at, now, buildings=buildings)
     audit(session, actor_id=actor.person_id, action="rumour_entry_published", at=now, entry=entry.id,
           notice=notice.id)
     return notice
+
+
+async def audience_choices(session: AsyncSession, actor: Actor) -> list:
+    """The buildings of the staff member's area, for choosing where a correction goes."""
+    community_id = rumours.home_community(actor)
+    return await notices_rules.area_buildings(session, actor, community_id) if community_id is not None else []
 
 
 async def ensure_digest(session: AsyncSession, community_id: int, settings: Settings, now: datetime) -> None:

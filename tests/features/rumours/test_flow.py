@@ -158,6 +158,8 @@ async def test_staff_keep_the_library_and_publish_a_correction(bot, user_factory
     mei, wu = user_factory(first_name="Mei"), user_factory(first_name="Wu")
     await register(mei)
     await register(wu, unit="1-101")
+    far = user_factory(first_name="Far")
+    await register(far, grid="Grid 2", building="Building 5", unit="1-101")
     # A community entry, written from a question.
     await wu.send("/check The water in building 3 is poisoned, don't drink it")
     await lin.send("/rumours")
@@ -173,15 +175,17 @@ async def test_staff_keep_the_library_and_publish_a_correction(bot, user_factory
     r = await gao.send("/rumours tap water poisoned")  # a grid worker may look, not keep
     await gao.press(f"#{entry.id}")
     assert "Another phrasing" not in " ".join(gao.buttons_on_screen())
-    assert "permission" in (await gao.press_data(f"re:withdraw:{entry.id}")).alert
-    assert "permission" in (await lin.press_data("re:withdraw:1")).alert  # everyone's entry: the bot's admins'
-    await lin.press_data(f"re:phrase:{entry.id}")
+    assert "permission" in (await gao.press_data(f"re:withdraw:{entry.id}:0")).alert
+    assert "permission" in (await lin.press_data("re:withdraw:1:0")).alert  # everyone's entry: the bot's admins'
+    await lin.press_data(f"re:phrase:{entry.id}:0")
     r = await lin.send("Don't drink the tap water, it is contaminated")
     assert "recognised when people say it that way" in r.text
     r = await mei.send("/check is the tap water contaminated? don't drink it")
     assert "safe to drink" in r.text
     # Published later: the time is asked, a bad one asked again, then the notice goes out at that time.
-    await lin.press_data(f"re:later:{entry.id}")
+    r = await lin.press_data(f"re:later:{entry.id}:0")
+    assert "To whom?" in r.text and "Building 1" in " ".join(r.inline_buttons())
+    await lin.press("Building 1")
     r = await lin.send("yesterday")
     assert "like 18:30" in r.text
     r = await lin.send((clock.now() + timedelta(hours=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"))
@@ -190,9 +194,13 @@ async def test_staff_keep_the_library_and_publish_a_correction(bot, user_factory
     clock.advance(hours=2, minutes=1)
     await runner.sweep()
     await deliver(bot)
-    assert any("safe to drink" in t and "❌" in t for t in texts_to(tg, mei))
+    assert any("safe to drink" in t and "❌" in t for t in texts_to(tg, mei))  # Building 1
+    assert not any("safe to drink" in t for t in texts_to(tg, far))  # Building 5: not in the audience
+    r = await lin.press_data(f"re:publish:{entry.id}:0")
+    r = await lin.press("My whole area")
+    assert "Published as notice" in r.text
     # Withdrawn: it answers nobody any more.
-    await lin.press_data(f"re:withdraw:{entry.id}")
+    await lin.press_data(f"re:withdraw:{entry.id}:0")
     r = await lin.press("Yes")
     assert "withdrawn" in r.text
     r = await mei.send("/check Don't drink the tap water, it is contaminated")
