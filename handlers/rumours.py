@@ -130,6 +130,8 @@ async def _answer(message: Message, state: FSMContext, session: AsyncSession, pe
     else:
         head = _("I do not know this one yet, and your question is noted for the community staff. Until they "
                  "answer, trust only official notices.")
+    if not answer.answered and person is not None:
+        head += " " + _("You will be told when they answer.")
     await send_long(message.bot, message.chat.id, "\n\n".join([head, *parts]))
 
 
@@ -202,17 +204,11 @@ async def on_use(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSe
     except DomainError as e:
         await query.answer(refusal(e.code), show_alert=True)
         return
-    told = await _answer_all(session, q, entry, actor, clock)
+    told = await rumours_workflow.answered(session, q, entry, actor, clock.now())
+    await session.commit()
     await query.answer()
     await edit_text(query.message, _("Answered. {n} people who asked it, or something like it, are being told.")
                     .format(n=told))
-
-
-async def _answer_all(session: AsyncSession, q, entry, actor: Actor, clock: Clock) -> int:
-    answered = await rumours.answer_questions(session, q, entry, actor, clock.now())
-    told = await rumour_messages.tell_askers(session, answered, entry, clock.now())
-    await session.commit()
-    return told
 
 
 @staff_router.callback_query(ReviewCB.filter(F.action == "close"))
@@ -284,8 +280,7 @@ async def on_source(message: Message, state: FSMContext, session: AsyncSession, 
         q = await rumours.question_to_answer(session, actor, data.get("question", 0))
         entry = await rumours.write_entry(session, actor, q, data.get("verdict", ""), data.get("correction", ""),
                                           source, loc, clock.now())
-        answered = await rumours.answer_questions(session, q, entry, actor, clock.now())
-        told = await rumour_messages.tell_askers(session, answered, entry, clock.now())
+        told = await rumours_workflow.answered(session, q, entry, actor, clock.now())
         return _("Saved in the library. {n} people who asked it, or something like it, are being told.").format(
             n=told)
 

@@ -37,6 +37,13 @@ async def published(session: AsyncSession, actor: Actor, entry_id: int, settings
     return notice
 
 
+async def answered(session: AsyncSession, question, entry, actor: Actor, now: datetime) -> int:
+    """A question answered with an entry: it and every open one like it are closed, and everyone who asked is
+    told in their language; returns how many are told."""
+    questions = await rumours.answer_questions(session, question, entry, actor, now)
+    return await rumour_messages.tell_askers(session, questions, entry, now)
+
+
 async def audience_choices(session: AsyncSession, actor: Actor) -> list:
     """The buildings of the staff member's area, for choosing where a correction goes."""
     community_id = rumours.home_community(actor)

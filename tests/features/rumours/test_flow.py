@@ -48,7 +48,7 @@ async def test_what_the_library_cannot_answer_waits_for_staff(bot, user_factory,
     mei = user_factory(first_name="Mei")
     await register(mei)
     r = await mei.send("/check Is the new bakery on Fifth Street open on Sundays?")
-    assert "I do not know this one yet" in r.text and "noted for the community staff" in r.text
+    assert "I do not know this one yet" in r.text and "You will be told when they answer" in r.text
     r = await mei.send("/check")
     assert "forward the message here" in r.text
     r = await mei.send("/menu")  # a command leaves the question unasked
