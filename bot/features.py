@@ -42,6 +42,7 @@ from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours_rules
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
+from bot.support import rules as support_rules
 from bot.tasks import kinds
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
@@ -70,6 +71,7 @@ from handlers import monitoring as monitoring_router
 from handlers import notices as notices_router
 from handlers import rumours as rumours_router
 from handlers import supplies as supplies_router
+from handlers import support as support_router
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
+    # Words of crisis are answered before any conversation's step: the crisis router comes first.
+    Feature("support", routers=(support_router.crisis, support_router.router),
+            personal_data=(support_rules.PERSONAL_DATA,)),
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
     Feature("registration",
             routers=(registration.router, invitations.router, invitations.refusals, structure.router,

@@ -10,6 +10,7 @@ from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
+from models.support import CrisisAlert
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
@@ -22,6 +23,7 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "Community",
+    "CrisisAlert",
     "DueWork",
     "FsmRecord",
     "Grid",

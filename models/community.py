@@ -23,6 +23,8 @@ class Community(SQLModel, table=True):
     names: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     timezone: str | None = Field(default=None, max_length=64)
     emergency_number: str = Field(default="120", max_length=20)
+    # The psychological assistance hotline residents are given (China's national one unless set per community).
+    support_hotline: str = Field(default="12356", max_length=40)
     # During an emergency: remind every resident once a day to check in (staff switch it with /checkin).
     daily_checkin: bool = Field(default=False)
     # Quiet hours for information and blue notices, e.g. "22:00-07:00"; None: the NOTICE_QUIET_HOURS setting

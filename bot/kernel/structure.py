@@ -54,10 +54,11 @@ class CommunitySpec(BaseModel):
     names: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     emergency_number: str = "120"
+    support_hotline: str = "12356"
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     grids: list[GridSpec] = Field(default_factory=list)
 
-    @field_validator("emergency_number", mode="before")
+    @field_validator("emergency_number", "support_hotline", mode="before")
     @classmethod
     def _num(cls, v: object) -> str:
         return str(v)
@@ -119,7 +120,7 @@ async def import_structure(session: AsyncSession, spec: StructureFile) -> Import
     for cs in spec.communities:
         comm = (await session.exec(select(Community).where(Community.code == cs.code))).first()
         values = {"name": cs.name, "names": cs.names, "timezone": cs.timezone, "quiet_hours": cs.quiet_hours,
-                  "emergency_number": cs.emergency_number}
+                  "emergency_number": cs.emergency_number, "support_hotline": cs.support_hotline}
         if comm is None:
             comm = Community(code=cs.code, **values)
             session.add(comm)

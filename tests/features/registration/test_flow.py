@@ -280,9 +280,9 @@ async def test_language_change_after_registration(bot, user_factory, session):
     assert (await person_of(session, mei)).locale == "zh_Hans"
     assert "🌡 健康上报" in r.reply_buttons()
     r = await mei.send("💬 找人聊聊")
-    assert "即将推出" in r.text
-    r = await mei.send("💬 Someone to talk to")  # an old English keyboard still works
-    assert "即将推出" in r.text
+    assert "心理援助热线" in r.text
+    r = await mei.send("💬 Someone to talk to")  # an old English keyboard still works, answered in Chinese
+    assert "心理援助热线" in r.text
     r = await mei.send("🌡 Health report")
     assert "您今天身体怎么样？" in r.text
 

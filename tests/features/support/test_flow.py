@@ -1,0 +1,82 @@
+"""Someone to talk to: the crisis path from the button and from words, in each language."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.support.rules import is_crisis
+from models import OutboxMessage
+from models.delivery import URGENT
+from models.support import CrisisAlert
+from tests.flows.helpers import ADMIN_ID, consent, deliver, make_invite, register, texts_to
+
+
+@pytest.mark.parametrize(("text", "crisis"), [
+    ("我不想活了", True), ("我真的活不下去了", True), ("我想自殺", True), ("我想自杀", True),
+    ("I want to kill myself", True), ("I DON’T WANT TO LIVE anymore", True), ("ｓｕｉｃｉｄｅ", True),
+    ("笑死我了", False), ("this heat is killing me", False), ("电梯又坏了", False), ("I'm dying to see you", False),
+    ("死亡人数又增加了", False), ("", False),
+])
+def test_clear_crisis_expressions_and_everyday_sentences(text: str, crisis: bool) -> None:
+    assert is_crisis(text) is crisis
+
+
+async def helpers_world(user_factory):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    counsellor, worker, other_grid = (user_factory(first_name="Kim"), user_factory(first_name="Lin"),
+                                      user_factory(first_name="Ming"))
+    await consent(counsellor, await make_invite(admin, "counsellor", "All of Yangguang"))
+    await consent(worker, await make_invite(admin, "community worker", "Grid 1"))
+    await consent(other_grid, await make_invite(admin, "community worker", "Grid 2"))
+    return counsellor, worker, other_grid
+
+
+async def test_the_crisis_button_gives_the_numbers_at_once_and_alerts_counsellor_and_duty_staff(bot, user_factory,
+                                                                                               tg, session):
+    counsellor, worker, other_grid = await helpers_world(user_factory)
+    mei = user_factory(first_name="Mei")
+    await register(mei, phone="+8613812345678")
+    r = await mei.send("💬 Someone to talk to")
+    assert "12356" in r.text
+    r = await mei.press("I might hurt myself")
+    assert "call 120" in r.text and "12356" in r.text and "will contact you soon" in r.text
+    await deliver(bot)
+    for helper in (counsellor, worker):
+        alert = [t for t in texts_to(tg, helper) if "🆘" in t]
+        assert alert and "Mei" in alert[-1] and "+86 138 1234 5678" in alert[-1]
+    assert not any("🆘" in t for t in texts_to(tg, other_grid))
+    session.expire_all()
+    rows = (await session.exec(select(OutboxMessage).where(OutboxMessage.cause == "crisis"))).all()
+    assert len(rows) == 2 and {r.priority for r in rows} == {URGENT}  # the counsellor and the grid's worker
+
+
+async def test_words_of_crisis_are_answered_first_in_any_conversation_and_the_conversation_stays(bot, user_factory,
+                                                                                                tg, session):
+    counsellor, _worker, _other = await helpers_world(user_factory)
+    mei, ka = user_factory(first_name="Mei"), user_factory(first_name="Ka")
+    await register(mei)
+    await register(ka, unit="3-301")
+    await ka.send("/language")
+    await ka.press("繁體中文")
+    await mei.send("🌡 Health report")
+    await mei.press("Full report")
+    r = await mei.send("honestly I want to die")  # typed where the temperature is asked
+    assert "call 120" in r.text
+    r = await mei.send("36.8")  # the report goes on where it was
+    assert "36.8 °C. Any of these?" in r.text
+    r = await ka.send("我覺得活不下去了")
+    assert "12356" in r.text and "120" in r.text
+    r = await ka.send("我不想活了")  # again soon after: the numbers again, no second alarm
+    assert "12356" in r.text
+    await deliver(bot)
+    alerts = [t for t in texts_to(tg, counsellor) if "🆘" in t]
+    assert len(alerts) == 2  # one for Mei, one for Ka
+    session.expire_all()
+    rows = (await session.exec(select(CrisisAlert))).all()
+    assert len(rows) == 2 and {r.source for r in rows} == {"words"}
+    r = await mei.send("/deleteme")
+    await mei.press("Yes, delete my data")
+    session.expire_all()
+    assert len((await session.exec(select(CrisisAlert))).all()) == 1
