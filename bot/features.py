@@ -42,6 +42,7 @@ from bot.rumours import messages as rumour_messages
 from bot.rumours import rules as rumours_rules
 from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
+from bot.support import messages as support_messages
 from bot.support import rules as support_rules
 from bot.tasks import kinds
 from bot.tasks import messages as tasks_messages
@@ -91,8 +92,9 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     # Words of crisis are answered before any conversation's step: the crisis router comes first.
-    Feature("support", routers=(support_router.crisis, support_router.router),
-            personal_data=(support_rules.PERSONAL_DATA,)),
+    Feature("support", routers=(support_router.crisis, support_router.counsellors, support_router.refusals,
+                                support_router.router),
+            personal_data=(support_rules.PERSONAL_DATA,), refusals=(support_messages.REFUSALS,)),
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
     Feature("registration",
             routers=(registration.router, invitations.router, invitations.refusals, structure.router,

@@ -19,3 +19,31 @@ class CrisisAlert(SQLModel, table=True):
     source: str = Field(max_length=10)  # button | words
     told: int = Field(default=0)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Screening(SQLModel, table=True):
+    """A resident's PHQ-2 and GAD-2 scores (0-6 each) and when: nothing of the answers but the sums."""
+
+    __tablename__ = "screening"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    phq2: int
+    gad2: int
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SupportRequest(SQLModel, table=True):
+    """A confidential call-back from a counsellor, seen only by the counsellors of the resident's community."""
+
+    __tablename__ = "support_request"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    phq2: int
+    gad2: int
+    status: str = Field(default="open", max_length=8)  # open | claimed | closed
+    claimed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=12)  # talked | unreached | referred
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,3 +7,17 @@ from aiogram.filters.callback_data import CallbackData
 
 class SupportCB(CallbackData, prefix="sp"):
     action: str  # crisis
+
+
+class ScreenCB(CallbackData, prefix="sc"):
+    """An answer to question `q` (0-3) of the short screening; q 9: the call-back offer (value 1 yes, 0 no)."""
+
+    q: int
+    value: int
+
+
+class CallbackCB(CallbackData, prefix="cb"):
+    """A counsellor's button on a call-back request: take | talked | unreached | referred."""
+
+    action: str
+    id: int

@@ -9,10 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import translate
+from bot.platform.i18n import N_, translate
 from bot.registration.rules import dialable
+from bot.support.callbacks import CallbackCB
+from bot.telegram.keyboards.builders import push_markup
 from models import Person
-from models.delivery import URGENT
+from models.delivery import HIGH, URGENT
+from models.support import SupportRequest
 
 
 async def crisis_alert(session: AsyncSession, person: Person, people: list[Person], now: datetime) -> None:
@@ -26,3 +29,34 @@ async def crisis_alert(session: AsyncSession, person: Person, people: list[Perso
                          phone=dialable(person.phone) or translate(loc, "no phone given"))
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text, now=now, cause="crisis",
                 priority=URGENT)
+
+
+async def callback_requested(session: AsyncSession, req: SupportRequest, people: list[Person], now: datetime) -> None:
+    """To the community's counsellors only: that someone asks for a call, and how they scored; who, only to the
+    one who takes it."""
+    for p in people:
+        loc = p.locale
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)],
+                translate(loc, "📞 A resident asks for a counsellor's call (PHQ-2: {phq}, GAD-2: {gad}). Who it is "
+                               "is shown to the one who takes it.", phq=req.phq2, gad=req.gad2),
+                now=now, cause=f"support:{req.id}", priority=HIGH,
+                reply_markup=push_markup([(translate(loc, "📞 I'll call"),
+                                           CallbackCB(action="take", id=req.id).pack())]))
+
+
+async def callback_taken(session: AsyncSession, req: SupportRequest, counsellor: Person, now: datetime) -> None:
+    """The resident hears who will call, and when to expect it."""
+    person = await session.get(Person, req.person_id) if req.person_id else None
+    if person is None or person.tg_user_id is None:
+        return
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+            translate(person.locale, "📞 {name}, a counsellor of your community, will call you within a day. The call "
+                                     "is confidential.", name=counsellor.full_name or "—"),
+            now=now, cause=f"support:{req.id}", priority=HIGH)
+
+
+# What a user is told when "Someone to talk to" refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "support_taken": N_("Another counsellor has already taken this call."),
+    "support_yours": N_("You have already taken this call: the number is on this message."),
+}

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import opencc
 import yaml
+from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.kernel.permissions import Role
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from models import Building, Community, Household, Person, RoleGrant
-from models.support import CrisisAlert
+from models.support import CrisisAlert, Screening, SupportRequest
 
 DEFAULT_PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
 REALERT_AFTER = timedelta(minutes=30)  # the same person's words again soon after: the hotline, no new alarm
@@ -95,11 +98,111 @@ async def raise_alert(session: AsyncSession, person: Person | None, source: str,
 async def _export(session: AsyncSession, person: Person, data: dict) -> None:
     rows = (await session.exec(select(CrisisAlert).where(CrisisAlert.person_id == person.id))).all()
     data["support_alerts"] = [{"at": iso(a.at), "source": a.source} for a in rows]
+    data["screenings"] = [{"at": iso(s.at), "phq2": s.phq2, "gad2": s.gad2} for s in (await session.exec(
+        select(Screening).where(Screening.person_id == person.id))).all()]
+    data["support_requests"] = [{"at": iso(r.created_at), "status": r.status, "outcome": r.outcome}
+                                for r in (await session.exec(select(SupportRequest).where(
+                                    SupportRequest.person_id == person.id))).all()]
 
 
 async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
-    for a in (await session.exec(select(CrisisAlert).where(CrisisAlert.person_id.in_(person_ids)))).all():
-        await session.delete(a)
+    for model in (CrisisAlert, Screening, SupportRequest):
+        for row in (await session.exec(select(model).where(model.person_id.in_(person_ids)))).all():
+            await session.delete(row)
 
 
 PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
+
+
+# ---- the short screening and counsellors' call-backs ---------------------------------------------------------
+
+OFFER_AT = 3  # PHQ-2 or GAD-2 at 3 or more: a counsellor's call-back is offered (the instruments' cut-off)
+ANSWERS = (0, 1, 2, 3)  # not at all, several days, more than half the days, nearly every day
+OUTCOMES = ("talked", "unreached", "referred")
+
+
+def scores(answers: list[int]) -> tuple[int, int]:
+    """PHQ-2 (the first two answers) and GAD-2 (the last two), each 0-6."""
+    if len(answers) != 4 or any(a not in ANSWERS for a in answers):
+        raise DomainError("bad_step")
+    return answers[0] + answers[1], answers[2] + answers[3]
+
+
+def offer_callback(phq2: int, gad2: int) -> bool:
+    return phq2 >= OFFER_AT or gad2 >= OFFER_AT
+
+
+def record_screening(session: AsyncSession, person: Person | None, phq2: int, gad2: int, now: datetime) -> None:
+    session.add(Screening(person_id=person.id if person else None, phq2=phq2, gad2=gad2, at=now))
+
+
+async def request_callback(session: AsyncSession, person: Person | None, phq2: int, gad2: int,
+                           now: datetime) -> SupportRequest:
+    """A registered resident whose scores call for it asks for a counsellor's call (one open at a time)."""
+    community, _b, _h = await place_of_person(session, person)
+    if person is None or community is None:
+        raise DomainError("not_registered")
+    if not offer_callback(phq2, gad2):
+        raise DomainError("bad_step")
+    open_one = (await session.exec(select(SupportRequest).where(
+        SupportRequest.person_id == person.id, SupportRequest.status.in_(("open", "claimed"))))).first()
+    if open_one is not None:
+        return open_one
+    req = SupportRequest(person_id=person.id, community_id=community.id, phq2=phq2, gad2=gad2, created_at=now)
+    session.add(req)
+    await session.flush()
+    return req
+
+
+def is_counsellor_of(actor: Actor, community_id: int) -> bool:
+    """Only counsellors of the resident's community see a support request: not staff, not volunteers."""
+    return actor.covering((Role.COUNSELLOR,), community_id, None) or any(
+        g.role == Role.COUNSELLOR and g.scope.community_id == community_id for g in actor.grants)
+
+
+def may_counsel(actor: Actor) -> bool:
+    return actor.has_role(Role.COUNSELLOR)
+
+
+async def counsellors(session: AsyncSession, community_id: int) -> list[Person]:
+    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
+        RoleGrant.role == Role.COUNSELLOR.value, Person.tg_user_id.is_not(None),
+        Person.deleted_at.is_(None)))).all()
+    return list({p.id: p for _g, p in rows}.values())
+
+
+async def _request(session: AsyncSession, actor: Actor, request_id: int) -> SupportRequest:
+    req = await session.get(SupportRequest, request_id)
+    if req is None:
+        raise DomainError("not_found")
+    if not is_counsellor_of(actor, req.community_id):
+        raise PermissionDenied()
+    return req
+
+
+async def claim_request(session: AsyncSession, actor: Actor, request_id: int, now: datetime) -> SupportRequest:
+    """First press wins (a conditional UPDATE): the counsellor who takes it calls; the read is audited."""
+    req = await _request(session, actor, request_id)
+    res = await session.exec(update(SupportRequest).where(SupportRequest.id == request_id,
+                                                          SupportRequest.status == "open")
+                             .values(status="claimed", claimed_by_id=actor.person_id, claimed_at=now))
+    if res.rowcount != 1:
+        await session.commit()
+        await session.refresh(req)
+        raise DomainError("support_yours" if req.claimed_by_id == actor.person_id else "support_taken")
+    await session.refresh(req)
+    audit(session, actor_id=actor.person_id, action="read_support_request", at=now, subject_id=req.person_id)
+    return req
+
+
+async def close_request(session: AsyncSession, actor: Actor, request_id: int, outcome: str,
+                        now: datetime) -> SupportRequest:
+    if outcome not in OUTCOMES:
+        raise DomainError("bad_step")
+    req = await _request(session, actor, request_id)
+    if req.status != "claimed" or req.claimed_by_id != actor.person_id:
+        raise DomainError("already_done")
+    req.status, req.outcome, req.closed_at = "closed", outcome, now
+    audit(session, actor_id=actor.person_id, action="support_request_closed", at=now, request=req.id)
+    return req

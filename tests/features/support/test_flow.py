@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
 from bot.support.rules import is_crisis
 from models import OutboxMessage
 from models.delivery import URGENT
-from models.support import CrisisAlert
+from models.support import CrisisAlert, Screening, SupportRequest
 from tests.flows.helpers import ADMIN_ID, consent, deliver, make_invite, register, texts_to
 
 
@@ -80,3 +82,50 @@ async def test_words_of_crisis_are_answered_first_in_any_conversation_and_the_co
     await mei.press("Yes, delete my data")
     session.expire_all()
     assert len((await session.exec(select(CrisisAlert))).all()) == 1
+
+
+async def screen(user, answers: tuple[str, str, str, str]):
+    await user.send("💬 Someone to talk to")
+    r = await user.press("A short check on how I feel")
+    assert "Over the last 2 weeks" in r.text and "1/4" in r.text
+    for a in answers:
+        r = await user.press(a)
+    return r
+
+
+async def test_the_screening_offers_a_counsellor_from_a_score_of_three_only_to_counsellors(bot, user_factory, tg,
+                                                                                         session):
+    counsellor, worker, _other = await helpers_world(user_factory)
+    vol = user_factory(first_name="Vol")
+    await consent(vol, await make_invite(user_factory(user_id=ADMIN_ID), "volunteer", "Grid 1"))
+    mei, jun = user_factory(first_name="Mei"), user_factory(first_name="Jun")
+    await register(mei, phone="+8613812345678")
+    await register(jun, unit="3-301")
+    # 1 + 1 and 1 + 1: below 3 on both, no offer.
+    r = await screen(jun, ("Several days", "Several days", "Several days", "Several days"))
+    assert "do not suggest you need more help" in r.text
+    # 2 + 1 = 3 on PHQ-2: the offer.
+    r = await screen(mei, ("More than half the days", "Several days", "Not at all", "Not at all"))
+    assert "Would you like a counsellor" in r.text
+    r = await mei.press("Yes, please call me")
+    assert "you will be told who will call you" in r.text
+    await deliver(bot)
+    asks = [t for t in texts_to(tg, counsellor) if "asks for a counsellor's call" in t]
+    assert asks and "PHQ-2: 3, GAD-2: 0" in asks[-1] and "Mei" not in asks[-1]  # who: only to the one who takes it
+    for not_a_counsellor in (worker, vol, jun):
+        assert not any("asks for a counsellor's call" in t for t in texts_to(tg, not_a_counsellor))
+        assert "permission" in (await not_a_counsellor.press_data("cb:take:1")).alert  # forged
+    r = await counsellor.press("I'll call")
+    assert "Please call Mei" in r.text and "+86 138 1234 5678" in r.text
+    assert "already taken this call" in (await counsellor.press_data("cb:take:1")).alert  # their own second tap
+    await deliver(bot)
+    assert any("a counsellor of your community, will call you" in t for t in texts_to(tg, mei))
+    r = await counsellor.press("We talked")
+    assert "Closed" in r.text
+    session.expire_all()
+    assert sorted((s.phq2, s.gad2) for s in (await session.exec(select(Screening))).all()) == [(2, 2), (3, 0)]
+    req = (await session.exec(select(SupportRequest))).one()
+    assert (req.status, req.outcome) == ("closed", "talked")
+    await mei.send("/mydata")
+    data = json.loads(tg.files["my-data.json"])
+    assert data["screenings"][0]["phq2"] == 3 and data["support_requests"][0]["outcome"] == "talked"
