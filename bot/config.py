@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     rumour_digest_time: str = "09:00"
     # Someone to talk to: a YAML file of crisis expressions per language replacing the shipped defaults.
     support_crisis_file: str | None = None
+    # ... and a YAML file of self-help (topics, the breathing exercise) replacing bot/support/resources.yaml.
+    support_resources_file: str | None = None
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # Updates of different people handled at the same time (one person's are always handled in order).
     concurrency: int = Field(default=100, ge=1, le=1000)

@@ -86,8 +86,19 @@ async def on_crisis_words(message: Message, session: AsyncSession, person: Perso
     await _crisis(message.answer, session, person, "words", clock, settings)
 
 
-def support_kb() -> InlineKeyboardMarkup:
+def support_kb(settings: Settings) -> InlineKeyboardMarkup:
+    loc = get_i18n().current_locale
+    res = support.resources(settings.support_resources_file)
+    rows = []
+    if res.get("breathing"):
+        rows.append([InlineKeyboardButton(text=str(support.in_language(res["breathing"]["title"], loc)),
+                                          callback_data=SupportCB(action="breathe").pack())])
+    topics = [InlineKeyboardButton(text=str(support.in_language(t["title"], loc)),
+                                   callback_data=SupportCB(action="topic", value=key).pack())
+              for key, t in (res.get("topics") or {}).items()]
+    rows += [topics[i:i + 2] for i in range(0, len(topics), 2)]
     return InlineKeyboardMarkup(inline_keyboard=[
+        *rows,
         [InlineKeyboardButton(text=_("📝 A short check on how I feel (4 questions)"),
                               callback_data=SupportCB(action="screen").pack())],
         [InlineKeyboardButton(text=_("🆘 I might hurt myself / I am not safe"),
@@ -95,14 +106,14 @@ def support_kb() -> InlineKeyboardMarkup:
 
 
 @router.message(ButtonText("support"))
-async def on_support(message: Message, session: AsyncSession, person: Person | None) -> None:
+async def on_support(message: Message, session: AsyncSession, person: Person | None, settings: Settings) -> None:
     community, _b, _h = await support.place_of_person(session, person)
     hotline = community.support_hotline if community else "12356"
     await message.answer(_("💬 Someone to talk to\n"
                            "Feeling worried, alone or low is common in times like these.\n"
                            "📞 The psychological assistance hotline: {hotline} (free, any time).\n"
                            "If you are not safe, press the button below.").format(hotline=hotline),
-                         reply_markup=support_kb())
+                         reply_markup=support_kb(settings))
 
 
 @router.callback_query(SupportCB.filter(F.action == "crisis"))
@@ -111,6 +122,34 @@ async def on_crisis_button(query: CallbackQuery, callback_data: SupportCB, sessi
     await query.answer()
     await _crisis(lambda text: query.bot.send_message(query.from_user.id, text), session, person, "button", clock,
                   settings)
+
+
+# ---- self-help -------------------------------------------------------------------------------------------------
+
+@router.callback_query(SupportCB.filter(F.action == "topic"))
+async def on_topic(query: CallbackQuery, callback_data: SupportCB, settings: Settings) -> None:
+    topic = (support.resources(settings.support_resources_file).get("topics") or {}).get(callback_data.value)
+    if topic is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    loc = get_i18n().current_locale
+    await query.bot.send_message(query.from_user.id, f"{support.in_language(topic['title'], loc)}\n\n"
+                                                     f"{support.in_language(topic['text'], loc)}")
+
+
+@router.callback_query(SupportCB.filter(F.action == "breathe"))
+async def on_breathe(query: CallbackQuery, session: AsyncSession, person: Person | None, clock: Clock,
+                     settings: Settings) -> None:
+    """Sent step by step, a pause between steps, through the outbox."""
+    exercise = support.resources(settings.support_resources_file).get("breathing")
+    if person is None or exercise is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    steps = list(support.in_language(exercise["steps"], get_i18n().current_locale))
+    support_messages.breathing(session, person, steps, int(exercise.get("pause_seconds", 8)), clock.now())
+    await session.commit()
 
 
 # ---- the short screening ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class SupportCB(CallbackData, prefix="sp"):
-    action: str  # crisis
+    action: str  # crisis | screen | breathe | topic (value: the topic's key)
+    value: str = ""
 
 
 class ScreenCB(CallbackData, prefix="sc"):

@@ -3,7 +3,7 @@ duty staff (each in their own language)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,14 @@ async def crisis_alert(session: AsyncSession, person: Person, people: list[Perso
                          phone=dialable(person.phone) or translate(loc, "no phone given"))
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text, now=now, cause="crisis",
                 priority=URGENT)
+
+
+def breathing(session: AsyncSession, person: Person, steps: list[str], pause_seconds: int, now: datetime) -> None:
+    """The exercise one step at a time: each step an outbox row due a pause after the one before (kept in the
+    database, so a restart neither loses nor rushes them)."""
+    for i, step in enumerate(steps):
+        enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], step,
+                now=now, not_before=now + timedelta(seconds=pause_seconds * i), cause="breathing", priority=HIGH)
 
 
 async def callback_requested(session: AsyncSession, req: SupportRequest, people: list[Person], now: datetime) -> None:

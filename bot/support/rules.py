@@ -43,6 +43,24 @@ def phrases(path: str | None = None) -> tuple[str, ...]:
     return tuple(sorted({_form(p) for items in data.values() for p in items or [] if str(p).strip()}))
 
 
+DEFAULT_RESOURCES = Path(__file__).with_name("resources.yaml")
+
+
+@lru_cache(maxsize=4)
+def resources(path: str | None = None) -> dict:
+    """The self-help topics and the breathing exercise, as staff wrote them (a file of the same shape replaces
+    the shipped one)."""
+    return yaml.safe_load(Path(path or DEFAULT_RESOURCES).read_text(encoding="utf-8")) or {}
+
+
+def in_language(values: dict, locale: str) -> object:
+    """A value in the reader's language, else the nearest one there is."""
+    for loc in (locale, "zh_Hans" if locale == "zh_Hant" else "zh_Hant", "en", "zh_Hans"):
+        if values.get(loc):
+            return values[loc]
+    return next(iter(values.values()), "")
+
+
 def is_crisis(text: str | None, path: str | None = None) -> bool:
     form = _form(text or "")
     return bool(form) and any(p in form for p in phrases(path))

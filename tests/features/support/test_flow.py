@@ -129,3 +129,31 @@ async def test_the_screening_offers_a_counsellor_from_a_score_of_three_only_to_c
     await mei.send("/mydata")
     data = json.loads(tg.files["my-data.json"])
     assert data["screenings"][0]["phq2"] == 3 and data["support_requests"][0]["outcome"] == "talked"
+
+
+async def test_self_help_in_each_language_and_the_breathing_exercise_paced(bot, user_factory, tg, clock, session):
+    mei, ka, wu = user_factory(first_name="Mei"), user_factory(first_name="Ka"), user_factory(first_name="Wu")
+    for u, unit, lang in ((mei, "2-502", "简体中文"), (ka, "3-301", "繁體中文"), (wu, "1-101", None)):
+        await register(u, unit=unit)
+        if lang:
+            await u.send("/language")
+            await u.press(lang)
+    await mei.send("💬 找人聊聊")
+    r = await mei.press("睡不好")
+    assert "同一时间起床" in r.text
+    await ka.send("💬 找人聊聊")
+    r = await ka.press("照顧家裡的長輩")
+    assert "志工" in r.text
+    await wu.send("💬 Someone to talk to")
+    r = await wu.press("Talking with children")
+    assert "Tell the truth" in r.text
+    await wu.press("Breathe slowly with me")
+    session.expire_all()
+    waiting = (await session.exec(select(OutboxMessage).where(OutboxMessage.cause == "breathing")
+                                  .order_by(OutboxMessage.not_before))).all()
+    gaps = [(m.not_before - clock.now()).total_seconds() for m in waiting]
+    assert gaps == [0, 8, 16, 24, 32, 40, 48]  # a pause between steps, kept in the database
+    clock.advance(seconds=60)
+    await deliver(bot)
+    steps = [t for t in texts_to(tg, wu) if t in {m.text for m in waiting}]
+    assert steps[0].startswith("Sit or lie down") and steps[-1].startswith("Well done") and len(steps) == 7
