@@ -40,7 +40,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, InGroup, NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, send_long
+from bot.telegram.ui import act_on_press, edit_markup, edit_text, finish_typed_step, refusal, send_long
 from models import Person
 from models.rumours import VERDICTS, RumourEntry
 
@@ -214,13 +214,9 @@ async def on_use(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSe
 @staff_router.callback_query(ReviewCB.filter(F.action == "close"))
 async def on_close(query: CallbackQuery, callback_data: ReviewCB, session: AsyncSession, actor: Actor,
                    clock: Clock) -> None:
-    try:
-        await rumours.close_question(session, actor, callback_data.id, clock.now())
-    except DomainError as e:
-        await edit_markup(query.message, None)
-        await query.answer(refusal(e.code), show_alert=True)
+    if not await act_on_press(query, session, lambda: rumours.close_question(session, actor, callback_data.id,
+                                                                            clock.now())):
         return
-    await session.commit()
     await query.answer(_("Closed."))
     await edit_markup(query.message, None)
 
@@ -460,13 +456,8 @@ async def on_withdraw(query: CallbackQuery, callback_data: EntryCB, session: Asy
 @staff_router.callback_query(EntryCB.filter(F.action == "sure"))
 async def on_withdraw_sure(query: CallbackQuery, callback_data: EntryCB, session: AsyncSession, actor: Actor,
                            clock: Clock) -> None:
-    try:
-        await rumours.withdraw(session, actor, callback_data.id, clock.now())
-    except DomainError as e:
-        await edit_markup(query.message, None)
-        await query.answer(refusal(e.code), show_alert=True)
+    if not await act_on_press(query, session, lambda: rumours.withdraw(session, actor, callback_data.id, clock.now())):
         return
-    await session.commit()
     await query.answer()
     await edit_text(query.message, _("#{id} is withdrawn.").format(id=callback_data.id))
 

@@ -175,3 +175,18 @@ async def finish_typed_step(message: Message, state: FSMContext, session: AsyncS
     await state.clear()
     await message.answer(done)
     return True
+
+
+async def act_on_press(query: CallbackQuery, session: AsyncSession, act: Callable[[], Awaitable[Any]]) -> Any:
+    """A button that does one thing: do it and commit, returning what `act` returned; a rule's refusal takes the
+    message's buttons away and is the press's one answer (None is returned: the caller answers only on success)."""
+    from bot.kernel.errors import DomainError
+
+    try:
+        done = await act()
+    except DomainError as e:
+        await edit_markup(query.message, None)
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return None
+    await session.commit()
+    return done if done is not None else True
