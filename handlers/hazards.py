@@ -58,7 +58,7 @@ from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate
 from bot.telegram.ui import edit_markup, emergency_number, finish_typed_step, refusal, show_menu
 from handlers.menu import menu_for
-from models import Building, Household, Person
+from models import Building, Person
 
 router = RouterTemplate("hazards")
 router.message.filter(Private())
@@ -99,8 +99,8 @@ def continue_kb() -> InlineKeyboardMarkup:
 
 
 async def _home(session: AsyncSession, person: Person) -> Building | None:
-    hh = await session.get(Household, person.household_id) if person.household_id else None
-    return await session.get(Building, hh.building_id) if hh else None
+    _community, building, _household = await structure.home_of(session, person)
+    return building
 
 
 @router.message(ButtonText("hazard"))

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
-from bot.kernel.structure import place_of
+from bot.kernel.structure import home_of, place_of
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, get_i18n
 from bot.registration.rules import dialable
@@ -107,7 +107,7 @@ def support_kb(settings: Settings) -> InlineKeyboardMarkup:
 
 @router.message(ButtonText("support"))
 async def on_support(message: Message, session: AsyncSession, person: Person | None, settings: Settings) -> None:
-    community, _b, _h = await support.place_of_person(session, person)
+    community, _b, _h = await home_of(session, person)
     hotline = community.support_hotline if community else "12356"
     await message.answer(_("💬 Someone to talk to\n"
                            "Feeling worried, alone or low is common in times like these.\n"
@@ -188,7 +188,7 @@ async def on_answer(query: CallbackQuery, callback_data: ScreenCB, state: FSMCon
     phq2, gad2 = support.scores(answers)
     support.record_screening(session, person, phq2, gad2, clock.now())
     await session.commit()
-    community, _b, _h = await support.place_of_person(session, person)
+    community, _b, _h = await home_of(session, person)
     hotline = community.support_hotline if community else "12356"
     if support.offer_callback(phq2, gad2) and community is not None:
         await state.set_state(Sc.offer)

@@ -20,9 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
+from bot.kernel.structure import home_of
 from bot.kernel.text import clean_line, clean_note, matching_key
 from bot.tasks.rules import task_priority
-from models import Building, Community, Household, Person, RoleGrant, Task
+from models import Building, Community, Person, RoleGrant, Task
 from models.cases import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlert, CaseEvent, CaseFollower
 
 HANDLER_ROLES = (Role.STAFF, Role.ADMIN)  # who handles cases in their area
@@ -97,8 +98,7 @@ def same_place(case: Case, place: Place) -> bool:
 
 
 async def _home(session: AsyncSession, person: Person) -> Building:
-    hh = await session.get(Household, person.household_id) if person.household_id else None
-    building = await session.get(Building, hh.building_id) if hh else None
+    _community, building, _household = await home_of(session, person)
     if building is None:
         raise DomainError("not_registered")
     return building

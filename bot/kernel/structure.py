@@ -209,6 +209,15 @@ async def add_building(session: AsyncSession, grid_id: int, code: str, name: str
     return b
 
 
+async def home_of(session, person) -> tuple[Community | None, Building | None, Household | None]:
+    """A person's community, building and household (None for what they do not have: not registered)."""
+    household = await session.get(Household, person.household_id) if person is not None and person.household_id \
+        else None
+    building = await session.get(Building, household.building_id) if household else None
+    community = await session.get(Community, building.community_id) if building else None
+    return community, building, household
+
+
 async def place_of(session, household_id: int | None, locale: str) -> tuple[str, str]:
     """(building label in `locale`, unit) of a household, "?" for what is unknown: for pushes about a home."""
     household = await session.get(Household, household_id) if household_id else None

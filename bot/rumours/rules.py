@@ -26,6 +26,7 @@ from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
+from bot.kernel.structure import home_of
 from bot.kernel.text import clean_line
 from bot.platform.db import insert_once
 from bot.rumours.matching import Hit, Index
@@ -149,9 +150,8 @@ async def index_for(session: AsyncSession, community_id: int | None) -> tuple[In
 
 
 async def community_of(session: AsyncSession, person: Person | None) -> int | None:
-    hh = await session.get(Household, person.household_id) if person and person.household_id else None
-    b = await session.get(Building, hh.building_id) if hh else None
-    return b.community_id if b else None
+    community, _building, _household = await home_of(session, person)
+    return community.id if community else None
 
 
 @dataclass

@@ -19,7 +19,8 @@ from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
-from models import Building, Community, Household, Person, RoleGrant
+from bot.kernel.structure import home_of
+from models import Community, Person, RoleGrant
 from models.support import CrisisAlert, Screening, SupportRequest
 
 DEFAULT_PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
@@ -66,14 +67,6 @@ def is_crisis(text: str | None, path: str | None = None) -> bool:
     return bool(form) and any(p in form for p in phrases(path))
 
 
-async def place_of_person(session: AsyncSession, person: Person | None) -> tuple[Community | None, Building | None,
-                                                                                  Household | None]:
-    hh = await session.get(Household, person.household_id) if person and person.household_id else None
-    b = await session.get(Building, hh.building_id) if hh else None
-    c = await session.get(Community, b.community_id) if b else None
-    return c, b, hh
-
-
 async def responders(session: AsyncSession, community_id: int, grid_id: int | None) -> list[Person]:
     """The community's counsellors, and its staff on duty for the person's grid (the grid's workers and the
     community-wide ones)."""
@@ -95,7 +88,7 @@ async def raise_alert(session: AsyncSession, person: Person | None, source: str,
                       fallback_tg_ids: list[int]) -> Alert:
     """Whom to alert now (nobody again within REALERT_AFTER of the last alert for this person), recorded. A
     community with no counsellor or staff yet: the bot's own administrators."""
-    community, building, _hh = await place_of_person(session, person)
+    community, building, _hh = await home_of(session, person)
     if person is None:
         return Alert(community, [], False)
     last = (await session.exec(select(CrisisAlert).where(CrisisAlert.person_id == person.id)
@@ -157,7 +150,7 @@ def record_screening(session: AsyncSession, person: Person | None, phq2: int, ga
 async def request_callback(session: AsyncSession, person: Person | None, phq2: int, gad2: int,
                            now: datetime) -> SupportRequest:
     """A registered resident whose scores call for it asks for a counsellor's call (one open at a time)."""
-    community, _b, _h = await place_of_person(session, person)
+    community, _b, _h = await home_of(session, person)
     if person is None or community is None:
         raise DomainError("not_registered")
     if not offer_callback(phq2, gad2):

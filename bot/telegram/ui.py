@@ -12,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import refusal_msgid
 from bot.kernel.permissions import Actor
+from bot.kernel.structure import home_of
 from bot.platform.i18n import _
 from bot.telegram.keyboards.builders import main_menu
-from models import Building, Community, Household, Person
+from models import Building, Household, Person
 
 
 async def show_menu(message: Message, person: Person | None, actor: Actor, text: str | None = None, *,
@@ -89,13 +90,8 @@ async def edit_text(message: object, text: str, markup: object = None) -> None:
 
 async def emergency_number(session: AsyncSession, person: Person | None) -> str:
     """The emergency number of the person's community (configurable per community), else 120."""
-    if person is not None and person.household_id is not None:
-        hh = await session.get(Household, person.household_id)
-        b = await session.get(Building, hh.building_id) if hh else None
-        c = await session.get(Community, b.community_id) if b else None
-        if c is not None and c.emergency_number:
-            return c.emergency_number
-    return "120"
+    community, _building, _household = await home_of(session, person)
+    return community.emergency_number if community is not None and community.emergency_number else "120"
 
 
 LIST_MAX = 30  # lines (and buttons) of one listing: Telegram allows 4,096 characters and ~100 buttons
