@@ -130,23 +130,24 @@ async def import_library_file(session: AsyncSession, path: Path, now: datetime) 
 
 # ---- what a community is matched against ---------------------------------------------------------------------
 
-_indexes: dict[int | None, tuple[tuple, Index]] = {}
+_indexes: dict[int | None, tuple[tuple, Index, dict[int, RumourEntry]]] = {}
 
 
 async def index_for(session: AsyncSession, community_id: int | None) -> tuple[Index, dict[int, RumourEntry]]:
-    """The active entries for a community (its own and everyone's) and their index, rebuilt only when the
-    library changed (one small query tells)."""
+    """The active entries for a community (its own and everyone's) and their index. One small query tells
+    whether the library changed; only then are the entries loaded and the index rebuilt. The entries kept are
+    copies belonging to no session (read them, never change them: edits go through `editable_entry`)."""
     scope = or_(RumourEntry.community_id.is_(None), RumourEntry.community_id == community_id) \
         if community_id is not None else RumourEntry.community_id.is_(None)
-    active = select(RumourEntry).where(RumourEntry.status == "active", scope)
     stamp = tuple((await session.exec(select(func.count(RumourEntry.id), func.max(RumourEntry.updated_at))
                                        .where(RumourEntry.status == "active", scope))).one())
-    entries = {e.id: e for e in (await session.exec(active)).all()}
     cached = _indexes.get(community_id)
     if cached is None or cached[0] != stamp:
-        cached = (stamp, Index((e.id, p) for e in entries.values() for ps in e.claims.values() for p in ps))
+        rows = (await session.exec(select(RumourEntry).where(RumourEntry.status == "active", scope))).all()
+        entries = {e.id: RumourEntry(**e.model_dump()) for e in rows}
+        cached = (stamp, Index((e.id, p) for e in entries.values() for ps in e.claims.values() for p in ps), entries)
         _indexes[community_id] = cached
-    return cached[1], entries
+    return cached[1], cached[2]
 
 
 async def community_of(session: AsyncSession, person: Person | None) -> int | None:
