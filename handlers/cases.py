@@ -242,13 +242,14 @@ async def on_filter(query: CallbackQuery, callback_data: CaseListCB, session: As
 async def _list(bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock, *, status: str | None = None,
                 building_id: int | None = None) -> None:
     now, loc = clock.now(), get_i18n().current_locale
-    shown, total = await cases.open_in_scope(session, actor, hazards.KIND, status=status, building_id=building_id)
-    everything, _n = await cases.open_in_scope(session, actor, hazards.KIND, limit=1000)
+    everything = await cases.open_cases(session, actor, hazards.KIND)
+    chosen = cases.matching(everything, status=status, building_id=building_id)
+    shown, total = chosen[:10], len(chosen)
     audit(session, actor_id=actor.person_id, action="read_cases", at=now, count=len(shown))
     await session.commit()
     if status is None and building_id is None:
         head = _("Hazard cases open in your area: {n}.").format(n=total)
-        by_category = await cases.open_by_category(session, actor, hazards.KIND)
+        by_category = cases.count_by_category(everything)
         head += "".join(f"\n• {hazard_messages.category_label(loc, c)}: {n}" for c, n in by_category.items())
     else:
         head = _("Open cases matching the filter: {n}.").format(n=total)

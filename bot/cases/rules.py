@@ -472,10 +472,19 @@ async def figures(session: AsyncSession, actor: Actor, kind: str, since: datetim
     return out
 
 
-async def open_by_category(session: AsyncSession, actor: Actor, kind: str) -> dict[str, int]:
-    """How many cases are open in the actor's scope, per category, most first."""
-    rows = in_scope(actor, list((await session.exec(select(Case).where(
-        Case.kind == kind, Case.status.in_(OPEN_STATUSES)))).all()))
+async def open_cases(session: AsyncSession, actor: Actor, kind: str) -> list[Case]:
+    """Every open case in the actor's scope, oldest first (one query; filter and count from it)."""
+    q = select(Case).where(Case.kind == kind, Case.status.in_(OPEN_STATUSES)).order_by(Case.created_at, Case.id)
+    return in_scope(actor, list((await session.exec(q)).all()))
+
+
+def matching(rows: list[Case], *, status: str | None = None, building_id: int | None = None) -> list[Case]:
+    return [c for c in rows if (status is None or c.status == status)
+            and (building_id is None or c.building_id == building_id)]
+
+
+def count_by_category(rows: list[Case]) -> dict[str, int]:
+    """How many of these cases per category, most first."""
     counts: dict[str, int] = {}
     for c in rows:
         counts[c.category] = counts.get(c.category, 0) + 1
@@ -485,13 +494,8 @@ async def open_by_category(session: AsyncSession, actor: Actor, kind: str) -> di
 async def open_in_scope(session: AsyncSession, actor: Actor, kind: str, *, status: str | None = None,
                         building_id: int | None = None, limit: int = 10) -> tuple[list[Case], int]:
     """Open cases in the actor's scope, oldest first (and how many there are in all)."""
-    q = select(Case).where(Case.kind == kind, Case.status.in_(OPEN_STATUSES)).order_by(Case.created_at, Case.id)
-    if status is not None:
-        q = q.where(Case.status == status)
-    if building_id is not None:
-        q = q.where(Case.building_id == building_id)
-    mine = in_scope(actor, list((await session.exec(q)).all()))
-    return mine[:limit], len(mine)
+    chosen = matching(await open_cases(session, actor, kind), status=status, building_id=building_id)
+    return chosen[:limit], len(chosen)
 
 
 # ---- a person's data -----------------------------------------------------------------------------------------
