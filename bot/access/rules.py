@@ -163,3 +163,22 @@ async def revoke_invitation(session: AsyncSession, actor: Actor, invitation_id: 
     audit(session, actor_id=actor.person_id, action="invitation_revoked", at=now, invitation_id=inv.id)
     await session.commit()
     return inv
+
+
+# ---- who holds a role, for those who must be told ------------------------------------------------------------
+
+async def role_holders(session: AsyncSession, community_id: int,
+                       roles: tuple[Role, ...]) -> list[tuple[RoleGrant, Person]]:
+    """Active grants of these roles in a community, with their people who can be reached on Telegram."""
+    return list((await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
+        RoleGrant.role.in_([r.value for r in roles]), Person.tg_user_id.is_not(None),
+        Person.deleted_at.is_(None)).order_by(Person.id))).all())
+
+
+async def people_with_telegram_ids(session: AsyncSession, tg_ids: list[int]) -> list[Person]:
+    """The bot's own administrators (ADMIN_IDS): the last to be told when a community has nobody in a role."""
+    if not tg_ids:
+        return []
+    return list((await session.exec(select(Person).where(Person.tg_user_id.in_(tg_ids),
+                                                         Person.deleted_at.is_(None)))).all())

@@ -17,13 +17,14 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import role_holders
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
 from bot.kernel.text import clean_line, clean_note, matching_key
 from bot.tasks.rules import task_priority
-from models import Building, Community, Person, RoleGrant, Task
+from models import Building, Community, Person, Task
 from models.cases import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlert, CaseEvent, CaseFollower
 
 HANDLER_ROLES = (Role.STAFF, Role.ADMIN)  # who handles cases in their area
@@ -158,18 +159,10 @@ def may_handle_cases(actor: Actor) -> bool:
     return actor.superadmin or actor.has_role(*HANDLER_ROLES)
 
 
-async def _holders(session: AsyncSession, community_id: int,
-                   roles: tuple[Role, ...]) -> list[tuple[RoleGrant, Person]]:
-    return list((await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
-        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
-        RoleGrant.role.in_([r.value for r in roles]), Person.tg_user_id.is_not(None),
-        Person.deleted_at.is_(None)).order_by(Person.id))).all())
-
-
 async def grid_staff(session: AsyncSession, case: Case) -> list[Person]:
     """Who is told of a new case: the community workers of its grid, else those of the whole community,
     else its admins."""
-    rows = await _holders(session, case.community_id, (Role.STAFF,))
+    rows = await role_holders(session, case.community_id, (Role.STAFF,))
     grid = {p.id: p for g, p in rows if case.grid_id is not None and g.grid_id == case.grid_id}
     if grid:
         return list(grid.values())
@@ -177,23 +170,15 @@ async def grid_staff(session: AsyncSession, case: Case) -> list[Person]:
     return list(whole.values()) or await community_admins(session, case.community_id)
 
 
-async def people_with_telegram_ids(session: AsyncSession, tg_ids: list[int]) -> list[Person]:
-    """The bot's own administrators (ADMIN_IDS): the last to be told when a community has nobody with a role."""
-    if not tg_ids:
-        return []
-    return list((await session.exec(select(Person).where(Person.tg_user_id.in_(tg_ids),
-                                                         Person.deleted_at.is_(None)))).all())
-
-
 async def grid_leaders(session: AsyncSession, case: Case) -> list[Person]:
     """Whom an overdue case is flagged to: the grid's own workers (its leader among them)."""
-    rows = await _holders(session, case.community_id, (Role.STAFF,))
+    rows = await role_holders(session, case.community_id, (Role.STAFF,))
     return list({p.id: p for g, p in rows if g.grid_id is not None and g.grid_id == case.grid_id}.values())
 
 
 async def community_admins(session: AsyncSession, community_id: int) -> list[Person]:
     """Whom a case nobody took is escalated to: the community's admins, else its community-wide workers."""
-    rows = await _holders(session, community_id, (Role.ADMIN, Role.STAFF))
+    rows = await role_holders(session, community_id, (Role.ADMIN, Role.STAFF))
     admins = {p.id: p for g, p in rows if g.role == Role.ADMIN.value and g.grid_id is None}
     return list(admins.values()) or list({p.id: p for g, p in rows if g.grid_id is None}.values())
 
@@ -308,7 +293,7 @@ async def resolve_by_task(session: AsyncSession, task: Task, by: Person, note: s
 
 async def colleagues(session: AsyncSession, actor: Actor, case: Case) -> list[Person]:
     """Whom a case can be passed to: the other workers and admins whose area covers it."""
-    rows = await _holders(session, case.community_id, HANDLER_ROLES)
+    rows = await role_holders(session, case.community_id, HANDLER_ROLES)
     return list({p.id: p for g, p in rows if (g.grid_id is None or g.grid_id == case.grid_id)
                  and p.id != actor.person_id}.values())
 

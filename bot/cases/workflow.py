@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import people_with_telegram_ids
 from bot.cases import kinds
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases
@@ -36,7 +37,7 @@ async def reported(session: AsyncSession, person: Person, report: cases.Report, 
         await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers, note=report.note,
                                           photos=report.photos)
         return r
-    staff = await cases.grid_staff(session, r.case) or await cases.people_with_telegram_ids(session, settings.admin_ids)
+    staff = await cases.grid_staff(session, r.case) or await people_with_telegram_ids(session, settings.admin_ids)
     await case_messages.alert_staff(session, r.case, staff, now)
     ack = settings.case_ack_urgent_minutes if r.case.urgent else settings.case_ack_minutes
     schedule(session, "case_ack", now + timedelta(minutes=ack), ref=str(r.case.id), key=f"case:{r.case.id}:ack",

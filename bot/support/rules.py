@@ -15,12 +15,13 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import people_with_telegram_ids, role_holders
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
-from models import Community, Person, RoleGrant
+from models import Community, Person
 from models.support import CrisisAlert, Screening, SupportRequest
 
 DEFAULT_PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
@@ -70,10 +71,7 @@ def is_crisis(text: str | None, path: str | None = None) -> bool:
 async def responders(session: AsyncSession, community_id: int, grid_id: int | None) -> list[Person]:
     """The community's counsellors, and its staff on duty for the person's grid (the grid's workers and the
     community-wide ones)."""
-    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
-        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
-        RoleGrant.role.in_([r.value for r in RESPONDER_ROLES]), Person.tg_user_id.is_not(None),
-        Person.deleted_at.is_(None)))).all()
+    rows = await role_holders(session, community_id, RESPONDER_ROLES)
     return list({p.id: p for g, p in rows if g.role == Role.COUNSELLOR.value or g.grid_id in (None, grid_id)}.values())
 
 
@@ -97,10 +95,8 @@ async def raise_alert(session: AsyncSession, person: Person | None, source: str,
         return Alert(community, [], last.told > 0)
     people = [p for p in await responders(session, community.id, building.grid_id if building else None)
               if p.id != person.id] if community is not None else []
-    if not people and fallback_tg_ids:
-        people = [p for p in (await session.exec(select(Person).where(Person.tg_user_id.in_(fallback_tg_ids),
-                                                                     Person.deleted_at.is_(None)))).all()
-                  if p.id != person.id]
+    if not people:
+        people = [p for p in await people_with_telegram_ids(session, fallback_tg_ids) if p.id != person.id]
     session.add(CrisisAlert(person_id=person.id, community_id=community.id if community else None, source=source,
                             told=len(people), at=now))
     return Alert(community, people, bool(people))
@@ -176,11 +172,7 @@ def may_counsel(actor: Actor) -> bool:
 
 
 async def counsellors(session: AsyncSession, community_id: int) -> list[Person]:
-    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
-        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == community_id,
-        RoleGrant.role == Role.COUNSELLOR.value, Person.tg_user_id.is_not(None),
-        Person.deleted_at.is_(None)))).all()
-    return list({p.id: p for _g, p in rows}.values())
+    return list({p.id: p for _g, p in await role_holders(session, community_id, (Role.COUNSELLOR,))}.values())
 
 
 async def _request(session: AsyncSession, actor: Actor, request_id: int) -> SupportRequest:
