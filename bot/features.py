@@ -27,6 +27,8 @@ from bot.cases import kinds as case_kinds
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases_rules
 from bot.cases.kinds import CaseKind
+from bot.feedback import messages as feedback_messages
+from bot.feedback import rules as feedback
 from bot.hazards import messages as hazard_messages
 from bot.hazards import rules as hazards
 from bot.health import messages as health_messages
@@ -66,6 +68,7 @@ from handlers import (
     taskqueue,
     volunteers,
 )
+from handlers import feedback as feedback_router
 from handlers import hazards as hazards_router
 from handlers import health as health_router
 from handlers import monitoring as monitoring_router
@@ -135,6 +138,13 @@ FEATURES: tuple[Feature, ...] = (
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    # Answered by staff with the case engine's buttons and /inbox (the "hazards" feature's routers).
+    Feature("feedback", routers=(feedback_router.router,), commands=feedback_router.COMMANDS,
+            refusals=(feedback_messages.REFUSALS,),
+            case_kinds={feedback.KIND: CaseKind(feedback_messages.category_label, feedback.resolve_within, "✉️",
+                                                joins=False, field_work=False, shows_place=False,
+                                                handles=feedback.handles, routes=feedback.routes,
+                                                words=feedback_messages.CASE_WORDS)}),
 )
 
 PLUMBING_FIRST: tuple[RouterTemplate, ...] = (groups.router, common.router)  # group chats; commands

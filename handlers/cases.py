@@ -25,18 +25,18 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import F
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases import kinds, workflow
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases
-from bot.cases import workflow
 from bot.cases.callbacks import CaseCB, CaseListCB, PassCB
 from bot.config import Settings
-from bot.hazards import messages as hazard_messages
+from bot.feedback import rules as feedback
 from bot.hazards import rules as hazards
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
@@ -51,9 +51,10 @@ from bot.telegram.ui import edit_markup, edit_text, finish_typed_step, refusal, 
 from models import Building, Person
 
 router = gated("cases", cases.may_handle_cases)
-refusals = refusals_router("cases-others", commands=("cases",), buttons=(CaseCB, PassCB, CaseListCB))
+refusals = refusals_router("cases-others", commands=("cases", "inbox"), buttons=(CaseCB, PassCB, CaseListCB))
 
-COMMANDS = (CommandEntry("cases", N_("Hazard cases in my area"), cases.HANDLER_ROLES),)
+COMMANDS = (CommandEntry("cases", N_("Hazard cases in my area"), cases.HANDLER_ROLES),
+            CommandEntry("inbox", N_("Residents' feedback and complaints in my area"), cases.HANDLER_ROLES))
 
 
 class Cs(StatesGroup):
@@ -117,10 +118,9 @@ async def on_ask(query: CallbackQuery, callback_data: CaseCB, state: FSMContext,
     await query.answer()
     await state.set_state(Cs.resolution if callback_data.action == "resolve" else Cs.reason)
     await state.update_data(case_id=case.id)
-    ask = (_("What was done about {ref}? One line that the neighbours will read. You can send a photo with the "
-             "line as its caption.") if callback_data.action == "resolve"
-           else _("Why will {ref} not be handled? One line that the neighbours will read."))
-    await query.bot.send_message(query.from_user.id, ask.format(ref=case.ref))
+    key = "resolve_prompt" if callback_data.action == "resolve" else "reject_prompt"
+    await query.bot.send_message(query.from_user.id, case_messages.words(case.kind, key, get_i18n().current_locale,
+                                                                         ref=case.ref))
 
 
 @router.callback_query(CaseCB.filter(F.action == "volunteer"))
@@ -183,8 +183,8 @@ async def on_resolution(message: Message, state: FSMContext, session: AsyncSessi
     async def act() -> str:
         case = await workflow.resolved(session, actor, data.get("case_id", 0), words, photo, settings, clock.now())
         n = len(await cases.followers(session, case.id))
-        return _("{ref} is resolved. {n} neighbours are asked whether it is fixed; it closes when they say so or "
-                 "after {hours} hours without an answer.").format(ref=case.ref, n=n, hours=settings.case_confirm_hours)
+        return case_messages.words(case.kind, "resolved_done", get_i18n().current_locale, ref=case.ref, n=n,
+                                   hours=settings.case_confirm_hours)
 
     await finish_typed_step(message, state, session, act)
 
@@ -195,7 +195,7 @@ async def on_reason(message: Message, state: FSMContext, session: AsyncSession, 
 
     async def act() -> str:
         case = await workflow.rejected(session, actor, data.get("case_id", 0), message.text, clock.now())
-        return _("{ref} is closed without action; the neighbours have been told why.").format(ref=case.ref)
+        return case_messages.words(case.kind, "rejected_done", get_i18n().current_locale, ref=case.ref)
 
     await finish_typed_step(message, state, session, act)
 
@@ -212,57 +212,67 @@ FILTER_STATUSES = (("new", N_("🆕 New")), ("acknowledged", N_("✋ Taken")), (
                    ("resolved", N_("✅ Waiting for the neighbours")))
 
 
-@router.message(Command("cases"))
-async def cmd_cases(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
-    """The figures for the last 7 and 30 days, then the open cases oldest first, each with its buttons."""
+@router.message(Command("cases", "inbox"))
+async def cmd_cases(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+                    clock: Clock) -> None:
+    """The figures for the last 7 and 30 days, then the open cases oldest first, each with its buttons: hazard
+    cases (/cases), or residents' feedback and complaints (/inbox)."""
     now, loc = clock.now(), get_i18n().current_locale
+    kind = feedback.KIND if command.command == "inbox" else hazards.KIND
     lines = []
     for days in (7, 30):
-        f = await cases.figures(session, actor, hazards.KIND, now - timedelta(days=days), now)
+        f = await cases.figures(session, actor, kind, now - timedelta(days=days), now)
         lines.append(_("Last {days} days: closure rate {rate} ({fixed} of {closures} closings stayed fixed); "
                        "median time to take a case {ack}, to resolve it {resolve}; reopened {reopened}.").format(
             days=days, rate=_percent(f.closure_rate), fixed=f.fixed, closures=f.closures,
             ack=_minutes_words(loc, f.median_ack_minutes), resolve=_minutes_words(loc, f.median_resolve_minutes),
             reopened=f.reopened))
     await send_long(message.bot, message.chat.id, "\n".join(lines))
-    await _list(message.bot, message.chat.id, session, actor, clock)
+    await _list(message.bot, message.chat.id, session, actor, clock, kind)
 
 
 @router.callback_query(CaseListCB.filter())
 async def on_filter(query: CallbackQuery, callback_data: CaseListCB, session: AsyncSession, actor: Actor,
                     clock: Clock) -> None:
     """The open cases again, of one status and/or one building (a filter it does not know shows them all)."""
-    await query.answer()
     known = {s for s, _label in FILTER_STATUSES}
-    await _list(query.bot, query.from_user.id, session, actor, clock,
+    if callback_data.kind not in kinds.installed():
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    await _list(query.bot, query.from_user.id, session, actor, clock, callback_data.kind,
                 status=callback_data.status if callback_data.status in known else None,
                 building_id=callback_data.building or None)
 
 
-async def _list(bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock, *, status: str | None = None,
-                building_id: int | None = None) -> None:
+async def _list(bot, chat_id: int, session: AsyncSession, actor: Actor, clock: Clock, kind: str, *,
+                status: str | None = None, building_id: int | None = None) -> None:
     now, loc = clock.now(), get_i18n().current_locale
-    everything = await cases.open_cases(session, actor, hazards.KIND)
+    everything = await cases.open_cases(session, actor, kind)
     chosen = cases.matching(everything, status=status, building_id=building_id)
     shown, total = chosen[:10], len(chosen)
-    audit(session, actor_id=actor.person_id, action="read_cases", at=now, count=len(shown))
+    audit(session, actor_id=actor.person_id, action="read_cases", at=now, kind=kind, count=len(shown))
     await session.commit()
     if status is None and building_id is None:
-        head = _("Hazard cases open in your area: {n}.").format(n=total)
+        head = case_messages.words(kind, "list_head", loc, n=total)
         by_category = cases.count_by_category(everything)
-        head += "".join(f"\n• {hazard_messages.category_label(loc, c)}: {n}" for c, n in by_category.items())
+        label = kinds.kind(kind).label
+        head += "".join(f"\n• {label(loc, c)}: {n}" for c, n in by_category.items())
     else:
         head = _("Open cases matching the filter: {n}.").format(n=total)
-    rows = [[InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())
-             for s, label in FILTER_STATUSES[:2]],
-            [InlineKeyboardButton(text=_(label), callback_data=CaseListCB(status=s, building=building_id or 0).pack())
-             for s, label in FILTER_STATUSES[2:]]]
+    def status_button(s: str, label: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=_(label),
+                                    callback_data=CaseListCB(status=s, building=building_id or 0, kind=kind).pack())
+
+    rows = [[status_button(s, label) for s, label in FILTER_STATUSES[:2]],
+            [status_button(s, label) for s, label in FILTER_STATUSES[2:]]]
     buildings = {c.building_id for c in everything if c.building_id is not None}
     for b in sorted(buildings)[:12]:
         building = await session.get(Building, b)
-        rows.append([InlineKeyboardButton(text="🏢 " + (building.label(loc) if building else "?"),
-                                          callback_data=CaseListCB(status=status or "all", building=b).pack())])
-    rows.append([InlineKeyboardButton(text=_("All open cases"), callback_data=CaseListCB().pack())])
+        rows.append([InlineKeyboardButton(
+            text="🏢 " + (building.label(loc) if building else "?"),
+            callback_data=CaseListCB(status=status or "all", building=b, kind=kind).pack())])
+    rows.append([InlineKeyboardButton(text=_("All open cases"), callback_data=CaseListCB(kind=kind).pack())])
     await bot.send_message(chat_id, head, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
     for case in shown:
         age = duration(loc, now - case.created_at)

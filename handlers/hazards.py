@@ -377,7 +377,8 @@ async def on_not_fixed(query: CallbackQuery, callback_data: FixedCB, state: FSMC
     await query.answer()
     await state.set_state(Hz.not_fixed)
     await state.update_data(case_id=case.id)
-    await query.bot.send_message(query.from_user.id, _("What is still wrong? One line helps the staff."))
+    await query.bot.send_message(query.from_user.id,
+                                 case_messages.words(case.kind, "what_wrong", get_i18n().current_locale))
 
 
 @router.message(StateFilter(Hz.not_fixed), NotCommand())
@@ -388,7 +389,6 @@ async def on_not_fixed_comment(message: Message, state: FSMContext, session: Asy
     async def act() -> str:
         answer = await case_workflow.answered(session, person, data.get("case_id", 0), False, message.text,
                                               clock.now())
-        return _("Thank you. {ref} is open again, and the staff have been told what is still wrong.").format(
-            ref=answer.case.ref)
+        return case_messages.words(answer.case.kind, "reopened_ok", get_i18n().current_locale, ref=answer.case.ref)
 
     await finish_typed_step(message, state, session, act)

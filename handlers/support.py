@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.feedback.callbacks import FeedbackCB
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
 from bot.kernel.structure import home_of, place_of
@@ -101,6 +102,7 @@ def support_kb(settings: Settings) -> InlineKeyboardMarkup:
         *rows,
         [InlineKeyboardButton(text=_("📝 A short check on how I feel (4 questions)"),
                               callback_data=SupportCB(action="screen").pack())],
+        [InlineKeyboardButton(text=_("✉️ Feedback or a complaint"), callback_data=FeedbackCB(step="start").pack())],
         [InlineKeyboardButton(text=_("🆘 I might hurt myself / I am not safe"),
                               callback_data=SupportCB(action="crisis").pack())]])
 

@@ -31,6 +31,8 @@ class Case(SQLModel, table=True):
     longitude: float | None = None
     place_text: str | None = Field(default=None, max_length=200)
     urgent: bool = Field(default=False)
+    # People who must never see it or be told of it (whom a complaint is about); None: nobody.
+    hidden_from: list[int] | None = Field(default=None, sa_type=JSON)
     # new -> acknowledged -> in_progress -> resolved -> closed (fixed, or nobody said otherwise in time);
     # resolved -> in_progress again when someone says it is not fixed; rejected (with a reason) from any open one.
     status: str = Field(default="new", max_length=12, index=True)

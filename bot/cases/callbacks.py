@@ -27,7 +27,8 @@ class PassCB(CallbackData, prefix="cp"):
 
 
 class CaseListCB(CallbackData, prefix="cl"):
-    """/cases filtered: a status (or "all") and a building (0: every building)."""
+    """/cases (or /inbox) filtered: a status (or "all") and a building (0: every building), of one kind."""
 
     status: str = "all"
     building: int = 0
+    kind: str = "hazard"

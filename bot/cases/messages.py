@@ -28,6 +28,35 @@ STATUS_WORDS = {
 }
 
 
+# The words that depend on a case's kind, as a hazard's people read them; a kind may give its own
+# (`CaseKind.words`, the same keys and placeholders).
+WORDS: dict[str, str] = {
+    "new_head": N_("🆕 New hazard report"),
+    "acknowledged": N_("{ref}: the community staff have taken your report and will handle it."),
+    "ask_fixed": N_("{ref} is resolved: {note}\nIs it fixed?"),
+    "yes": N_("✅ Yes, it is fixed"),
+    "no": N_("❌ No, not fixed"),
+    "what_wrong": N_("What is still wrong? One line helps the staff."),
+    "reopened_ok": N_("Thank you. {ref} is open again, and the staff have been told what is still wrong."),
+    "reopened_assignee": N_("❗ {ref} was reopened: a neighbour says it is not fixed: {note}"),
+    "closed": N_("{ref} is closed. Thank you for reporting it!"),
+    "resolve_prompt": N_("What was done about {ref}? One line that the neighbours will read. You can send a photo "
+                         "with the line as its caption."),
+    "reject_prompt": N_("Why will {ref} not be handled? One line that the neighbours will read."),
+    "resolved_done": N_("{ref} is resolved. {n} neighbours are asked whether it is fixed; it closes when they say "
+                        "so or after {hours} hours without an answer."),
+    "rejected_done": N_("{ref} is closed without action; the neighbours have been told why."),
+    "list_head": N_("Hazard cases open in your area: {n}."),
+    "resolve_button": N_("✅ Resolved"),
+}
+
+
+def words(kind: str, key: str, locale: str, **params: object) -> str:
+    """The words for a case of this kind, in the reader's language."""
+    msgid = kinds.kind(kind).words.get(key) or WORDS[key]
+    return translate(locale, msgid, **params)
+
+
 def status_words(locale: str, status: str) -> str:
     return translate(locale, STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
@@ -57,8 +86,8 @@ async def summary(session: AsyncSession, case: Case, locale: str) -> str:
     """"⚠️ H-0007 · 🚪 Blocked emergency passage / 📍 Building 1 · north stair / status"."""
     kind = kinds.kind(case.kind)
     head = f"{'🔴 ' if case.urgent else ''}{kind.icon} {case.ref} · {kind.label(locale, case.category)}"
-    return "\n".join([head, "📍 " + await place_words(session, case, locale),
-                      translate(locale, "Status: {status}", status=status_words(locale, case.status))])
+    place = ["📍 " + await place_words(session, case, locale)] if kind.shows_place else []
+    return "\n".join([head, *place, translate(locale, "Status: {status}", status=status_words(locale, case.status))])
 
 
 async def _reporter_words(session: AsyncSession, case: Case, locale: str) -> str:
@@ -82,9 +111,10 @@ def action_rows(locale: str, case: Case) -> list[list[tuple[str, str]]]:
     if case.status == "acknowledged":
         rows.append([(translate(locale, "🚧 Work has started"), CaseCB(action="start", id=case.id).pack())])
     if case.status in ("acknowledged", "in_progress"):
-        rows.append([(translate(locale, "✅ Resolved"), CaseCB(action="resolve", id=case.id).pack())])
-        rows.append([(translate(locale, "🙋 Ask a volunteer"), CaseCB(action="volunteer", id=case.id).pack()),
-                     (translate(locale, "👥 Pass to a colleague"), CaseCB(action="pass", id=case.id).pack())])
+        rows.append([(words(case.kind, "resolve_button", locale), CaseCB(action="resolve", id=case.id).pack())])
+        passing = (translate(locale, "👥 Pass to a colleague"), CaseCB(action="pass", id=case.id).pack())
+        rows.append([(translate(locale, "🙋 Ask a volunteer"), CaseCB(action="volunteer", id=case.id).pack()), passing]
+                    if kinds.kind(case.kind).field_work else [passing])
         rows.append([(translate(locale, "✖️ Not for us (with a reason)"), CaseCB(action="reject", id=case.id).pack())])
     if case.status == "new":
         rows.append([(translate(locale, "✋ I'll handle it"), CaseCB(action="ack", id=case.id).pack())])
@@ -107,8 +137,7 @@ async def _photos(session: AsyncSession, case: Case) -> list[str]:
     return [p for e in await cases.history(session, case.id) if e.action in ("reported", "joined") for p in e.photos]
 
 
-async def alert_staff(session: AsyncSession, case: Case, people: list[Person], now: datetime, *,
-                      head: str = N_("🆕 New hazard report")) -> int:
+async def alert_staff(session: AsyncSession, case: Case, people: list[Person], now: datetime) -> int:
     """Each staff member gets the photos, then the case with "I'll handle it"; the message is kept so that
     the first to take it updates everyone else's."""
     photos = await _photos(session, case)
@@ -117,7 +146,7 @@ async def alert_staff(session: AsyncSession, case: Case, people: list[Person], n
         for photo in photos:
             enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], case.ref, now=now,
                     cause=f"case:{case.id}", priority=priority(case), method="photo", media=photo)
-        text = translate(loc, head) + "\n" + await staff_text(session, case, loc)
+        text = words(case.kind, "new_head", loc) + "\n" + await staff_text(session, case, loc)
         row = enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text, now=now,
                       cause=f"case:{case.id}", priority=priority(case), reply_markup=_staff_buttons(loc, case))[0]
         await session.flush()
@@ -155,14 +184,13 @@ async def tell_followers(session: AsyncSession, case: Case, event: str, now: dat
     for p in people:
         loc, markup, method, media = p.locale, None, "text", None
         if event == "acknowledged":
-            text = translate(loc, "{ref}: the community staff have taken your report and will handle it.",
-                             ref=case.ref)
+            text = words(case.kind, "acknowledged", loc, ref=case.ref)
         elif event == "in_progress":
             text = translate(loc, "{ref}: work has started.", ref=case.ref)
         elif event == "resolved":
-            text = translate(loc, "{ref} is resolved: {note}\nIs it fixed?", ref=case.ref, note=case.resolution or "—")
-            markup = push_markup([(translate(loc, "✅ Yes, it is fixed"), FixedCB(id=case.id, yes=True).pack()),
-                                  (translate(loc, "❌ No, not fixed"), FixedCB(id=case.id, yes=False).pack())])
+            text = words(case.kind, "ask_fixed", loc, ref=case.ref, note=case.resolution or "—")
+            markup = push_markup([(words(case.kind, "yes", loc), FixedCB(id=case.id, yes=True).pack()),
+                                  (words(case.kind, "no", loc), FixedCB(id=case.id, yes=False).pack())])
             if case.resolution_photo:
                 method, media = "photo", case.resolution_photo
         elif event == "rejected":
@@ -172,7 +200,7 @@ async def tell_followers(session: AsyncSession, case: Case, event: str, now: dat
             text = translate(loc, "{ref} was reopened: a neighbour says it is not fixed. The staff have been told.",
                              ref=case.ref)
         elif event == "closed":
-            text = translate(loc, "{ref} is closed. Thank you for reporting it!", ref=case.ref)
+            text = words(case.kind, "closed", loc, ref=case.ref)
         else:
             continue
         enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text[:1000] if media else text,
@@ -191,8 +219,7 @@ async def tell_assignee(session: AsyncSession, case: Case, event: str, now: date
     if event == "joined":
         text = translate(loc, "➕ Another neighbour reported {ref} ({n} in all).", ref=case.ref, n=followers)
     elif event == "reopened":
-        text = translate(loc, "❗ {ref} was reopened: a neighbour says it is not fixed: {note}", ref=case.ref,
-                         note=note or "—")
+        text = words(case.kind, "reopened_assignee", loc, ref=case.ref, note=note or "—")
     elif event == "overdue":
         text = translate(loc, "⏰ {ref} is still not resolved after {duration}.", ref=case.ref,
                          duration=duration(loc, now - case.created_at))

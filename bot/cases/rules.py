@@ -18,8 +18,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.rules import role_holders
+from bot.cases import kinds
+from bot.cases.kinds import HANDLER_ROLES
 from bot.kernel.errors import DomainError, PermissionDenied
-from bot.kernel.permissions import Actor, Role
+from bot.kernel.permissions import Actor, Role, Scope
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
 from bot.kernel.text import clean_line, clean_note, matching_key
@@ -27,7 +29,6 @@ from bot.tasks.rules import task_priority
 from models import Building, Community, Person, Task
 from models.cases import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlert, CaseEvent, CaseFollower
 
-HANDLER_ROLES = (Role.STAFF, Role.ADMIN)  # who handles cases in their area
 NEAR_METRES = 100  # two reported points this close are the same place
 PHOTOS_MAX = 5
 NOTE_MAX = 1000
@@ -52,11 +53,12 @@ class Place:
 class Report:
     kind: str
     category: str
-    place: Place
+    place: Place | None  # None: about the community, not a place (feedback); scoped to the reporter's grid
     note: str | None = None
     photos: tuple[str, ...] = ()
     anonymous: bool = False
     urgent: bool = False
+    hidden_from: tuple[int, ...] = ()  # people who must never see it (whom a complaint is about)
 
 
 @dataclass
@@ -111,7 +113,8 @@ async def report(session: AsyncSession, person: Person, r: Report, *, join_windo
     the reporter follows it either way, and their words and photos are added to its history."""
     home = await _home(session, person)
     building = home
-    if r.place.building_id is not None and r.place.building_id != home.id:
+    place = r.place or Place(text="-")  # only compared when the kind joins; never stored
+    if r.place is not None and r.place.building_id is not None and r.place.building_id != home.id:
         building = await session.get(Building, r.place.building_id)
         if building is None or building.community_id != home.community_id:
             raise DomainError("bad_address")
@@ -123,14 +126,16 @@ async def report(session: AsyncSession, person: Person, r: Report, *, join_windo
     await session.exec(update(Community).where(Community.id == home.community_id).values(code=Community.code))
     candidates = (await session.exec(select(Case).where(
         Case.community_id == home.community_id, Case.kind == r.kind, Case.category == r.category,
-        Case.status.in_(OPEN_STATUSES), Case.created_at >= now - join_window).order_by(Case.id))).all()
-    case = next((c for c in candidates if same_place(c, r.place)), None)
+        Case.status.in_(OPEN_STATUSES), Case.created_at >= now - join_window).order_by(Case.id))).all() \
+        if r.place is not None and kinds.kind(r.kind).joins else []
+    case = next((c for c in candidates if same_place(c, place)), None)
     joined = case is not None
     if case is None:
         case = Case(kind=r.kind, category=r.category, community_id=home.community_id,
-                    grid_id=(building or home).grid_id, building_id=r.place.building_id,
-                    latitude=r.place.latitude, longitude=r.place.longitude, place_text=r.place.text,
-                    urgent=r.urgent, created_at=now)
+                    grid_id=(building or home).grid_id, building_id=r.place.building_id if r.place else None,
+                    latitude=r.place.latitude if r.place else None, longitude=r.place.longitude if r.place else None,
+                    place_text=r.place.text if r.place else None, urgent=r.urgent,
+                    hidden_from=list(r.hidden_from) or None, created_at=now)
         session.add(case)
         await session.flush()
     follower = (await session.exec(select(CaseFollower).where(CaseFollower.case_id == case.id,
@@ -151,7 +156,12 @@ async def report(session: AsyncSession, person: Person, r: Report, *, join_windo
 # ---- who handles it ------------------------------------------------------------------------------------------
 
 def may_handle(actor: Actor, case: Case) -> bool:
-    return actor.superadmin or actor.covering(HANDLER_ROLES, case.community_id, case.grid_id)
+    """Whose grants the case's kind accepts (community workers and admins of its area, unless the kind says
+    otherwise) — never someone it is hidden from (the person a complaint is about)."""
+    if actor.person_id is not None and actor.person_id in (case.hidden_from or ()):
+        return False
+    handles = kinds.kind(case.kind).handles
+    return actor.superadmin or any(handles(g.role, g.scope, case) for g in actor.grants)
 
 
 def may_handle_cases(actor: Actor) -> bool:
@@ -181,6 +191,23 @@ async def community_admins(session: AsyncSession, community_id: int) -> list[Per
     rows = await role_holders(session, community_id, (Role.ADMIN, Role.STAFF))
     admins = {p.id: p for g, p in rows if g.role == Role.ADMIN.value and g.grid_id is None}
     return list(admins.values()) or list({p.id: p for g, p in rows if g.grid_id is None}.values())
+
+
+async def routed(session: AsyncSession, case: Case, purpose: str) -> list[Person]:
+    """Whom a case goes to: "new" (the first alert), "escalate" (nobody took it in time), "overdue" (not resolved
+    in time) — as its kind routes it, else the grid's workers, the community's admins, the grid's workers; never
+    anyone it is hidden from."""
+    hook = kinds.kind(case.kind).routes
+    people = await hook(session, case, purpose) if hook is not None else None
+    if people is None:
+        if purpose == "new":
+            people = await grid_staff(session, case)
+        elif purpose == "escalate":
+            people = await community_admins(session, case.community_id)
+        else:
+            people = await grid_leaders(session, case)
+    hidden = set(case.hidden_from or ())
+    return [p for p in people if p.id not in hidden]
 
 
 async def handled_case(session: AsyncSession, actor: Actor, case_id: int) -> Case:
@@ -259,6 +286,8 @@ async def ask_volunteer(session: AsyncSession, actor: Actor, case_id: int, now: 
     """Field work for a volunteer of the case's grid (clear the stairwell...), through the volunteer-task engine:
     one task per case at a time."""
     case = await handled_case(session, actor, case_id)
+    if not kinds.kind(case.kind).field_work:
+        raise DomainError("bad_step")
     if case.status not in ("acknowledged", "in_progress"):
         raise DomainError("already_done")
     current = await session.get(Task, case.task_id) if case.task_id else None
@@ -292,10 +321,12 @@ async def resolve_by_task(session: AsyncSession, task: Task, by: Person, note: s
 
 
 async def colleagues(session: AsyncSession, actor: Actor, case: Case) -> list[Person]:
-    """Whom a case can be passed to: the other workers and admins whose area covers it."""
-    rows = await role_holders(session, case.community_id, HANDLER_ROLES)
-    return list({p.id: p for g, p in rows if (g.grid_id is None or g.grid_id == case.grid_id)
-                 and p.id != actor.person_id}.values())
+    """Whom a case can be passed to: the others who may handle it (its kind decides; never whom it is hidden
+    from)."""
+    handles, hidden = kinds.kind(case.kind).handles, set(case.hidden_from or ())
+    rows = await role_holders(session, case.community_id, tuple(Role))
+    return list({p.id: p for g, p in rows if handles(Role(g.role), Scope(g.community_id, g.grid_id), case)
+                 and p.id != actor.person_id and p.id not in hidden}.values())
 
 
 async def pass_to(session: AsyncSession, actor: Actor, case_id: int, person_id: int,

@@ -37,7 +37,9 @@ async def reported(session: AsyncSession, person: Person, report: cases.Report, 
         await case_messages.tell_assignee(session, r.case, "joined", now, followers=r.followers, note=report.note,
                                           photos=report.photos)
         return r
-    staff = await cases.grid_staff(session, r.case) or await people_with_telegram_ids(session, settings.admin_ids)
+    hidden = set(r.case.hidden_from or ())
+    staff = await cases.routed(session, r.case, "new") or [
+        p for p in await people_with_telegram_ids(session, settings.admin_ids) if p.id not in hidden]
     await case_messages.alert_staff(session, r.case, staff, now)
     ack = settings.case_ack_urgent_minutes if r.case.urgent else settings.case_ack_minutes
     schedule(session, "case_ack", now + timedelta(minutes=ack), ref=str(r.case.id), key=f"case:{r.case.id}:ack",
@@ -144,7 +146,7 @@ async def case_ack(session: AsyncSession, work: DueWork, now: datetime) -> None:
         return
     case.escalated_at = now
     session.add(CaseEvent(case_id=case.id, action="escalated", at=now))
-    await case_messages.escalate(session, case, await cases.community_admins(session, case.community_id), now)
+    await case_messages.escalate(session, case, await cases.routed(session, case, "escalate"), now)
 
 
 @due_handler("case_resolve")
@@ -156,7 +158,7 @@ async def case_resolve(session: AsyncSession, work: DueWork, now: datetime) -> N
         return
     case.overdue_at = now
     session.add(CaseEvent(case_id=case.id, action="overdue", at=now))
-    await case_messages.overdue(session, case, await cases.grid_leaders(session, case), now)
+    await case_messages.overdue(session, case, await cases.routed(session, case, "overdue"), now)
 
 
 @due_handler("case_confirm")

@@ -112,7 +112,8 @@ async def test_the_same_hazard_joins_the_open_case_and_everyone_hears_every_chan
     assert any("matching the filter: 1." in t for t in r.texts)
     r = await lin.press("All open cases")
     assert any("Hazard cases open in your area: 2." in t for t in r.texts)
-    assert "no longer active" not in (await lin.press_data("cl:zap:0")).alert  # an unknown filter shows all
+    assert "no longer active" not in (await lin.press_data("cl:zap:0:hazard")).alert  # an unknown filter: all
+    assert "no longer active" in (await lin.press_data("cl:all:0:zap")).alert  # an unknown kind of case
     await lin.press_data("cs:ack:1")
     await lin.press_data("cs:start:1")
     r = await lin.press_data("cs:resolve:1")
