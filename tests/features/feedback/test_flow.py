@@ -101,7 +101,7 @@ async def test_a_complaint_about_a_grid_worker_never_reaches_the_grid_and_goes_t
 
 async def test_a_complaint_naming_an_admin_is_hidden_from_them_and_goes_to_the_bot_s_administrators(
         bot, user_factory, tg, session):
-    boss, lin, _lin2, _ming = await staff_world(bot, user_factory)
+    boss, _lin, _lin2, _ming = await staff_world(bot, user_factory)
     root = user_factory(user_id=ADMIN_ID)  # staff_world registered the bot's administrator
     mei = user_factory(first_name="Mei")
     await register(mei)
