@@ -20,7 +20,7 @@ from bot.platform import wake
 from bot.platform.delivery.sender import Sender, SenderConfig
 from bot.platform.scheduling.due import DueWorkRunner, Handler
 from bot.platform.scheduling.lease import DbLease, Leadership, RedisLease
-from bot.platform.scheduling.registry import HANDLERS
+from bot.platform.scheduling.registry import HANDLERS, RECURRING
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,10 @@ class Background:
         self.sender = Sender(app.bot, app.sessionmaker, app.clock, sender_config or SenderConfig(
             rate=app.settings.send_rate), on_migrate=self._group_migrated, budget=app.budget)
         self.runner = DueWorkRunner(app.sessionmaker, app.clock, handlers if handlers is not None else HANDLERS,
-                                    admin_chat_ids=list(app.settings.admin_ids), locale=app.settings.default_locale)
+                                    admin_chat_ids=list(app.settings.admin_ids), locale=app.settings.default_locale,
+                                    recurring={k: v for k, v in RECURRING.items()
+                                               if handlers is None or k in handlers},
+                                    tz=app.settings.tz)
         self.tick_seconds = tick_seconds
         self.sweep_seconds = sweep_seconds
         self.scheduler = AsyncIOScheduler(timezone=UTC)

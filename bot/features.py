@@ -21,6 +21,7 @@ import bot.monitoring.workflow
 import bot.notices.workflow
 import bot.rumours.workflow
 import bot.supplies.workflow
+import bot.support.workflow
 import bot.tasks.workflow
 from bot.access import messages as access_messages
 from bot.cases import kinds as case_kinds
@@ -95,9 +96,10 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     # Words of crisis are answered before any conversation's step: the crisis router comes first.
-    Feature("support", routers=(support_router.crisis, support_router.counsellors, support_router.refusals,
-                                support_router.router),
-            personal_data=(support_rules.PERSONAL_DATA,), refusals=(support_messages.REFUSALS,)),
+    Feature("support", routers=(support_router.crisis, support_router.counsellors, support_router.admins,
+                                support_router.refusals, support_router.router),
+            due=(bot.support.workflow,), personal_data=(support_rules.PERSONAL_DATA,),
+            commands=support_router.COMMANDS, refusals=(support_messages.REFUSALS,)),
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
     Feature("registration",
             routers=(registration.router, invitations.router, invitations.refusals, structure.router,

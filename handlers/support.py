@@ -13,24 +13,29 @@ words of crisis are answered first, and the conversation stays where it was. The
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import F
-from aiogram.filters import BaseFilter, StateFilter
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.messages import role_label
 from bot.config import Settings
 from bot.feedback.callbacks import FeedbackCB
+from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
-from bot.kernel.permissions import Actor
-from bot.kernel.structure import home_of, place_of
+from bot.kernel.permissions import Actor, Role, is_admin
+from bot.kernel.structure import place_of
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, get_i18n
 from bot.registration.rules import dialable
 from bot.support import messages as support_messages
 from bot.support import rules as support
 from bot.support.callbacks import CallbackCB, ScreenCB, SupportCB
+from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
@@ -42,7 +47,10 @@ crisis.message.filter(Private())
 router = RouterTemplate("support")
 router.message.filter(Private())
 counsellors = gated("support-counsellors", support.may_counsel)  # counsellors only: not staff, not volunteers
-refusals = refusals_router("support-others", buttons=(CallbackCB,))
+admins = gated("support-admins", is_admin)
+refusals = refusals_router("support-others", commands=("wellbeing",), buttons=(CallbackCB,))
+
+COMMANDS = (CommandEntry("wellbeing", N_("Helpers' well-being: counts per role"), (Role.ADMIN,)),)
 
 # PHQ-2 then GAD-2, worded as the published instruments are (their Chinese versions for zh_Hans and zh_Hant).
 QUESTIONS = (N_("Little interest or pleasure in doing things"), N_("Feeling down, depressed, or hopeless"),
@@ -87,7 +95,7 @@ async def on_crisis_words(message: Message, session: AsyncSession, person: Perso
     await _crisis(message.answer, session, person, "words", clock, settings)
 
 
-def support_kb(settings: Settings) -> InlineKeyboardMarkup:
+def support_kb(settings: Settings, helper: bool = False) -> InlineKeyboardMarkup:
     loc = get_i18n().current_locale
     res = support.resources(settings.support_resources_file)
     rows = []
@@ -102,20 +110,23 @@ def support_kb(settings: Settings) -> InlineKeyboardMarkup:
         *rows,
         [InlineKeyboardButton(text=_("📝 A short check on how I feel (4 questions)"),
                               callback_data=SupportCB(action="screen").pack())],
+        *([[InlineKeyboardButton(text=_("📊 My last 7 days"), callback_data=SupportCB(action="load").pack())]]
+          if helper else []),
         [InlineKeyboardButton(text=_("✉️ Feedback or a complaint"), callback_data=FeedbackCB(step="start").pack())],
         [InlineKeyboardButton(text=_("🆘 I might hurt myself / I am not safe"),
                               callback_data=SupportCB(action="crisis").pack())]])
 
 
 @router.message(ButtonText("support"))
-async def on_support(message: Message, session: AsyncSession, person: Person | None, settings: Settings) -> None:
-    community, _b, _h = await home_of(session, person)
+async def on_support(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
+                     settings: Settings) -> None:
+    community = await support.community_of(session, person)
     hotline = community.support_hotline if community else "12356"
     await message.answer(_("💬 Someone to talk to\n"
                            "Feeling worried, alone or low is common in times like these.\n"
                            "📞 The psychological assistance hotline: {hotline} (free, any time).\n"
                            "If you are not safe, press the button below.").format(hotline=hotline),
-                         reply_markup=support_kb(settings))
+                         reply_markup=support_kb(settings, helper=support.helper_role(actor) is not None))
 
 
 @router.callback_query(SupportCB.filter(F.action == "crisis"))
@@ -175,7 +186,7 @@ async def on_screen(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(ScreenCB.filter(F.q < 4), StateFilter(Sc.answering))
 async def on_answer(query: CallbackQuery, callback_data: ScreenCB, state: FSMContext, session: AsyncSession,
-                    person: Person | None, clock: Clock) -> None:
+                    person: Person | None, actor: Actor, clock: Clock) -> None:
     answers = list((await state.get_data()).get("answers", []))
     if callback_data.q != len(answers) or callback_data.value not in support.ANSWERS:
         await query.answer(_("This button is no longer active."), show_alert=True)
@@ -188,10 +199,18 @@ async def on_answer(query: CallbackQuery, callback_data: ScreenCB, state: FSMCon
         await _ask(query.bot, query.from_user.id, len(answers))
         return
     phq2, gad2 = support.scores(answers)
-    support.record_screening(session, person, phq2, gad2, clock.now())
+    helper = support.helper_role(actor)
+    support.record_screening(session, person, phq2, gad2, clock.now(), as_role=helper)
+    await session.flush()
+    rest = helper is not None and await support.repeatedly_high(session, person, clock.now())
     await session.commit()
-    community, _b, _h = await home_of(session, person)
+    community = await support.community_of(session, person)
     hotline = community.support_hotline if community else "12356"
+    if rest:
+        await query.bot.send_message(query.from_user.id, _(
+            "🛑 This is the second check in a row that shows you are carrying a lot. Please take some rest: tell "
+            "the person who coordinates you that you need a break (volunteers: /duty to go off duty), sleep, eat, "
+            "and talk to someone you trust."))
     if support.offer_callback(phq2, gad2) and community is not None:
         await state.set_state(Sc.offer)
         await state.set_data({"phq2": phq2, "gad2": gad2})
@@ -229,6 +248,59 @@ async def on_offer(query: CallbackQuery, callback_data: ScreenCB, state: FSMCont
     await query.answer()
     await query.bot.send_message(query.from_user.id, _(
         "Done. A counsellor will take your request; you will be told who will call you."))
+
+
+# ---- help for the helpers -----------------------------------------------------------------------------------
+
+@router.callback_query(SupportCB.filter(F.action == "load"))
+async def on_load(query: CallbackQuery, session: AsyncSession, person: Person | None, actor: Actor,
+                  clock: Clock) -> None:
+    """A helper's own last 7 days, and the monthly check on or off."""
+    if person is None or support.helper_role(actor) is None:
+        await query.answer(refusal("helpers_only"), show_alert=True)
+        return
+    await query.answer()
+    load = await support.load(session, person, clock.now())
+    on = await support.monthly_check_on(session, person)
+    text = _("📊 Your last 7 days: {tasks} tasks done, about {hours} hours from taking them to finishing them; "
+             "{in_hand} still in hand; {cases} cases you acted on.").format(
+        tasks=load.tasks_done, hours=f"{load.hours:.1f}", in_hand=load.in_hand, cases=load.cases)
+    if load.tasks_done >= support.BUSY_TASKS or load.hours >= support.BUSY_HOURS:
+        text += "\n" + _("That is a lot. Rest is part of the work: take a day off when you can.")
+    text += "\n" + (_("The monthly well-being check is on.") if on else _("The monthly well-being check is off."))
+    toggle = (_("🔕 No more monthly checks"), "off") if on else (_("🔔 Offer me the monthly check"), "on")
+    await query.bot.send_message(query.from_user.id, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=toggle[0], callback_data=SupportCB(action="monthly", value=toggle[1]).pack())]]))
+
+
+@router.callback_query(SupportCB.filter(F.action == "monthly"))
+async def on_monthly(query: CallbackQuery, callback_data: SupportCB, session: AsyncSession, person: Person | None,
+                     actor: Actor, clock: Clock) -> None:
+    if person is None or support.helper_role(actor) is None or callback_data.value not in ("on", "off"):
+        await query.answer(refusal("helpers_only"), show_alert=True)
+        return
+    on = await support.set_monthly_check(session, person, callback_data.value == "on", clock.now())
+    await session.commit()
+    await query.answer(_("You will be offered the check on the 1st of each month.") if on
+                       else _("Done: no more monthly checks. You can take the check any time under 💬 Someone to "
+                              "talk to."), show_alert=True)
+    await edit_markup(query.message, None)
+
+
+@admins.message(Command("wellbeing"))
+async def cmd_wellbeing(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    """Counts per role over 30 days, never who; a count of 1 or 2 is shown as "<3"."""
+    now = clock.now()
+    communities = None if actor.superadmin else sorted({s.community_id for s in actor.scopes_for([Role.ADMIN])})
+    counts = await support.wellbeing_counts(session, communities, now - timedelta(days=30), now)
+    audit(session, actor_id=actor.person_id, action="read_wellbeing_counts", at=now)
+    await session.commit()
+    lines = [_("Helpers' well-being checks, last 30 days (people, never who; 1 or 2 is shown as <3):")]
+    for role, c in counts.items():
+        lines.append(_("{role}: {took} took the check, {high} scored high, {repeated} scored high twice or more.")
+                     .format(role=role_label(role), took=support.shown(c.took),
+                             high=support.shown(c.high), repeated=support.shown(c.repeated)))
+    await message.answer("\n".join(lines))
 
 
 @router.callback_query(ScreenCB.filter())

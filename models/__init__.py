@@ -10,7 +10,7 @@ from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
-from models.support import CrisisAlert, Screening, SupportRequest
+from models.support import CrisisAlert, HelperCheckOff, Screening, SupportRequest
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
@@ -29,6 +29,7 @@ __all__ = [
     "Grid",
     "GroupChat",
     "HealthReport",
+    "HelperCheckOff",
     "Household",
     "Invitation",
     "InvitationUse",

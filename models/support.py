@@ -29,6 +29,17 @@ class Screening(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     phq2: int
     gad2: int
+    # Taken by a helper (volunteer, staff, doctor, counsellor, admin): the role it counts under in the anonymous
+    # counts admins see; None for a resident.
+    as_role: str | None = Field(default=None, max_length=12)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HelperCheckOff(SQLModel, table=True):
+    """A helper who asked not to be offered the monthly well-being check (no row: offered)."""
+
+    __tablename__ = "helper_check_off"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -11,7 +11,7 @@ from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate
 from bot.registration.rules import dialable
-from bot.support.callbacks import CallbackCB
+from bot.support.callbacks import CallbackCB, SupportCB
 from bot.telegram.keyboards.builders import push_markup
 from models import Person
 from models.delivery import HIGH, URGENT
@@ -63,8 +63,29 @@ async def callback_taken(session: AsyncSession, req: SupportRequest, counsellor:
             now=now, cause=f"support:{req.id}", priority=HIGH)
 
 
+def helper_check_markup(locale: str) -> dict:
+    return push_markup([(translate(locale, "📝 A short check on how I feel (4 questions)"),
+                         SupportCB(action="screen").pack())],
+                       [(translate(locale, "📊 My last 7 days"), SupportCB(action="load").pack())],
+                       [(translate(locale, "🔕 No more monthly checks"),
+                         SupportCB(action="monthly", value="off").pack())])
+
+
+def helper_check(session: AsyncSession, people: list[Person], now: datetime) -> None:
+    """The monthly offer to those who help: optional, a tap to start, a tap to stop."""
+    for p in people:
+        loc = p.locale
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)],
+                translate(loc, "🌿 Once a month, for those who help: how are you doing? Looking after others is heavy "
+                               "work, and your own well-being matters too. The check is optional and private: only "
+                               "the scores are kept, and admins see counts, never who. Self-help and the hotline "
+                               "are under 💬 Someone to talk to."),
+                now=now, cause="helpers_check", reply_markup=helper_check_markup(loc))
+
+
 # What a user is told when "Someone to talk to" refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
+    "helpers_only": N_("This is for volunteers and staff."),
     "support_taken": N_("Another counsellor has already taken this call."),
     "support_yours": N_("You have already taken this call: the number is on this message."),
 }

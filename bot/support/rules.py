@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
-from models import Community, Person
-from models.support import CrisisAlert, Screening, SupportRequest
+from models import Community, Person, RoleGrant, Task
+from models.cases import CaseEvent
+from models.support import CrisisAlert, HelperCheckOff, Screening, SupportRequest
 
 DEFAULT_PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
 REALERT_AFTER = timedelta(minutes=30)  # the same person's words again soon after: the hotline, no new alarm
@@ -105,7 +106,8 @@ async def raise_alert(session: AsyncSession, person: Person | None, source: str,
 async def _export(session: AsyncSession, person: Person, data: dict) -> None:
     rows = (await session.exec(select(CrisisAlert).where(CrisisAlert.person_id == person.id))).all()
     data["support_alerts"] = [{"at": iso(a.at), "source": a.source} for a in rows]
-    data["screenings"] = [{"at": iso(s.at), "phq2": s.phq2, "gad2": s.gad2} for s in (await session.exec(
+    data["screenings"] = [{"at": iso(s.at), "phq2": s.phq2, "gad2": s.gad2, "as_role": s.as_role}
+                          for s in (await session.exec(
         select(Screening).where(Screening.person_id == person.id))).all()]
     data["support_requests"] = [{"at": iso(r.created_at), "status": r.status, "outcome": r.outcome}
                                 for r in (await session.exec(select(SupportRequest).where(
@@ -113,7 +115,7 @@ async def _export(session: AsyncSession, person: Person, data: dict) -> None:
 
 
 async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
-    for model in (CrisisAlert, Screening, SupportRequest):
+    for model in (CrisisAlert, Screening, SupportRequest, HelperCheckOff):
         for row in (await session.exec(select(model).where(model.person_id.in_(person_ids)))).all():
             await session.delete(row)
 
@@ -139,14 +141,16 @@ def offer_callback(phq2: int, gad2: int) -> bool:
     return phq2 >= OFFER_AT or gad2 >= OFFER_AT
 
 
-def record_screening(session: AsyncSession, person: Person | None, phq2: int, gad2: int, now: datetime) -> None:
-    session.add(Screening(person_id=person.id if person else None, phq2=phq2, gad2=gad2, at=now))
+def record_screening(session: AsyncSession, person: Person | None, phq2: int, gad2: int, now: datetime,
+                     as_role: str | None = None) -> None:
+    session.add(Screening(person_id=person.id if person else None, phq2=phq2, gad2=gad2, as_role=as_role, at=now))
 
 
 async def request_callback(session: AsyncSession, person: Person | None, phq2: int, gad2: int,
                            now: datetime) -> SupportRequest:
-    """A registered resident whose scores call for it asks for a counsellor's call (one open at a time)."""
-    community, _b, _h = await home_of(session, person)
+    """A registered resident (or a helper, in the community they serve) whose scores call for it asks for a
+    counsellor's call (one open at a time)."""
+    community = await community_of(session, person)
     if person is None or community is None:
         raise DomainError("not_registered")
     if not offer_callback(phq2, gad2):
@@ -159,6 +163,16 @@ async def request_callback(session: AsyncSession, person: Person | None, phq2: i
     session.add(req)
     await session.flush()
     return req
+
+
+async def community_of(session: AsyncSession, person: Person | None) -> Community | None:
+    """Where a person's support comes from: the community they live in, else the one they serve in."""
+    community, _b, _h = await home_of(session, person)
+    if community is not None or person is None:
+        return community
+    grant = (await session.exec(select(RoleGrant).where(RoleGrant.person_id == person.id,
+                                                        RoleGrant.revoked_at.is_(None)).order_by(RoleGrant.id))).first()
+    return await session.get(Community, grant.community_id) if grant else None
 
 
 def is_counsellor_of(actor: Actor, community_id: int) -> bool:
@@ -209,3 +223,132 @@ async def close_request(session: AsyncSession, actor: Actor, request_id: int, ou
     req.status, req.outcome, req.closed_at = "closed", outcome, now
     audit(session, actor_id=actor.person_id, action="support_request_closed", at=now, request=req.id)
     return req
+
+
+# ---- help for the helpers ------------------------------------------------------------------------------------
+
+# The role a helper's check counts under in the anonymous counts (the first of these they hold).
+HELPER_ROLES = (Role.ADMIN, Role.STAFF, Role.DOCTOR, Role.COUNSELLOR, Role.VOLUNTEER)
+REPEAT_WITHIN = timedelta(days=45)  # two high checks this close together: rest is suggested
+FEWEST_SHOWN = 3  # counts of 1 or 2 people are shown as "fewer than 3": a small team's count could name someone
+CHECK_DAY, CHECK_TIME = 1, time(10, 0)  # the monthly check: the 1st of each month, 10:00 local
+
+
+def helper_role(actor: Actor) -> str | None:
+    """The role a helper's check counts under; None for a resident."""
+    if actor.superadmin:
+        return Role.ADMIN.value
+    held = actor.roles()
+    return next((r.value for r in HELPER_ROLES if r in held), None)
+
+
+def next_monthly_check(now: datetime, tz: tzinfo) -> datetime:
+    """The next 1st of a month at 10:00 local, after now (UTC)."""
+    local = now.astimezone(tz)
+    at = datetime.combine(local.date().replace(day=CHECK_DAY), CHECK_TIME, tzinfo=tz)
+    while at <= local:
+        at = datetime.combine((at.date().replace(day=28) + timedelta(days=4)).replace(day=CHECK_DAY), CHECK_TIME,
+                              tzinfo=tz)
+    return at.astimezone(UTC)
+
+
+async def helpers_to_check(session: AsyncSession) -> list[Person]:
+    """Everyone holding a helper's role, reachable on Telegram, who has not turned the monthly check off."""
+    rows = (await session.exec(select(Person).join(RoleGrant, RoleGrant.person_id == Person.id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.role.in_([r.value for r in HELPER_ROLES]),
+        Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
+        Person.id.not_in(select(HelperCheckOff.person_id))).order_by(Person.id))).all()
+    return list({p.id: p for p in rows}.values())
+
+
+async def monthly_check_on(session: AsyncSession, person: Person) -> bool:
+    return await session.get(HelperCheckOff, person.id) is None
+
+
+async def set_monthly_check(session: AsyncSession, person: Person | None, on: bool, now: datetime) -> bool:
+    if person is None:
+        raise DomainError("not_registered")
+    row = await session.get(HelperCheckOff, person.id)
+    if on and row is not None:
+        await session.delete(row)
+    elif not on and row is None:
+        session.add(HelperCheckOff(person_id=person.id, at=now))
+    return on
+
+
+async def repeatedly_high(session: AsyncSession, person: Person | None, now: datetime) -> bool:
+    """A helper's last two checks, within REPEAT_WITHIN of each other and of now, both high: time to rest."""
+    if person is None:
+        return False
+    last = (await session.exec(select(Screening).where(
+        Screening.person_id == person.id, Screening.as_role.is_not(None), Screening.at >= now - REPEAT_WITHIN)
+        .order_by(Screening.at.desc(), Screening.id.desc()).limit(2))).all()
+    return len(last) == 2 and all(offer_callback(s.phq2, s.gad2) for s in last)
+
+
+@dataclass
+class Load:
+    """A helper's own last 7 days: tasks finished and the hours from taking each to finishing it, tasks still
+    in hand, cases they acted on."""
+
+    tasks_done: int = 0
+    hours: float = 0.0
+    in_hand: int = 0
+    cases: int = 0
+
+
+LOAD_DAYS = 7
+BUSY_TASKS, BUSY_HOURS = 25, 40  # in 7 days: rest is suggested
+
+
+async def load(session: AsyncSession, person: Person, now: datetime) -> Load:
+    since = now - timedelta(days=LOAD_DAYS)
+    out = Load()
+    for task in (await session.exec(select(Task).where(Task.claimed_by_id == person.id))).all():
+        finished = task.delivered_at or task.confirmed_at
+        if task.status in ("claimed", "picked_up"):
+            out.in_hand += 1
+        elif finished is not None and finished >= since and task.status in ("delivered", "confirmed"):
+            out.tasks_done += 1
+            if task.claimed_at is not None:
+                out.hours += max(0.0, (finished - task.claimed_at).total_seconds() / 3600)
+    out.cases = len(set((await session.exec(select(CaseEvent.case_id).where(
+        CaseEvent.actor_id == person.id, CaseEvent.at >= since))).all()))
+    return out
+
+
+@dataclass
+class RoleCounts:
+    """Of a role's people, over a window: how many took the check, scored high at least once, scored high twice
+    or more. People, never who."""
+
+    took: int = 0
+    high: int = 0
+    repeated: int = 0
+
+
+def shown(n: int) -> str:
+    """A count as admins see it: 1 or 2 shown as "<3"."""
+    return str(n) if n == 0 or n >= FEWEST_SHOWN else f"<{FEWEST_SHOWN}"
+
+
+async def wellbeing_counts(session: AsyncSession, community_ids: list[int] | None, since: datetime,
+                           now: datetime) -> dict[str, RoleCounts]:
+    """Helpers' checks in the window, per role, of the people holding a role in these communities (None: all)."""
+    members = select(RoleGrant.person_id).where(RoleGrant.revoked_at.is_(None))
+    if community_ids is not None:
+        members = members.where(RoleGrant.community_id.in_(community_ids))
+    rows = (await session.exec(select(Screening).where(
+        Screening.as_role.is_not(None), Screening.at >= since, Screening.at <= now,
+        Screening.person_id.in_(members)))).all()
+    per_person: dict[tuple[str, int], list[Screening]] = {}
+    for s in rows:
+        per_person.setdefault((s.as_role, s.person_id), []).append(s)
+    out = {r.value: RoleCounts() for r in HELPER_ROLES}
+    for (role, _pid), checks in per_person.items():
+        c = out.setdefault(role, RoleCounts())
+        highs = sum(1 for s in checks if offer_callback(s.phq2, s.gad2))
+        c.took += 1
+        c.high += highs >= 1
+        c.repeated += highs >= 2
+    return out

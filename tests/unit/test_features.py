@@ -29,7 +29,8 @@ def test_every_module_with_due_work_is_named_by_a_feature() -> None:
     named = {m.__name__ for f in features.FEATURES for m in f.due}
     registering = {h.__module__ for h in HANDLERS.values()}
     assert registering == named
-    sources = [p for p in ROOT.rglob("*.py") if "\n@due_handler(" in p.read_text()]  # the decorator in use
+    sources = [p for p in ROOT.rglob("*.py")  # the decorators in use
+               if "\n@due_handler(" in p.read_text() or "\n@recurring(" in p.read_text()]
     assert {".".join(p.relative_to(ROOT.parent).with_suffix("").parts) for p in sources} == named
 
 

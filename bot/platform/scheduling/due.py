@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # A handler acts on one row inside the given session; the runner commits its effects together with
 # marking the row done, so an action and its "done" are one transaction.
 Handler = Callable[[AsyncSession, DueWork, datetime], Awaitable[None]]
+# When recurring work comes next: (now, the deployment's time zone) -> the next occurrence, after now.
+NextAt = Callable[[datetime, tzinfo], datetime]
+RECURRING_VALID = timedelta(days=2)  # an occurrence missed by a longer outage is skipped, not sent late
 
 
 def schedule(session: AsyncSession, kind: str, due_at: datetime, *, ref: str = "", key: str | None = None,
@@ -67,8 +70,11 @@ class SweepReport:
 class DueWorkRunner:
     def __init__(self, sessionmaker: async_sessionmaker, clock: Clock, handlers: dict[str, Handler], *,
                  max_attempts: int = 5, lease: timedelta = timedelta(minutes=5), batch: int = 100,
-                 admin_chat_ids: list[int] | None = None, locale: str = "zh_Hans") -> None:
+                 admin_chat_ids: list[int] | None = None, locale: str = "zh_Hans",
+                 recurring: dict[str, NextAt] | None = None, tz: tzinfo = UTC) -> None:
         self.sessionmaker = sessionmaker
+        self.recurring = recurring or {}
+        self.tz = tz
         self.clock = clock
         self.handlers = handlers
         self.max_attempts = max_attempts
@@ -101,9 +107,18 @@ class DueWorkRunner:
                                       .order_by(DueWork.due_at, DueWork.id))).all()) if ids else []
         return rows, expired
 
+    async def book_recurring(self, now: datetime) -> None:
+        """Keep the next occurrence of each recurring kind booked (one row per occurrence, by its key)."""
+        for kind, next_at in self.recurring.items():
+            at = next_at(now, self.tz)
+            async with self.sessionmaker() as s:
+                await schedule_once(s, kind, at, key=f"every:{kind}:{at:%Y%m%dT%H%M}",
+                                    valid_until=at + RECURRING_VALID, now=now)
+
     async def sweep(self) -> SweepReport:
         now = self.clock.now()
         report = SweepReport()
+        await self.book_recurring(now)
         rows, report.expired = await self._claim(now)
         for work in rows:
             handler = self.handlers.get(work.kind)
