@@ -22,6 +22,7 @@ import bot.notices.workflow
 import bot.rumours.workflow
 import bot.supplies.workflow
 import bot.support.workflow
+import bot.surveys.workflow
 import bot.tasks.workflow
 from bot.access import messages as access_messages
 from bot.cases import kinds as case_kinds
@@ -47,6 +48,8 @@ from bot.supplies import messages as supplies_messages
 from bot.supplies import rules as supplies
 from bot.support import messages as support_messages
 from bot.support import rules as support_rules
+from bot.surveys import messages as survey_messages
+from bot.surveys import rules as surveys_rules
 from bot.tasks import kinds
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
@@ -77,6 +80,7 @@ from handlers import notices as notices_router
 from handlers import rumours as rumours_router
 from handlers import supplies as supplies_router
 from handlers import support as support_router
+from handlers import surveys as surveys_router
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,11 @@ FEATURES: tuple[Feature, ...] = (
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    Feature("surveys", routers=(surveys_router.staff, surveys_router.refusals, surveys_router.router),
+            due=(bot.surveys.workflow,), personal_data=(surveys_rules.PERSONAL_DATA,),
+            task_kinds={"survey": KindHooks(survey_messages.describe_followup,
+                                            outcome=survey_messages.followup_outcome)},
+            commands=surveys_router.COMMANDS, refusals=(survey_messages.REFUSALS,)),
     # Answered by staff with the case engine's buttons and /inbox (the "hazards" feature's routers).
     Feature("feedback", routers=(feedback_router.router,), commands=feedback_router.COMMANDS,
             refusals=(feedback_messages.REFUSALS,),

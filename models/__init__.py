@@ -11,6 +11,7 @@ from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
 from models.support import CrisisAlert, HelperCheckOff, Screening, SupportRequest
+from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
 
@@ -51,6 +52,10 @@ __all__ = [
     "StockItem",
     "SupplyRequest",
     "SupportRequest",
+    "Survey",
+    "SurveyFollowup",
+    "SurveyQuestion",
+    "SurveyResponse",
     "Task",
     "TaskOffer",
     "UTCDateTime",

@@ -30,6 +30,7 @@ TASK_KINDS: dict[str, TaskKind] = {k.code: k for k in (
     TaskKind("checkin", "C", ("volunteer", "doctor", "staff", "admin"), "outcome"),  # a silent monitored resident
     TaskKind("doorknock", "D", ("volunteer", "staff"), "outcome"),  # care needs, red alert not acknowledged
     TaskKind("casework", "W", ("volunteer", "staff"), "resolve"),  # field work on a case: clear the stairwell
+    TaskKind("survey", "Q", ("volunteer", "staff"), "outcome"),  # a household that did not answer: call, then visit
 )}
 UNKNOWN_KIND = TaskKind("?", "T", ("volunteer", "staff"), "delivery")
 
