@@ -101,7 +101,7 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     # Words of crisis are answered before any conversation's step: the crisis router comes first.
     Feature("support", routers=(support_router.crisis, support_router.counsellors, support_router.admins,
-                                support_router.refusals, support_router.router),
+                                support_router.editors, support_router.refusals, support_router.router),
             due=(bot.support.workflow,), personal_data=(support_rules.PERSONAL_DATA,),
             commands=support_router.COMMANDS, refusals=(support_messages.REFUSALS,)),
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),

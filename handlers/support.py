@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.feedback.callbacks import FeedbackCB
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
+from bot.kernel.locale import LANGUAGE_NAMES
 from bot.kernel.permissions import Actor, Role, is_admin
 from bot.kernel.structure import place_of
 from bot.platform.clock import Clock
@@ -36,10 +37,10 @@ from bot.support import messages as support_messages
 from bot.support import rules as support
 from bot.support.callbacks import CallbackCB, ScreenCB, SupportCB
 from bot.telegram.commands import CommandEntry
-from bot.telegram.filters import ButtonText, Private
+from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import edit_markup, edit_text, refusal
+from bot.telegram.ui import act_on_press, edit_markup, edit_text, finish_typed_step, refusal, send_long
 from models import Person
 
 crisis = RouterTemplate("support-crisis")
@@ -48,9 +49,11 @@ router = RouterTemplate("support")
 router.message.filter(Private())
 counsellors = gated("support-counsellors", support.may_counsel)  # counsellors only: not staff, not volunteers
 admins = gated("support-admins", is_admin)
-refusals = refusals_router("support-others", commands=("wellbeing",), buttons=(CallbackCB,))
+editors = gated("support-editors", support.may_edit_self_help)  # counsellors and admins
+refusals = refusals_router("support-others", commands=("wellbeing", "selfhelp"), buttons=(CallbackCB,))
 
-COMMANDS = (CommandEntry("wellbeing", N_("Helpers' well-being: counts per role"), (Role.ADMIN,)),)
+COMMANDS = (CommandEntry("wellbeing", N_("Helpers' well-being: counts per role"), (Role.ADMIN,)),
+            CommandEntry("selfhelp", N_("Rewrite the self-help texts for my community"), support.EDITOR_ROLES))
 
 # PHQ-2 then GAD-2, worded as the published instruments are (their Chinese versions for zh_Hans and zh_Hant).
 QUESTIONS = (N_("Little interest or pleasure in doing things"), N_("Feeling down, depressed, or hopeless"),
@@ -139,9 +142,15 @@ async def on_crisis_button(query: CallbackQuery, callback_data: SupportCB, sessi
 
 # ---- self-help -------------------------------------------------------------------------------------------------
 
+async def _self_help(session: AsyncSession, person: Person | None, settings: Settings) -> dict:
+    community = await support.community_of(session, person)
+    return await support.self_help(session, community.id if community else None, settings.support_resources_file)
+
+
 @router.callback_query(SupportCB.filter(F.action == "topic"))
-async def on_topic(query: CallbackQuery, callback_data: SupportCB, settings: Settings) -> None:
-    topic = (support.resources(settings.support_resources_file).get("topics") or {}).get(callback_data.value)
+async def on_topic(query: CallbackQuery, callback_data: SupportCB, session: AsyncSession, person: Person | None,
+                   settings: Settings) -> None:
+    topic = ((await _self_help(session, person, settings)).get("topics") or {}).get(callback_data.value)
     if topic is None:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
@@ -155,7 +164,7 @@ async def on_topic(query: CallbackQuery, callback_data: SupportCB, settings: Set
 async def on_breathe(query: CallbackQuery, session: AsyncSession, person: Person | None, clock: Clock,
                      settings: Settings) -> None:
     """Sent step by step, a pause between steps, through the outbox."""
-    exercise = support.resources(settings.support_resources_file).get("breathing")
+    exercise = (await _self_help(session, person, settings)).get("breathing")
     if person is None or exercise is None:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
@@ -301,6 +310,97 @@ async def cmd_wellbeing(message: Message, session: AsyncSession, actor: Actor, c
                      .format(role=role_label(role), took=support.shown(c.took),
                              high=support.shown(c.high), repeated=support.shown(c.repeated)))
     await message.answer("\n".join(lines))
+
+
+# ---- counsellors and admins: the community's own self-help ---------------------------------------------------
+
+class Ed(StatesGroup):
+    text = State()
+
+
+def _split(value: str) -> tuple[str, str]:
+    topic, _sep, locale = value.partition("|")
+    return topic, locale
+
+
+@editors.message(Command("selfhelp"))
+async def cmd_self_help(message: Message, settings: Settings) -> None:
+    """Which text to rewrite: a topic, or the breathing exercise's steps."""
+    loc = get_i18n().current_locale
+    res = support.resources(settings.support_resources_file)
+    rows = []
+    if res.get("breathing"):
+        rows.append([InlineKeyboardButton(text=str(support.in_language(res["breathing"]["title"], loc)),
+                                          callback_data=SupportCB(action="edit", value="breathing").pack())])
+    rows += [[InlineKeyboardButton(text=str(support.in_language(t["title"], loc)),
+                                   callback_data=SupportCB(action="edit", value=key).pack())]
+             for key, t in (res.get("topics") or {}).items()]
+    await message.answer(_("Which self-help text do you want to rewrite for your community's residents?"),
+                         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@editors.callback_query(SupportCB.filter(F.action == "edit"))
+async def on_edit_topic(query: CallbackQuery, callback_data: SupportCB) -> None:
+    await query.answer()
+    rows = [[InlineKeyboardButton(text=name, callback_data=SupportCB(
+        action="editlang", value=f"{callback_data.value}|{code}").pack())] for code, name in LANGUAGE_NAMES.items()]
+    await query.bot.send_message(query.from_user.id, _("In which language?"),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@editors.callback_query(SupportCB.filter(F.action == "editlang"))
+async def on_edit_language(query: CallbackQuery, callback_data: SupportCB, state: FSMContext, session: AsyncSession,
+                           actor: Actor, settings: Settings) -> None:
+    """The text residents read now, and a request for the new one."""
+    topic, locale = _split(callback_data.value)
+    community = await support.editor_community(session, actor)
+    res = await support.self_help(session, community.id, settings.support_resources_file)
+    if topic == "breathing" and res.get("breathing"):
+        current = "\n".join(support.in_language(res["breathing"].get("steps", {}), locale) or [])
+        ask = _("Type the steps of the exercise, one per line (2 to {max}); they are sent one by one.").format(
+            max=support.STEPS_MAX)
+    elif topic in (res.get("topics") or {}) and locale in LANGUAGE_NAMES:
+        current = str(support.in_language(res["topics"][topic].get("text", {}), locale))
+        ask = _("Type the new text (at most {max} characters).").format(max=support.SELF_HELP_MAX)
+    else:
+        await query.answer(refusal("bad_step"), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(Ed.text)
+    await state.set_data({"topic": topic, "locale": locale})
+    await send_long(query.bot, query.from_user.id, _("Residents read now:") + "\n\n" + current)
+    await query.bot.send_message(query.from_user.id, ask, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("↩️ Use the shipped text again"),
+                             callback_data=SupportCB(action="reset", value=callback_data.value).pack())]]))
+
+
+@editors.message(StateFilter(Ed.text), NotCommand())
+async def on_edit_text(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                       settings: Settings) -> None:
+    data = await state.get_data()
+
+    async def act() -> str:
+        await support.save_self_help(session, actor, data.get("topic", ""), data.get("locale", ""), message.text,
+                                     clock.now(), settings.support_resources_file)
+        return _("Saved. Your community's residents read the new text from now on.")
+
+    await finish_typed_step(message, state, session, act, again=("steps_count",))
+
+
+@editors.callback_query(SupportCB.filter(F.action == "reset"))
+async def on_reset(query: CallbackQuery, callback_data: SupportCB, state: FSMContext, session: AsyncSession,
+                   actor: Actor, clock: Clock, settings: Settings) -> None:
+    topic, locale = _split(callback_data.value)
+
+    async def act() -> None:
+        await support.save_self_help(session, actor, topic, locale, None, clock.now(),
+                                     settings.support_resources_file)
+
+    if await act_on_press(query, session, act) is None:
+        return
+    await state.clear()
+    await query.answer(_("Done: residents read the shipped text again."), show_alert=True)
+    await edit_markup(query.message, None)
 
 
 @router.callback_query(ScreenCB.filter())

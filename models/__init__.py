@@ -10,7 +10,7 @@ from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
 from models.roles import Invitation, InvitationUse, RoleGrant
 from models.rumours import RumourEntry, RumourQuestion, RumourReply, RumourSubscriber, RumourWatch
-from models.support import CrisisAlert, HelperCheckOff, Screening, SupportRequest
+from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText, SupportRequest
 from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
@@ -49,6 +49,7 @@ __all__ = [
     "RumourWatch",
     "RunnerLease",
     "Screening",
+    "SelfHelpText",
     "StockItem",
     "SupplyRequest",
     "SupportRequest",

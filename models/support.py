@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -41,6 +42,22 @@ class HelperCheckOff(SQLModel, table=True):
     __tablename__ = "helper_check_off"
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SelfHelpText(SQLModel, table=True):
+    """A community's own wording of one self-help text in one language, written by its counsellors or admins
+    in the chat; it replaces the shipped text (bot/support/resources.yaml) for that community's residents.
+    `topic` is a topic's key, or "breathing" (then `text` holds the steps, one per line)."""
+
+    __tablename__ = "self_help_text"
+    __table_args__ = (sa.UniqueConstraint("community_id", "topic", "locale", name="uq_self_help_text"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    topic: str = Field(max_length=30)
+    locale: str = Field(max_length=8)
+    text: str = Field(max_length=4000)  # as typed
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SupportRequest(SQLModel, table=True):

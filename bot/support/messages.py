@@ -86,6 +86,11 @@ def helper_check(session: AsyncSession, people: list[Person], now: datetime) -> 
 # What a user is told when "Someone to talk to" refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "helpers_only": N_("This is for volunteers and staff."),
+    "self_help_empty": N_("Please type the text."),
+    "self_help_invalid": N_("Please type the text in words, not a command."),
+    "self_help_too_long": N_("Please keep it to at most {max} characters."),
+    "steps_count": N_("Please type 2 to {max} steps, one per line."),
+    "step_too_long": N_("Please keep each step to at most {max} characters."),
     "support_taken": N_("Another counsellor has already taken this call."),
     "support_yours": N_("You have already taken this call: the number is on this message."),
 }

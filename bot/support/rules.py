@@ -23,7 +23,7 @@ from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
 from models import Community, Person, RoleGrant, Task
 from models.cases import CaseEvent
-from models.support import CrisisAlert, HelperCheckOff, Screening, SupportRequest
+from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText, SupportRequest
 
 DEFAULT_PHRASES = Path(__file__).with_name("crisis_phrases.yaml")
 REALERT_AFTER = timedelta(minutes=30)  # the same person's words again soon after: the hotline, no new alarm
@@ -54,6 +54,89 @@ def resources(path: str | None = None) -> dict:
     """The self-help topics and the breathing exercise, as staff wrote them (a file of the same shape replaces
     the shipped one)."""
     return yaml.safe_load(Path(path or DEFAULT_RESOURCES).read_text(encoding="utf-8")) or {}
+
+
+SELF_HELP_MAX = 3500  # a topic's text: one message, with room for its title
+STEP_MAX, STEPS_MAX = 300, 15  # the breathing exercise: steps, one per line
+EDITOR_ROLES = (Role.COUNSELLOR, Role.ADMIN)
+
+
+def may_edit_self_help(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*EDITOR_ROLES)
+
+
+async def self_help(session: AsyncSession, community_id: int | None, path: str | None = None) -> dict:
+    """The self-help a community's residents read: the shipped (or replaced) file, with each text the
+    community's counsellors or admins rewrote in the chat in its place."""
+    res = resources(path)
+    if community_id is None:
+        return res
+    rows = (await session.exec(select(SelfHelpText).where(SelfHelpText.community_id == community_id))).all()
+    if not rows:
+        return res
+    out = {"breathing": dict(res.get("breathing") or {}),
+           "topics": {k: dict(v) for k, v in (res.get("topics") or {}).items()}}
+    for r in rows:
+        if r.topic == "breathing" and out["breathing"]:
+            out["breathing"]["steps"] = {**out["breathing"].get("steps", {}), r.locale: r.text.split("\n")}
+        elif r.topic in out["topics"]:
+            out["topics"][r.topic]["text"] = {**out["topics"][r.topic].get("text", {}), r.locale: r.text}
+    return out
+
+
+def clean_self_help(topic: str, text: str | None) -> str:
+    """A topic's text as typed (trimmed); the breathing exercise's steps one per line, empty lines dropped."""
+    s = (text or "").strip()
+    if not s:
+        raise DomainError("self_help_empty")
+    if s.startswith("/"):
+        raise DomainError("self_help_invalid")
+    if topic != "breathing":
+        if len(s) > SELF_HELP_MAX:
+            raise DomainError("self_help_too_long", max=SELF_HELP_MAX)
+        return s
+    steps = [line.strip() for line in s.split("\n") if line.strip()]
+    if len(steps) < 2 or len(steps) > STEPS_MAX:
+        raise DomainError("steps_count", max=STEPS_MAX)
+    if any(len(x) > STEP_MAX for x in steps):
+        raise DomainError("step_too_long", max=STEP_MAX)
+    return "\n".join(steps)
+
+
+async def editor_community(session: AsyncSession, actor: Actor) -> Community:
+    scopes = actor.scopes_for(EDITOR_ROLES)
+    if not scopes and not actor.superadmin:
+        raise PermissionDenied()
+    community = (await session.get(Community, scopes[0].community_id) if scopes
+                 else (await session.exec(select(Community).order_by(Community.id))).first())
+    if community is None:
+        raise DomainError("not_found")
+    return community
+
+
+async def save_self_help(session: AsyncSession, actor: Actor, topic: str, locale: str, text: str | None,
+                         now: datetime, path: str | None = None) -> SelfHelpText | None:
+    """Write (text) or go back to the shipped text (None) for the editor's community; audited."""
+    community = await editor_community(session, actor)
+    res = resources(path)
+    if locale not in ("zh_Hans", "zh_Hant", "en") or not (
+            (topic == "breathing" and res.get("breathing")) or topic in (res.get("topics") or {})):
+        raise DomainError("bad_step")
+    row = (await session.exec(select(SelfHelpText).where(
+        SelfHelpText.community_id == community.id, SelfHelpText.topic == topic,
+        SelfHelpText.locale == locale))).first()
+    audit(session, actor_id=actor.person_id, action="self_help_edited", at=now, topic=topic, locale=locale,
+          reset=text is None)
+    if text is None:
+        if row is not None:
+            await session.delete(row)
+        return None
+    text = clean_self_help(topic, text)
+    if row is None:
+        row = SelfHelpText(community_id=community.id, topic=topic, locale=locale, text=text)
+        session.add(row)
+    row.text, row.updated_by_id, row.updated_at = text, actor.person_id, now
+    return row
 
 
 def in_language(values: dict, locale: str) -> object:
@@ -115,6 +198,8 @@ async def _export(session: AsyncSession, person: Person, data: dict) -> None:
 
 
 async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    await session.exec(update(SelfHelpText).where(SelfHelpText.updated_by_id.in_(person_ids))
+                       .values(updated_by_id=None))
     for model in (CrisisAlert, Screening, SupportRequest, HelperCheckOff):
         for row in (await session.exec(select(model).where(model.person_id.in_(person_ids)))).all():
             await session.delete(row)
