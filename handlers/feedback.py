@@ -38,7 +38,7 @@ from bot.platform.i18n import N_, _, get_i18n
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import edit_markup, refusal, show_menu
+from bot.telegram.ui import collect_photo, collect_words, edit_markup, refusal, show_menu
 from handlers.menu import menu_for
 from models import Person
 
@@ -143,42 +143,17 @@ async def _ask_details(bot, chat_id: int, state: FSMContext) -> None:
                                       "➡️ Send when you are done.").format(max=cases.NOTE_MAX), reply_markup=send_kb())
 
 
-def _joined(before: str | None, more: str) -> str | None:
-    """The words so far and the new ones, each as typed; None when together they are too long."""
-    text = "\n".join(x for x in (before, more.strip()) if x)
-    return text if len(text) <= cases.NOTE_MAX else None
-
-
 @router.message(StateFilter(Fb.details), F.photo)
 async def on_photo(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
-    photos = list(data.get("photos", []))
-    if len(photos) >= cases.PHOTOS_MAX:
-        await message.answer(refusal("too_many_photos", max=cases.PHOTOS_MAX), reply_markup=send_kb())
-        return
-    update: dict = {"photos": [*photos, message.photo[-1].file_id]}
-    if message.caption and message.caption.strip():
-        note = _joined(data.get("note"), message.caption)
-        if note is None:
-            await message.answer(refusal("note_too_long", max=cases.NOTE_MAX), reply_markup=send_kb())
-            return
-        update["note"] = note
-    await state.update_data(**update)
-    await message.answer(_("Photo {n} added. Anything else? Press ➡️ Send when you are done.").format(
-        n=len(update["photos"])), reply_markup=send_kb())
+    await collect_photo(message, state, max_photos=cases.PHOTOS_MAX, note_max=cases.NOTE_MAX, markup=send_kb(),
+                        added=_("Photo {n} added. Anything else? Press ➡️ Send when you are done."))
 
 
 @router.message(StateFilter(Fb.details), NotCommand())
 async def on_words(message: Message, state: FSMContext) -> None:
-    if not (message.text or "").strip():
-        await message.answer(refusal("feedback_empty"), reply_markup=send_kb())
-        return
-    note = _joined((await state.get_data()).get("note"), message.text)
-    if note is None:
-        await message.answer(refusal("note_too_long", max=cases.NOTE_MAX), reply_markup=send_kb())
-        return
-    await state.update_data(note=note)
-    await message.answer(_("Added. Anything else? Press ➡️ Send when you are done."), reply_markup=send_kb())
+    await collect_words(message, state, note_max=cases.NOTE_MAX, markup=send_kb(),
+                        added=_("Added. Anything else? Press ➡️ Send when you are done."),
+                        empty=refusal("feedback_empty"))
 
 
 @router.callback_query(FeedbackCB.filter(F.step == "done"), StateFilter(Fb.details))

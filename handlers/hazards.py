@@ -56,7 +56,15 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import _, duration, get_i18n
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import edit_markup, emergency_number, finish_typed_step, refusal, show_menu
+from bot.telegram.ui import (
+    collect_photo,
+    collect_words,
+    edit_markup,
+    emergency_number,
+    finish_typed_step,
+    refusal,
+    show_menu,
+)
 from handlers.menu import menu_for
 from models import Building, Person
 
@@ -249,42 +257,15 @@ async def _ask_details(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(Hz.details), F.photo)
 async def on_photo(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
-    photos = list(data.get("photos", []))
-    if len(photos) >= cases.PHOTOS_MAX:
-        await message.answer(refusal("too_many_photos", max=cases.PHOTOS_MAX), reply_markup=continue_kb())
-        return
-    photos.append(message.photo[-1].file_id)
-    update = {"photos": photos}
-    if message.caption and message.caption.strip():
-        note = _joined(data.get("note"), message.caption)
-        if note is None:
-            await message.answer(refusal("note_too_long", max=cases.NOTE_MAX), reply_markup=continue_kb())
-            return
-        update["note"] = note
-    await state.update_data(**update)
-    await message.answer(_("Photo {n} added. Anything else? Press ➡️ Continue when you are done.").format(
-        n=len(photos)), reply_markup=continue_kb())
-
-
-def _joined(before: str | None, more: str) -> str | None:
-    """The words so far and the new ones, each as typed; None when together they are too long."""
-    text = "\n".join(x for x in (before, more.strip()) if x)
-    return text if len(text) <= cases.NOTE_MAX else None
+    await collect_photo(message, state, max_photos=cases.PHOTOS_MAX, note_max=cases.NOTE_MAX, markup=continue_kb(),
+                        added=_("Photo {n} added. Anything else? Press ➡️ Continue when you are done."))
 
 
 @router.message(StateFilter(Hz.details), NotCommand())
 async def on_words(message: Message, state: FSMContext) -> None:
-    if not (message.text or "").strip():
-        await message.answer(_("Please type a few words or send a photo, then press ➡️ Continue."),
-                             reply_markup=continue_kb())
-        return
-    note = _joined((await state.get_data()).get("note"), message.text)
-    if note is None:
-        await message.answer(refusal("note_too_long", max=cases.NOTE_MAX), reply_markup=continue_kb())
-        return
-    await state.update_data(note=note)
-    await message.answer(_("Added. Anything else? Press ➡️ Continue when you are done."), reply_markup=continue_kb())
+    await collect_words(message, state, note_max=cases.NOTE_MAX, markup=continue_kb(),
+                        added=_("Added. Anything else? Press ➡️ Continue when you are done."),
+                        empty=_("Please type a few words or send a photo, then press ➡️ Continue."))
 
 
 @router.callback_query(HazardCB.filter(F.step == "done"), StateFilter(Hz.details))

@@ -186,3 +186,45 @@ async def act_on_press(query: CallbackQuery, session: AsyncSession, act: Callabl
         return None
     await session.commit()
     return done if done is not None else True
+
+
+# ---- a report's words and photos, collected over several messages ---------------------------------------------
+
+def joined_note(before: str | None, more: str, max_len: int) -> str | None:
+    """The words so far and the new ones, each as typed; None when together they are too long."""
+    text = "\n".join(x for x in (before, more.strip()) if x)
+    return text if len(text) <= max_len else None
+
+
+async def collect_photo(message: Message, state: FSMContext, *, max_photos: int, note_max: int,
+                        markup: InlineKeyboardMarkup, added: str) -> None:
+    """A photo for what is being written (its caption joins the words), kept up to `max_photos`; `added` is
+    the reply with `{n}`, the photos so far. Too many, or too many words: refused, nothing lost."""
+    data = await state.get_data()
+    photos = list(data.get("photos", []))
+    if len(photos) >= max_photos:
+        await message.answer(refusal("too_many_photos", max=max_photos), reply_markup=markup)
+        return
+    update: dict = {"photos": [*photos, message.photo[-1].file_id]}
+    if message.caption and message.caption.strip():
+        note = joined_note(data.get("note"), message.caption, note_max)
+        if note is None:
+            await message.answer(refusal("note_too_long", max=note_max), reply_markup=markup)
+            return
+        update["note"] = note
+    await state.update_data(**update)
+    await message.answer(added.format(n=len(update["photos"])), reply_markup=markup)
+
+
+async def collect_words(message: Message, state: FSMContext, *, note_max: int, markup: InlineKeyboardMarkup,
+                        added: str, empty: str) -> None:
+    """Words for what is being written, added to those before (each message as typed)."""
+    if not (message.text or "").strip():
+        await message.answer(empty, reply_markup=markup)
+        return
+    note = joined_note((await state.get_data()).get("note"), message.text, note_max)
+    if note is None:
+        await message.answer(refusal("note_too_long", max=note_max), reply_markup=markup)
+        return
+    await state.update_data(note=note)
+    await message.answer(added, reply_markup=markup)
