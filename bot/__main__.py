@@ -1,4 +1,4 @@
-"""Command line: python -m bot {run,webhook,db,structure,rumours} ..."""
+"""Command line: python -m bot {run,webhook,db,structure,rumours,households} ..."""
 
 from __future__ import annotations
 
@@ -185,6 +185,40 @@ async def rumours_match(settings: Settings, text: str, community: str | None, as
     return 0
 
 
+async def households_import(settings: Settings, path: Path, data: bytes, community: str, dry_run: bool) -> int:
+    """The ledger from the command line, as the bot's administrator: the same plan and import as in the chat."""
+    from bot.kernel.errors import DomainError, refusal_msgid
+    from bot.kernel.permissions import Actor
+    from bot.ledger import rules as ledger
+    from bot.platform.clock import Clock
+    from bot.platform.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    actor = Actor(person_id=None, superadmin=True)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            try:
+                rows = ledger.read_table(data, path.name)
+                target = await ledger.importer_community(session, actor, community)
+                plan = await ledger.plan(session, actor, target, rows, region=settings.phone_region,
+                                         now=Clock().now())
+            except DomainError as e:
+                print(f"{path}: {(refusal_msgid(e.code) or e.code).format(**e.params)}", file=sys.stderr)
+                return 1
+            print(f"{path}: {len(plan.households)} households; new {len(plan.created)}, changed "
+                  f"{len(plan.changed)}, unchanged {plan.unchanged}; refused rows {len(plan.refused)}")
+            for r in plan.refused:
+                print(f"  row {r.row}: {(refusal_msgid(r.code) or r.code).format(**r.params)}")
+            if dry_run:
+                return 0
+            done = await ledger.apply(session, actor, plan, Clock().now(), file_name=path.name)
+            await session.commit()
+            print(f"imported: {done.created} new households, {done.changed} changed, {done.members} new members")
+        return 0
+    finally:
+        await engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community emergency service bot")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -208,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     p_rm.add_argument("text")
     p_rm.add_argument("--community", help="a community's code: its own entries too")
     p_rm.add_argument("--json", action="store_true")
+    p_hh = sub.add_parser("households", help="the community's household ledger")
+    hh_sub = p_hh.add_subparsers(dest="action", required=True)
+    p_himp = hh_sub.add_parser("import", help="create or complete households from an XLSX or CSV ledger "
+                                              "(by building + unit; never deletes)")
+    p_himp.add_argument("file", type=Path)
+    p_himp.add_argument("--community", required=True, help="the community's code")
+    p_himp.add_argument("--dry-run", action="store_true", help="show what it would do, change nothing")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -237,6 +278,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "import":
             return asyncio.run(rumours_import(settings, args.file))
         return asyncio.run(rumours_match(settings, args.text, args.community, args.json))
+    if args.cmd == "households":
+        migrate(settings)
+        try:
+            data = args.file.read_bytes()
+        except OSError as e:
+            print(f"{args.file}: {e}", file=sys.stderr)
+            return 1
+        return asyncio.run(households_import(settings, args.file, data, args.community, args.dry_run))
     return 1
 
 

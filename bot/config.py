@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     redis_prefix: str = "cbot"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
+    # Where phone numbers written without a country code (a ledger's "13812345678") are from (ISO 3166 code).
+    phone_region: str = Field(default="CN", min_length=2, max_length=2)
     webhook_secret: SecretStr | None = None
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"

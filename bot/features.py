@@ -37,6 +37,7 @@ from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.kernel import errors, personal_data
 from bot.kernel.personal_data import PersonalData
+from bot.ledger import messages as ledger_messages
 from bot.monitoring import messages as monitoring_messages
 from bot.monitoring import rules as monitoring
 from bot.notices import messages as notices_messages
@@ -75,6 +76,7 @@ from handlers import (
 from handlers import feedback as feedback_router
 from handlers import hazards as hazards_router
 from handlers import health as health_router
+from handlers import ledger as ledger_router
 from handlers import monitoring as monitoring_router
 from handlers import notices as notices_router
 from handlers import rumours as rumours_router
@@ -144,6 +146,8 @@ FEATURES: tuple[Feature, ...] = (
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    Feature("ledger", routers=(ledger_router.router, ledger_router.refusals), commands=ledger_router.COMMANDS,
+            refusals=(ledger_messages.REFUSALS,)),
     Feature("surveys", routers=(surveys_router.staff, surveys_router.refusals, surveys_router.router),
             due=(bot.surveys.workflow,), personal_data=(surveys_rules.PERSONAL_DATA,),
             task_kinds={"survey": KindHooks(survey_messages.describe_followup,

@@ -17,6 +17,8 @@ class Household(SQLModel, table=True):
     unit: str = Field(max_length=32)  # normalised, e.g. "2-502"
     size: int = Field(default=1)
     care_needs: list[str] = Field(default_factory=list, sa_type=JSON)
+    in_ledger: bool = Field(default=False)  # in the community's own household ledger (imported or added by staff)
+    notes: str | None = Field(default=None, max_length=300)  # staff's, as typed
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -28,6 +30,8 @@ class Person(SQLModel, table=True):
     full_name: str | None = Field(default=None, max_length=128)
     locale: str = Field(default="zh_Hans", max_length=8)
     phone: str | None = Field(default=None, max_length=32)
+    birth_year: int | None = None  # from the ledger
+    relation: str | None = Field(default=None, max_length=20)  # to the head of the household, as written
     household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
     # Set when a resident registered this member for someone without Telegram.
     added_by_id: int | None = Field(default=None, foreign_key="person.id")

@@ -112,6 +112,16 @@ class TgUser:
         photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600}]
         return await self._run({"message": self._message(self.private_chat(), photo=photo, caption=caption)})
 
+    async def send_document(self, data: bytes, file_name: str, caption: str = "") -> Reply:
+        """A file sent to the bot (a spreadsheet): the fake serves its bytes to getFile and the download."""
+        file_id = f"doc-{self.id}-{len(self.tg.user_files) + 1}"
+        self.tg.user_files[file_id] = data
+        content: dict = {"document": {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
+                                      "file_size": len(data)}}
+        if caption:
+            content["caption"] = caption
+        return await self._run({"message": self._message(self.private_chat(), **content)})
+
     async def send_location(self, latitude: float, longitude: float) -> Reply:
         location = {"latitude": latitude, "longitude": longitude}
         return await self._run({"message": self._message(self.private_chat(), location=location)})

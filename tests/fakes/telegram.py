@@ -92,7 +92,9 @@ class FakeTelegram:
     updates: list[dict] = field(default_factory=list)
     confirmed: int = 0
     failures: dict[str, list[Failure]] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # what the bot uploaded, by file name
+    # What people sent the bot (documents), by file_id: getFile and /file/bot<token>/<path> serve them.
+    user_files: dict[str, bytes] = field(default_factory=dict)
     # What each chat shows now: (chat_id, message_id) -> {"text", "markup"}; edits update it.
     screens: dict[tuple[int, int], dict] = field(default_factory=dict)
     # Seconds to wait before answering a method successfully (a slow Telegram).
@@ -130,6 +132,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -353,6 +356,21 @@ class FakeTelegram:
     async def m_sendphoto(self, params: dict) -> dict:
         return self._message(params, photo=[{"file_id": "p1", "file_unique_id": "p1", "width": 1, "height": 1}],
                              caption=params.get("caption"))
+
+    async def m_getfile(self, params: dict) -> dict:
+        file_id = params.get("file_id") or ""
+        if file_id not in self.user_files:
+            raise BadRequest("Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.user_files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.user_files:
+            return web.Response(status=404)
+        return web.Response(body=self.user_files[file_id])
 
     async def m_senddocument(self, params: dict) -> dict:
         return self._message(params, document={"file_id": "d1", "file_unique_id": "d1"},

@@ -1,0 +1,1 @@
+"""The community register: the household ledger staff already keep, imported and kept in the bot."""

@@ -1,0 +1,384 @@
+"""The community's household ledger (户籍/台账), Telegram-free: reading the spreadsheet staff already keep,
+planning what an import would create, change and refuse (row by row, with the reason), and applying it.
+
+Households are keyed by building + unit (the same key registration uses, so a resident who registers later
+finds the ledger's household); members by their name within the household, compared in a normalised form. An
+import never deletes anything, and importing the same file again changes nothing. A staff member imports only
+into the buildings of their own area; other rows are refused with that reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import phonenumbers
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
+from bot.kernel.text import matching_key
+from bot.registration.rules import CARE_NEEDS, NAME_MAX_LEN, normalize_unit
+from models import Building, Community, Household, Person
+
+IMPORT_ROLES = (Role.STAFF, Role.ADMIN)
+MAX_ROWS = 20_000
+MAX_BYTES = 5 * 1024 * 1024
+NOTES_MAX = 300
+RELATION_MAX = 20
+
+# The columns a neighbourhood committee's ledger has, as they are headed in Chinese (both scripts) or English.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "building": ("building", "楼栋", "楼号", "楼", "楼栋号", "栋", "樓棟", "樓號", "樓", "棟"),
+    "unit": ("unit", "单元", "單元", "单元号"),
+    "room": ("room", "室", "房号", "房號", "门牌", "門牌", "门牌号", "門牌號", "户号", "戶號", "房间", "房間"),
+    "name": ("name", "姓名", "成员姓名", "成員姓名", "居民姓名"),
+    "birth_year": ("year of birth", "birth year", "born", "出生年份", "出生年", "出生年月", "出生日期"),
+    "phone": ("phone", "电话", "電話", "联系电话", "聯絡電話", "手机", "手機", "手机号", "手機號碼"),
+    "relation": ("relation", "与户主关系", "與戶主關係", "关系", "關係"),
+    "care": ("care needs", "care", "照顾需求", "照顧需求", "特殊人群", "重点人群", "重點人群"),
+    "notes": ("notes", "备注", "備註", "说明", "說明"),
+}
+# Words a ledger uses for each care need (compared lower-case, in either script).
+CARE_WORDS: dict[str, tuple[str, ...]] = {
+    "elderly_alone": ("独居", "獨居", "空巢", "alone"),
+    "disability": ("残疾", "殘疾", "残障", "殘障", "disab"),
+    "pregnancy": ("孕", "pregnan"),
+    "infant": ("婴", "嬰", "幼儿", "幼兒", "infant", "baby"),
+    "chronic": ("慢病", "慢性", "透析", "chronic", "dialysis"),
+}
+CARE_SPLIT = re.compile(r"[,，、;；/|\n]+")
+
+
+def may_import(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*IMPORT_ROLES)
+
+
+def _key(header: object) -> str:
+    return re.sub(r"[\s_:：*]", "", unicodedata.normalize("NFKC", str(header or "")).casefold())
+
+
+_HEADER_KEYS = {_key(alias): column for column, aliases in HEADERS.items() for alias in aliases}
+
+
+def read_table(data: bytes, file_name: str) -> list[dict[str, str]]:
+    """The rows of an XLSX or CSV ledger as {column: text}, columns recognised by their headers (unknown
+    columns ignored). Refused: another kind of file, no building/unit/name column, too big."""
+    if len(data) > MAX_BYTES:
+        raise DomainError("ledger_too_big", max=MAX_BYTES // (1024 * 1024))
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        table = _xlsx(data)
+    elif name.endswith(".csv"):
+        table = _csv(data)
+    else:
+        raise DomainError("ledger_kind")
+    if not table:
+        raise DomainError("ledger_columns")
+    header_row = next((i for i, row in enumerate(table[:10])
+                       if {"building", "name"} <= {_HEADER_KEYS.get(_key(c)) for c in row}), None)
+    if header_row is None:
+        raise DomainError("ledger_columns")
+    columns = [_HEADER_KEYS.get(_key(c)) for c in table[header_row]]
+    if "unit" not in columns and "room" not in columns:
+        raise DomainError("ledger_columns")
+    # Each row keeps the spreadsheet's own row number, so staff find the row the preview names.
+    numbered, n = [], header_row + 1
+    for cells in table[header_row + 1:]:
+        n += 1
+        row = {col: _text(v) for col, v in zip(columns, cells, strict=False) if col}
+        if any(row.values()):
+            row["_row"] = str(n)
+            numbered.append(row)
+    if len(numbered) > MAX_ROWS:
+        raise DomainError("ledger_rows", max=MAX_ROWS)
+    return numbered
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, datetime):
+        return str(v.year)
+    return str(v).strip()
+
+
+def _xlsx(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # not a workbook: a renamed file, a damaged one
+        raise DomainError("ledger_kind") from e
+    ws = wb.worksheets[0]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _csv(data: bytes) -> list[list[object]]:
+    for encoding in ("utf-8-sig", "gb18030"):  # what spreadsheet programs in China save
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError("ledger_kind")
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+# ---- checking each row --------------------------------------------------------------------------------------
+
+@dataclass
+class Member:
+    name: str
+    birth_year: int | None = None
+    phone: str | None = None
+    relation: str | None = None
+
+
+@dataclass
+class Refused:
+    row: int
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Planned:
+    building: Building
+    unit: str
+    members: list[Member] = field(default_factory=list)
+    care: set[str] = field(default_factory=set)
+    notes: str | None = None
+    rows: list[int] = field(default_factory=list)
+    household: Household | None = None  # None: to be created
+    new_members: list[Member] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # what would change, for the preview
+
+
+@dataclass
+class Plan:
+    community: Community
+    households: list[Planned]
+    refused: list[Refused]
+
+    @property
+    def created(self) -> list[Planned]:
+        return [p for p in self.households if p.household is None]
+
+    @property
+    def changed(self) -> list[Planned]:
+        return [p for p in self.households if p.household is not None and p.changes]
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for p in self.households if p.household is not None and not p.changes)
+
+
+def parse_birth_year(text: str, now: datetime) -> int | None:
+    """"1948", "1948-03", "1948年3月", "1948/3/2" -> 1948; empty -> None."""
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        return None
+    m = re.match(r"^(\d{4})", s)
+    if m is None or not 1900 <= int(m.group(1)) <= now.year:
+        raise DomainError("row_birth_year", value=text)
+    return int(m.group(1))
+
+
+def parse_phone(text: str, region: str) -> str | None:
+    """A number as a ledger writes it ("138 1234 5678", "+852 6123 4987", "021-5555 1234") in E.164."""
+    s = (text or "").strip()
+    if not s:
+        return None
+    try:
+        number = phonenumbers.parse(s, None if s.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        raise DomainError("row_phone", value=text) from None
+    if not phonenumbers.is_valid_number(number):  # a ledger's typo ("12345") is not a short number
+        raise DomainError("row_phone", value=text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_care(text: str) -> set[str]:
+    """"独居老人、慢病" -> {"elderly_alone", "chronic"}; a word it does not know is refused (and named)."""
+    out: set[str] = set()
+    for part in CARE_SPLIT.split(unicodedata.normalize("NFKC", text or "").casefold()):
+        part = part.strip()
+        if not part or part in ("无", "無", "none", "-"):
+            continue
+        codes = {c for c, stems in CARE_WORDS.items() if any(s in part for s in stems)}  # "独居 慢病": both
+        if not codes:
+            raise DomainError("row_care", value=part)
+        out |= codes
+    return out
+
+
+def _building_index(buildings: list[Building]) -> dict[str, Building]:
+    """A building by its code, its name or any of its names (normalised), and "1号楼"/"1號樓"/"1栋"/"1" by number."""
+    index: dict[str, Building] = {}
+    for b in buildings:
+        for label in (b.code, b.name, *b.names.values()):
+            index.setdefault(_building_key(label), b)
+    return index
+
+
+def _building_key(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text or "").casefold().strip()
+    s = re.sub(r"^(building|bldg\.?|block)\s*", "", s)
+    s = re.sub(r"\s*(号楼|號樓|栋|棟|幢|座|楼|樓)$", "", s)
+    return re.sub(r"\s+", "", s)
+
+
+async def area_buildings(session: AsyncSession, actor: Actor, community_id: int) -> list[Building]:
+    rows = (await session.exec(select(Building).where(Building.community_id == community_id)
+                               .order_by(Building.grid_id, Building.id))).all()
+    return [b for b in rows if actor.covering(IMPORT_ROLES, community_id, b.grid_id)]
+
+
+async def importer_community(session: AsyncSession, actor: Actor, code: str | None = None) -> Community:
+    """The community a staff member imports into (the one they serve in; the bot's administrators name it)."""
+    if code is not None:
+        community = (await session.exec(select(Community).where(Community.code == code))).first()
+        if community is None:
+            raise DomainError("not_found")
+        if not (actor.superadmin or any(s.community_id == community.id for s in actor.scopes_for(IMPORT_ROLES))):
+            raise PermissionDenied()
+        return community
+    scopes = actor.scopes_for(IMPORT_ROLES)
+    if not scopes and not actor.superadmin:
+        raise PermissionDenied()
+    community = (await session.get(Community, scopes[0].community_id) if scopes
+                 else (await session.exec(select(Community).order_by(Community.id))).first())
+    if community is None:
+        raise DomainError("not_found")
+    return community
+
+
+async def plan(session: AsyncSession, actor: Actor, community: Community, rows: list[dict[str, str]], *,
+               region: str, now: datetime) -> Plan:
+    """What importing these rows would do, without doing it."""
+    everything = (await session.exec(select(Building).where(Building.community_id == community.id))).all()
+    index = _building_index(list(everything))
+    area = {b.id for b in await area_buildings(session, actor, community.id)}
+    planned: dict[tuple[int, str], Planned] = {}
+    refused: list[Refused] = []
+    for row in rows:
+        number = int(row.get("_row", "0"))
+        try:
+            building = index.get(_building_key(row.get("building", "")))
+            if building is None:
+                raise DomainError("row_building", value=row.get("building", ""))
+            if building.id not in area:
+                raise DomainError("row_not_your_area", value=row.get("building", ""))
+            unit_text = "-".join(x for x in (row.get("unit", ""), row.get("room", "")) if x)
+            try:
+                unit = normalize_unit(unit_text)
+            except DomainError:
+                raise DomainError("row_unit", value=unit_text) from None
+            name = (row.get("name") or "").strip()
+            if not name:
+                raise DomainError("row_name")
+            if len(name) > NAME_MAX_LEN:
+                raise DomainError("row_name_long", max=NAME_MAX_LEN)
+            member = Member(name=name, birth_year=parse_birth_year(row.get("birth_year", ""), now),
+                            phone=parse_phone(row.get("phone", ""), region),
+                            relation=(row.get("relation") or "").strip()[:RELATION_MAX] or None)
+            care = parse_care(row.get("care", ""))
+            notes = (row.get("notes") or "").strip()
+            if len(notes) > NOTES_MAX:
+                raise DomainError("row_notes", max=NOTES_MAX)
+        except DomainError as e:
+            refused.append(Refused(number, e.code, dict(e.params)))
+            continue
+        p = planned.setdefault((building.id, unit), Planned(building, unit))
+        if any(matching_key(m.name) == matching_key(name) for m in p.members):
+            refused.append(Refused(number, "row_twice", {"name": name}))
+            continue
+        p.members.append(member)
+        p.care |= care
+        if notes:
+            p.notes = "\n".join(x for x in (p.notes, notes) if x)[:NOTES_MAX]
+        p.rows.append(number)
+    for p in planned.values():
+        await _compare(session, p)
+    ordered = sorted(planned.values(), key=lambda p: (p.building.grid_id, p.building.id, p.unit))
+    return Plan(community, ordered, sorted(refused, key=lambda r: r.row))
+
+
+async def _compare(session: AsyncSession, p: Planned) -> None:
+    """What the import would change in a household that exists (new members, care needs, missing details)."""
+    p.household = (await session.exec(select(Household).where(Household.building_id == p.building.id,
+                                                               Household.unit == p.unit))).first()
+    if p.household is None:
+        p.new_members = list(p.members)
+        return
+    known = {matching_key(m.full_name): m for m in (await session.exec(select(Person).where(
+        Person.household_id == p.household.id, Person.deleted_at.is_(None)))).all() if m.full_name}
+    for m in p.members:
+        person = known.get(matching_key(m.name))
+        if person is None:
+            p.new_members.append(m)
+            p.changes.append(f"+ {m.name}")
+        elif (m.phone and not person.phone) or (m.birth_year and not person.birth_year) or \
+                (m.relation and not person.relation):
+            p.changes.append(f"~ {m.name}")
+    added = p.care - set(p.household.care_needs)
+    if added:
+        p.changes.append("+ " + ", ".join(sorted(added)))
+    if not p.household.in_ledger:
+        p.changes.append("ledger")
+
+
+@dataclass
+class Applied:
+    created: int = 0
+    changed: int = 0
+    members: int = 0
+    refused: int = 0
+
+
+async def apply(session: AsyncSession, actor: Actor, p: Plan, now: datetime, *, file_name: str) -> Applied:
+    """Create and complete households as planned (never deleting, never overwriting what a resident entered
+    themselves); audited with the counts."""
+    out = Applied(refused=len(p.refused))
+    for item in p.households:
+        household = item.household
+        if household is None:
+            household = Household(building_id=item.building.id, unit=item.unit, size=max(1, len(item.members)),
+                                  care_needs=[c for c in CARE_NEEDS if c in item.care], in_ledger=True,
+                                  notes=item.notes, created_at=now, updated_at=now)
+            session.add(household)
+            await session.flush()
+            out.created += 1
+        elif item.changes:
+            household.care_needs = [c for c in CARE_NEEDS if c in set(household.care_needs) | item.care]
+            household.in_ledger = True
+            household.notes = household.notes or item.notes
+            household.size = max(household.size, len(item.members))
+            household.updated_at = now
+            out.changed += 1
+        known = {matching_key(m.full_name): m for m in (await session.exec(select(Person).where(
+            Person.household_id == household.id, Person.deleted_at.is_(None)))).all() if m.full_name}
+        for m in item.members:
+            person = known.get(matching_key(m.name))
+            if person is None:
+                session.add(Person(tg_user_id=None, full_name=m.name, phone=m.phone, birth_year=m.birth_year,
+                                   relation=m.relation, household_id=household.id, locale="zh_Hans",
+                                   created_at=now))
+                out.members += 1
+            else:  # fill what is missing; what a person entered themselves stays
+                person.phone = person.phone or m.phone
+                person.birth_year = person.birth_year or m.birth_year
+                person.relation = person.relation or m.relation
+    audit(session, actor_id=actor.person_id, action="ledger_import", at=now, community=p.community.id,
+          file=file_name[:80], created=out.created, changed=out.changed, members=out.members, refused=out.refused)
+    return out

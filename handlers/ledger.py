@@ -1,0 +1,137 @@
+"""The household ledger from the chat: a staff member sends the spreadsheet they keep (XLSX or CSV); the bot
+answers with what an import would create, change and refuse (row by row, with the reason) and imports only
+when they confirm. /ledger explains the columns and gives a blank ledger to fill.
+
+```mermaid
+stateDiagram-v2
+    [*] --> preview: a .xlsx or .csv sent by staff (or /ledger → "📄 A blank ledger")
+    preview --> [*]: "✅ Import" (planned again, then applied, audited) / "✖️ Cancel"
+```
+"""
+
+from __future__ import annotations
+
+import io
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.ledger import messages as ledger_messages
+from bot.ledger import rules as ledger
+from bot.ledger.callbacks import LedgerCB
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, _, get_i18n
+from bot.telegram.commands import CommandEntry
+from bot.telegram.routing import gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import edit_markup, refusal, send_long
+
+router = gated("ledger", ledger.may_import)
+refusals = refusals_router("ledger-others", commands=("ledger",), buttons=(LedgerCB,))
+
+COMMANDS = (CommandEntry("ledger", N_("Import the household ledger (XLSX or CSV)"), ledger.IMPORT_ROLES),)
+
+TEMPLATE_HEADERS = ("楼栋", "单元", "门牌", "姓名", "出生年份", "联系电话", "与户主关系", "特殊人群", "备注")
+
+
+class Lg(StatesGroup):
+    confirm = State()
+
+
+@router.message(Command("ledger"))
+async def cmd_ledger(message: Message) -> None:
+    await message.answer(_(
+        "📒 Send me your household ledger as an Excel (.xlsx) or CSV file, one row per person. Columns (in Chinese "
+        "or English): building (楼栋), unit (单元), room (门牌), name (姓名), year of birth (出生年份), phone "
+        "(联系电话), relation (与户主关系), care needs (特殊人群: 独居, 残疾, 孕妇, 婴幼儿, 慢病), notes (备注). "
+        "You will see what it would do before anything is saved."),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+            text=_("📄 A blank ledger"), callback_data=LedgerCB(action="template").pack())]]))
+
+
+@router.callback_query(LedgerCB.filter(F.action == "template"))
+async def on_template(query: CallbackQuery) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(TEMPLATE_HEADERS))
+    ws.append(["1号楼", "2", "502", "王秀英", 1948, "13812345678", "户主", "独居", ""])
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    await query.answer()
+    await query.bot.send_document(query.from_user.id, BufferedInputFile(out.getvalue(), filename="ledger.xlsx"))
+
+
+@router.message(F.document, StateFilter(None))  # not a notice's attachment, nor any other step
+async def on_file(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                  settings: Settings) -> None:
+    """Read, check every row, show the plan; nothing is saved yet."""
+    doc = message.document
+    name = doc.file_name or "ledger"
+    try:
+        if (doc.file_size or 0) > ledger.MAX_BYTES:
+            raise DomainError("ledger_too_big", max=ledger.MAX_BYTES // (1024 * 1024))
+        if not name.lower().endswith((".xlsx", ".csv")):
+            raise DomainError("ledger_kind")
+        data = (await message.bot.download(doc)).read()
+        rows = ledger.read_table(data, name)
+        community = await ledger.importer_community(session, actor)
+        plan = await ledger.plan(session, actor, community, rows, region=settings.phone_region, now=clock.now())
+        if not plan.households and not plan.refused:
+            raise DomainError("ledger_empty")
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.set_state(Lg.confirm)
+    await state.set_data({"rows": rows, "file": name})
+    markup = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=_("✅ Import"), callback_data=LedgerCB(action="import").pack())],
+        [InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=LedgerCB(action="cancel").pack())]]) \
+        if plan.households else None
+    await send_long(message.bot, message.chat.id, ledger_messages.preview(plan, get_i18n().current_locale, name),
+                    reply_markup=markup)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "import"), StateFilter(Lg.confirm))
+async def on_import(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                    settings: Settings) -> None:
+    """Planned again from the rows (the database may have changed since the preview), then applied."""
+    data = await state.get_data()
+    try:
+        community = await ledger.importer_community(session, actor)
+        plan = await ledger.plan(session, actor, community, data.get("rows", []), region=settings.phone_region,
+                                 now=clock.now())
+        done = await ledger.apply(session, actor, plan, clock.now(), file_name=data.get("file", ""))
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await session.commit()
+    await state.clear()
+    await query.answer()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _(
+        "✅ Imported: {created} new households, {changed} completed or changed, {members} new members; {refused} "
+        "rows refused. /reach shows who can be reached on Telegram.").format(
+        created=done.created, changed=done.changed, members=done.members, refused=done.refused))
+
+
+@router.callback_query(LedgerCB.filter(F.action == "cancel"), StateFilter(Lg.confirm))
+async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was imported."))
+
+
+@router.callback_query(LedgerCB.filter())
+async def stale(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)

@@ -1,0 +1,111 @@
+"""The household ledger imported from the chat, through the fake Bot API: a realistic ledger (55 households,
+Chinese headers, the rows real ledgers get wrong), the preview and its refusals, the import, and importing the
+same file again; a grid worker's area; an XLSX with a title row; files that are not ledgers."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from sqlmodel import func, select
+
+from models import AuditEntry, Household, Person
+from tests.flows.helpers import ADMIN_ID, consent, make_invite, register
+
+LEDGER = Path(__file__).resolve().parents[3] / "examples" / "ledger.csv"
+
+
+async def test_a_realistic_ledger_is_previewed_imported_and_importing_it_again_changes_nothing(bot, user_factory, tg,
+                                                                                              session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    mei = user_factory(first_name="Mei")
+    await register(mei, unit="1-101")  # the ledger has her household: it is completed, not duplicated
+    r = await admin.send_document(LEDGER.read_bytes(), "ledger.csv")
+    text = "\n".join(r.texts)
+    assert "ledger.csv: 55 households in 132 rows." in text, text
+    assert "new households: 54" in text and "households completed or changed: 1" in text
+    assert "new members: 125" in text and "rows refused: 7" in text
+    for reason in ("row 127: no building “11号楼” in your community",
+                   "row 128: “二单元” is not a unit and room",
+                   "row 129: no name",
+                   "row 130: “19x8” is not a year of birth",
+                   "row 131: “12345” is not a phone number",
+                   "row 132: “需要帮忙” is not a care need",
+                   "row 133: 王秀英 is in this household twice"):
+        assert reason in text, reason
+    assert (await session.exec(select(func.count()).select_from(Household))).one() == 2  # nothing saved yet
+    r = await admin.press("Import")
+    assert "Imported: 54 new households, 1 completed or changed, 125 new members; 7 rows refused" in r.text
+    session.expire_all()
+    assert (await session.exec(select(func.count()).select_from(Household))).one() == 56
+    wang = (await session.exec(select(Person).where(Person.full_name == "王秀英", Person.birth_year == 1938))).one()
+    assert (wang.tg_user_id, wang.birth_year, wang.phone, wang.relation) == (None, 1938, "+8613000000000", "户主")
+    home = await session.get(Household, wang.household_id)
+    assert home.unit == "1-101" and home.in_ledger and home.care_needs == ["elderly_alone"]
+    assert {p.full_name for p in (await session.exec(select(Person).where(Person.household_id == home.id))).all()} \
+        == {"王秀英", "Mei Li"}
+    entry = (await session.exec(select(AuditEntry).where(AuditEntry.action == "ledger_import"))).one()
+    assert entry.detail["created"] == 54 and entry.detail["refused"] == 7
+
+    r = await admin.send_document(LEDGER.read_bytes(), "ledger.csv")  # the same file again
+    text = "\n".join(r.texts)
+    assert "new households: 0" in text and "households completed or changed: 0" in text
+    assert "already as in the ledger: 55" in text and "new members: 0" in text
+    r = await admin.press("Import")
+    assert "Imported: 0 new households, 0 completed or changed, 0 new members" in r.text
+    session.expire_all()
+    assert (await session.exec(select(func.count()).select_from(Person))).one() == 127
+
+
+async def test_a_grid_worker_imports_only_their_grid_and_a_title_row_and_english_headers_are_read(
+        bot, user_factory, tg, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["阳光社区户籍台账 2026年12月"])  # a title row above the headers, as ledgers have
+    ws.append(["Building", "Unit", "Room", "Name", "Year of birth", "Phone", "Relation", "Care needs", "Notes"])
+    ws.append(["Building 2", 3, 301, "Chan Tai Man", 1950, "+852 6123 4987", "head", "living alone", ""])
+    ws.append(["6号楼", 1, 101, "孙悟空", 1960, "", "户主", "", ""])
+    out = io.BytesIO()
+    wb.save(out)
+    r = await lin.send_document(out.getvalue(), "台账.xlsx")
+    text = "\n".join(r.texts)
+    assert "new households: 1" in text and "row 4: building “6号楼” is not in your area" in text, text
+    await lin.press("Import")
+    session.expire_all()
+    chan = (await session.exec(select(Person).where(Person.full_name == "Chan Tai Man"))).one()
+    assert chan.phone == "+85261234987" and chan.birth_year == 1950
+    assert (await session.get(Household, chan.household_id)).care_needs == ["elderly_alone"]
+
+
+async def test_what_is_not_a_ledger_is_refused_and_residents_cannot_import(bot, user_factory, tg, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    r = await admin.send_document(b"%PDF-1.4 ...", "scan.pdf")
+    assert "Excel file (.xlsx) or a CSV file" in r.text
+    r = await admin.send_document(b"not really a workbook", "fake.xlsx")
+    assert "Excel file (.xlsx) or a CSV file" in r.text
+    r = await admin.send_document("姓名,电话\n王,138\n".encode(), "list.csv")
+    assert "I could not find the columns" in r.text
+    r = await admin.send("/ledger")
+    assert "one row per person" in r.text
+    await admin.press("A blank ledger")
+    blank = load_workbook(io.BytesIO(tg.files["ledger.xlsx"]))
+    assert [c.value for c in blank.active[1]][:4] == ["楼栋", "单元", "门牌", "姓名"]
+    r = await admin.send_document(tg.files["ledger.xlsx"], "ledger.xlsx")  # the blank ledger, filled as shown
+    assert "new households: 1" in "\n".join(r.texts)
+    mei = user_factory(first_name="Mei")
+    await register(mei)
+    r = await mei.send_document(LEDGER.read_bytes(), "ledger.csv")
+    assert "households" not in r.text
+    r = await mei.send("/ledger")
+    assert "permission" in r.text
+    r = await mei.press_data("lg:import")
+    assert "Imported" not in r.text
+    session.expire_all()
+    assert (await session.exec(select(func.count()).select_from(Household))).one() == 2
