@@ -28,15 +28,18 @@ from bot.ledger import rules as ledger
 from bot.ledger.callbacks import LedgerCB
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, get_i18n
+from bot.registration.messages import care_need_label
+from bot.registration.rules import dialable
 from bot.telegram.commands import CommandEntry
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import edit_markup, refusal, send_long
 
 router = gated("ledger", ledger.may_import)
-refusals = refusals_router("ledger-others", commands=("ledger",), buttons=(LedgerCB,))
+refusals = refusals_router("ledger-others", commands=("ledger", "reach"), buttons=(LedgerCB,))
 
-COMMANDS = (CommandEntry("ledger", N_("Import the household ledger (XLSX or CSV)"), ledger.IMPORT_ROLES),)
+COMMANDS = (CommandEntry("ledger", N_("Import the household ledger (XLSX or CSV)"), ledger.IMPORT_ROLES),
+            CommandEntry("reach", N_("Who the bot reaches, building by building"), ledger.IMPORT_ROLES))
 
 TEMPLATE_HEADERS = ("楼栋", "单元", "门牌", "姓名", "出生年份", "联系电话", "与户主关系", "特殊人群", "备注")
 
@@ -130,6 +133,54 @@ async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await edit_markup(query.message, None)
     await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was imported."))
+
+
+# ---- reach ----------------------------------------------------------------------------------------------------
+
+@router.message(Command("reach"))
+async def cmd_reach(message: Message, session: AsyncSession, actor: Actor) -> None:
+    """Per building: households, in the ledger, with someone on Telegram, with nobody; a button per building
+    with unreached households lists them."""
+    try:
+        community = await ledger.importer_community(session, actor)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    loc = get_i18n().current_locale
+    rows = await ledger.reach(session, actor, community.id)
+    lines = [_("📶 Reach — building: households (in the ledger) · someone on Telegram · nobody")]
+    for r in rows:
+        lines.append(f"{r.building.label(loc)}: {r.households} ({r.in_ledger}) · {r.reachable} · {r.nobody}")
+    total, nobody = sum(r.households for r in rows), sum(r.nobody for r in rows)
+    lines.append(_("All: {total} households; {nobody} with nobody on Telegram: notices do not reach them, a phone "
+                   "call or a door-knock does.").format(total=total, nobody=nobody))
+    buttons = [[InlineKeyboardButton(text=_("📋 Unreached in {building} ({n})").format(
+        building=r.building.label(loc), n=r.nobody), callback_data=LedgerCB(action="unreached",
+                                                                              id=r.building.id).pack())]
+        for r in rows if r.nobody][:40]
+    await send_long(message.bot, message.chat.id, "\n".join(lines),
+                    reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "unreached"))
+async def on_unreached(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                       clock: Clock) -> None:
+    """Whom to call or visit: unit, names, phones, care needs (audited)."""
+    try:
+        building, households = await ledger.unreached(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await session.commit()
+    await query.answer()
+    loc = get_i18n().current_locale
+    lines = [_("📋 {building}: {n} households with nobody on Telegram").format(building=building.label(loc),
+                                                                              n=len(households))]
+    for u in households:
+        people = "; ".join(f"{m.full_name or '—'} {dialable(m.phone) or ''}".strip() for m in u.members) or "—"
+        care = ", ".join(care_need_label(c) for c in u.household.care_needs)
+        lines.append(f"{u.household.unit}: {people}" + (f" · {care}" if care else ""))
+    await send_long(query.bot, query.from_user.id, "\n".join(lines))
 
 
 @router.callback_query(LedgerCB.filter())

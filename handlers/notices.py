@@ -502,6 +502,9 @@ async def _preview(message: Message, state: FSMContext, session: AsyncSession, s
         if later != start:
             lines.append(_("That is within the quiet hours ({quiet}): information and blue notices wait until "
                            "they end.").format(quiet=quiet))
+    if resolved.unreached_households:
+        lines.append(_("{n} households of this audience have nobody reachable on Telegram: they need a phone call "
+                       "or a door-knock (/reach lists them).").format(n=len(resolved.unreached_households)))
     if not resolved.people and not resolved.groups:
         lines.append(_("Nobody is registered in this audience yet."))
     await state.set_state(N.preview)

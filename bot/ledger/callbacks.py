@@ -6,6 +6,8 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class LedgerCB(CallbackData, prefix="lg"):
-    """template | import | cancel (what is imported is in the conversation, checked again on the press)."""
+    """template | import | cancel (what is imported is in the conversation, checked again on the press) |
+    unreached (id: a building, checked against the staff member's area)."""
 
     action: str
+    id: int = 0

@@ -382,3 +382,68 @@ async def apply(session: AsyncSession, actor: Actor, p: Plan, now: datetime, *, 
     audit(session, actor_id=actor.person_id, action="ledger_import", at=now, community=p.community.id,
           file=file_name[:80], created=out.created, changed=out.changed, members=out.members, refused=out.refused)
     return out
+
+
+# ---- reach: whom the bot can tell, and whom only a call or a door-knock reaches ------------------------------
+
+@dataclass
+class ReachRow:
+    building: Building
+    households: int = 0
+    in_ledger: int = 0
+    reachable: int = 0  # at least one member on Telegram who can be reached
+
+    @property
+    def nobody(self) -> int:
+        return self.households - self.reachable
+
+
+def _reachable(p: Person) -> bool:
+    return p.tg_user_id is not None and p.deleted_at is None and p.unreachable_since is None
+
+
+async def reach(session: AsyncSession, actor: Actor, community_id: int) -> list[ReachRow]:
+    """Per building of the actor's area: households, those in the ledger, those with someone reachable on
+    Telegram, and those with nobody (counts only)."""
+    area = await area_buildings(session, actor, community_id)
+    rows = {b.id: ReachRow(b) for b in area}
+    if not rows:
+        return []
+    households = (await session.exec(select(Household).where(Household.building_id.in_(list(rows))))).all()
+    reached = set((await session.exec(select(Person.household_id).where(
+        Person.household_id.in_([h.id for h in households] or [-1]), Person.tg_user_id.is_not(None),
+        Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all())
+    for h in households:
+        row = rows[h.building_id]
+        row.households += 1
+        row.in_ledger += h.in_ledger
+        row.reachable += h.id in reached
+    return list(rows.values())
+
+
+@dataclass
+class Unreached:
+    household: Household
+    members: list[Person]
+
+
+async def unreached(session: AsyncSession, actor: Actor, building_id: int, now: datetime) -> tuple[Building,
+                                                                                                   list[Unreached]]:
+    """The households of one building of the actor's area with nobody reachable on Telegram, with their
+    members' names and phones (personal data: the read is audited)."""
+    building = await session.get(Building, building_id)
+    if building is None:
+        raise DomainError("not_found")
+    if not actor.covering(IMPORT_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    out = []
+    for h in (await session.exec(select(Household).where(Household.building_id == building.id)
+                                 .order_by(Household.unit))).all():
+        members = list((await session.exec(select(Person).where(Person.household_id == h.id,
+                                                                Person.deleted_at.is_(None))
+                                           .order_by(Person.id))).all())
+        if not any(_reachable(m) for m in members):
+            out.append(Unreached(h, members))
+    audit(session, actor_id=actor.person_id, action="read_unreached", at=now, building=building.id,
+          households=len(out))
+    return building, out

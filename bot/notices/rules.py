@@ -294,6 +294,7 @@ class Resolved:
     people: list[tuple[Person, int | None, int | None]]  # (person, building id, household id)
     groups: list[GroupChat]
     care_households: list[int]  # households with care needs in the area (for door-knocks)
+    unreached_households: list[int] = field(default_factory=list)  # of the audience: nobody to send it to
 
 
 async def resolve(session: AsyncSession, notice: Notice) -> Resolved:
@@ -330,7 +331,14 @@ async def resolve(session: AsyncSession, notice: Notice) -> Resolved:
         groups = [g for g in rows if (g.building_id in bids) or (g.building_id is None and g.grid_id in gids)
                   or (g.building_id is None and g.grid_id is None and not (a.grids or a.buildings))]
     reachable = [t for t in people.values() if t[0].unreachable_since is None]
-    return Resolved(people=reachable, groups=groups, care_households=care)
+    unreached: list[int] = []
+    if a.residents and bids:
+        reached = {hh for _p, _b, hh in reachable if hh is not None}
+        for hh in (await session.exec(select(Household).where(Household.building_id.in_(bids))
+                                      .order_by(Household.id))).all():
+            if hh.id not in reached and not (a.care_only and not hh.care_needs):
+                unreached.append(hh.id)
+    return Resolved(people=reachable, groups=groups, care_households=care, unreached_households=unreached)
 
 
 def text_for(notice: Notice, locale: str) -> str:

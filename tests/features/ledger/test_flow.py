@@ -109,3 +109,45 @@ async def test_what_is_not_a_ledger_is_refused_and_residents_cannot_import(bot, 
     assert "Imported" not in r.text
     session.expire_all()
     assert (await session.exec(select(func.count()).select_from(Household))).one() == 2
+
+
+SMALL = ("楼栋,单元,门牌,姓名,出生年份,联系电话,与户主关系,特殊人群,备注\n"
+         "1号楼,1,101,王秀英,1938,13812345678,户主,独居,\n"
+         "1号楼,2,202,李建国,1950,,户主,,\n"
+         "1号楼,2,202,张桂兰,1952,13900001111,配偶,,\n"
+         "2号楼,1,101,刘敏,1980,,户主,,\n"
+         "6号楼,1,101,孙强,1970,,户主,,\n").encode()
+
+
+async def test_reach_counts_who_the_bot_can_tell_and_lists_whom_to_call(bot, user_factory, tg, session):
+    from tests.features.notices.test_flow import compose
+
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    mei = user_factory(first_name="Mei")
+    await register(mei, building="Building 2", unit="1-101")  # the ledger's 刘敏 lives with her
+    lin, ming = user_factory(first_name="Lin"), user_factory(first_name="Ming")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await consent(ming, await make_invite(admin, "community worker", "Grid 2"))
+    await admin.send_document(SMALL, "small.csv")
+    await admin.press("Import")
+    r = await lin.send("/reach")
+    text = "\n".join(r.texts)
+    assert "Building 1: 3 (2) · 1 · 2" in text and "Building 2: 1 (1) · 1 · 0" in text
+    assert "Building 6" not in text  # Grid 2 is not hers
+    assert "All: 4 households; 2 with nobody on Telegram" in text
+    r = await lin.press("Unreached in Building 1 (2)")
+    listing = "\n".join(r.texts)
+    assert "1-101: 王秀英 +86 138 1234 5678 · Living alone, aged 70+" in listing
+    assert "2-202: 李建国; 张桂兰 +86 139 0000 1111" in listing
+    assert "9-901" not in listing  # someone there is on Telegram
+    session.expire_all()
+    assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "read_unreached"))).one()
+    b1 = (await session.get(Household, (await session.exec(select(Person).where(
+        Person.full_name == "王秀英"))).one().household_id)).building_id
+    r = await ming.press_data(f"lg:unreached:{b1}")  # forged: Building 1 is Grid 1's
+    assert "permission" in r.alert
+    r = await ming.send("/reach")
+    assert "Building 6: 1 (1) · 0 · 1" in "\n".join(r.texts)
+    r = await compose(lin, "Water is off tomorrow 9:00-12:00")
+    assert "2 households of this audience have nobody reachable on Telegram" in r.text
