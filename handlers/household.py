@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
 from bot.platform.clock import Clock
 from bot.platform.i18n import _
 from bot.registration import messages as registration_messages
@@ -155,14 +156,18 @@ async def on_care_edit(query: CallbackQuery, callback_data: CareCB, state: FSMCo
 
 @router.callback_query(JoinCB.filter())
 async def on_join(query: CallbackQuery, callback_data: JoinCB, session: AsyncSession, person: Person | None,
-                  clock: Clock) -> None:
-    """A member confirms (or not) that a newcomer lives in the household."""
+                  actor: Actor, clock: Clock) -> None:
+    """A member confirms (or not) that a newcomer lives in the household (or, for a household with nobody on
+    Telegram, a community worker of its grid)."""
     if person is None:
         await query.answer(refusal("forbidden"), show_alert=True)
         return
     now = clock.now()
+    asking = await session.get(Person, callback_data.person_id)
+    own = asking is not None and person.household_id is not None and person.household_id == asking.pending_household_id
     try:
-        requester = await reg.decide_join(session, person, callback_data.person_id, callback_data.accept, now)
+        requester = await reg.decide_join(session, person, callback_data.person_id, callback_data.accept, now,
+                                          actor=actor)
     except DomainError as e:
         await query.answer(refusal(e.code), show_alert=True)
         if e.code == "already_done":
@@ -173,6 +178,10 @@ async def on_join(query: CallbackQuery, callback_data: JoinCB, session: AsyncSes
           else "household_join_declined", at=now, subject_id=requester.id)
     await session.commit()
     await query.answer()
-    await edit_text(query.message, (_("✅ {name} is now a member of your household.") if callback_data.accept
-                                    else _("❌ {name} was not added to your household.")).format(
-        name=requester.full_name or "—"))
+    if own:
+        text = (_("✅ {name} is now a member of your household.") if callback_data.accept
+                else _("❌ {name} was not added to your household."))
+    else:  # a community worker, for a household with nobody on Telegram
+        text = (_("✅ {name} is now a member of that household.") if callback_data.accept
+                else _("❌ {name} was not added to that household."))
+    await edit_text(query.message, text.format(name=requester.full_name or "—"))

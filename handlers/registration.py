@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import rules as inv_svc
 from bot.access.messages import role_label
+from bot.access.rules import people_with_telegram_ids
 from bot.config import Settings
 from bot.kernel import structure
 from bot.kernel.errors import DomainError
@@ -480,6 +481,14 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
         return
     await state.clear()
     label = await address_label(session, result.household.id, person.locale)
+    if result.by_staff:
+        staff = result.confirmers or await people_with_telegram_ids(session, settings.admin_ids)
+        await registration_messages.join_request_to_staff(session, person, result.household.id, staff, clock.now())
+        await session.commit()
+        await message.answer(_("Almost done. {address} is in the community's household register, so a community "
+                               "worker will check that you live there — they may call you. You will get a message "
+                               "as soon as they confirm.").format(address=label), reply_markup=main_menu(person, actor))
+        return
     if result.pending:
         await registration_messages.join_request(session, person, result.household.id, result.confirmers, clock.now())
         await session.commit()

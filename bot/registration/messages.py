@@ -33,6 +33,29 @@ async def join_request(session: AsyncSession, requester: Person, household_id: i
                 cause=f"join:{requester.id}", priority=HIGH, reply_markup=markup)
 
 
+async def join_request_to_staff(session: AsyncSession, requester: Person, household_id: int, staff: list[Person],
+                                now: datetime) -> None:
+    """A household in the ledger with nobody on Telegram: its grid's staff decide whether the newcomer lives
+    there (after a call or a visit), never the bot by itself."""
+    from bot.registration.callbacks import JoinCB
+    from bot.registration.rules import dialable, household_members
+
+    names = ", ".join(m.full_name or "—" for m in await household_members(session, household_id)
+                      if m.id != requester.id) or "—"
+    for p in staff:
+        loc = p.locale
+        building, unit = await place_of(session, household_id, loc)
+        text = translate(loc, "👪 {name} ({phone}) has registered at {building}, {unit}, where nobody is on Telegram "
+                              "(members: {members}). Do they live there? Please check with the household — a call "
+                              "or a visit — before you confirm: members see and report for each other.",
+                         name=requester.full_name or "—", phone=dialable(requester.phone) or "—",
+                         building=building, unit=unit, members=names)
+        yes, no = (JoinCB(person_id=requester.id, accept=a).pack() for a in (True, False))
+        markup = push_markup([(translate(loc, "✅ Yes, they live here"), yes)], [(translate(loc, "❌ No"), no)])
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text, now=now,
+                cause=f"join:{requester.id}", priority=HIGH, reply_markup=markup)
+
+
 def join_decided(session: AsyncSession, requester: Person, accepted: bool, now: datetime) -> None:
     if requester.tg_user_id is None:
         return

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import role_holders
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
 from bot.kernel.text import clean_line, matching_key
 from models import Building, Household, Person
 
@@ -147,10 +149,13 @@ class RegistrationResult:
     household: Household
     linked: bool  # True: joined an existing household, its details were not asked again
     confirmers: list[Person] = field(default_factory=list)  # non-empty: waiting for one of them to confirm
+    # True: the household has members but nobody reachable on Telegram (the ledger's elderly neighbour):
+    # a staff member of its grid confirms, never the bot by itself (`confirmers` are those staff).
+    by_staff: bool = False
 
     @property
     def pending(self) -> bool:
-        return bool(self.confirmers)
+        return bool(self.confirmers) or self.by_staff
 
 
 async def reachable_members(session: AsyncSession, household_id: int, exclude_id: int | None = None) -> list[Person]:
@@ -189,28 +194,49 @@ async def complete_registration(
             assert person is not None
     waiting_for = [] if person.household_id == household.id else \
         await reachable_members(session, household.id, exclude_id=person.id) if linked else []
-    if waiting_for:
+    by_staff = False
+    if linked and not waiting_for and person.household_id != household.id and \
+            [m for m in await household_members(session, household.id) if m.id != person.id]:
+        # Members, none reachable: a stranger typing an elderly neighbour's unit must not see or report for them.
+        waiting_for, by_staff = await household_staff(session, building), True
+    if waiting_for or by_staff:
         person.household_id, person.pending_household_id = None, household.id
     else:
         person.household_id, person.pending_household_id = household.id, None
     if phone:
         person.phone = normalize_phone(phone)
-    if person.registered_at is None and not waiting_for:
+    if person.registered_at is None and not (waiting_for or by_staff):
         person.registered_at = now
     if person.consent_at is None:
         person.consent_at = now
     await session.commit()
-    return RegistrationResult(household=household, linked=linked, confirmers=waiting_for)
+    return RegistrationResult(household=household, linked=linked, confirmers=waiting_for, by_staff=by_staff)
+
+
+JOIN_CONFIRM_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+async def household_staff(session: AsyncSession, building: Building) -> list[Person]:
+    """Who confirms a newcomer to a household nobody on Telegram can vouch for: the community workers and admins
+    of the building's grid (its own workers, else the community-wide ones)."""
+    rows = await role_holders(session, building.community_id, JOIN_CONFIRM_ROLES)
+    grid = {p.id: p for g, p in rows if g.grid_id == building.grid_id}
+    return list(grid.values()) or list({p.id: p for g, p in rows if g.grid_id is None}.values())
 
 
 async def decide_join(session: AsyncSession, member: Person, requester_id: int, accept: bool,
-                      now: datetime) -> Person:
-    """A member of the household confirms (or not) that the newcomer lives there."""
+                      now: datetime, actor: Actor | None = None) -> Person:
+    """A member of the household confirms (or not) that the newcomer lives there; for a household with nobody
+    on Telegram, a community worker or admin whose area covers it."""
     requester = await session.get(Person, requester_id)
     if requester is None or requester.pending_household_id is None or requester.deleted_at is not None:
         raise DomainError("already_done")
     if member.household_id is None or member.household_id != requester.pending_household_id:
-        raise PermissionDenied()
+        household = await session.get(Household, requester.pending_household_id)
+        building = await session.get(Building, household.building_id) if household else None
+        if actor is None or building is None or \
+                not actor.covering(JOIN_CONFIRM_ROLES, building.community_id, building.grid_id):
+            raise PermissionDenied()
     if accept:
         requester.household_id = requester.pending_household_id
         requester.registered_at = requester.registered_at or now

@@ -151,3 +151,53 @@ async def test_reach_counts_who_the_bot_can_tell_and_lists_whom_to_call(bot, use
     assert "Building 6: 1 (1) · 0 · 1" in "\n".join(r.texts)
     r = await compose(lin, "Water is off tomorrow 9:00-12:00")
     assert "2 households of this audience have nobody reachable on Telegram" in r.text
+
+
+async def test_a_registrant_joins_a_ledger_household_only_when_a_grid_worker_confirms(bot, user_factory, tg,
+                                                                                      session):
+    from tests.flows.helpers import deliver, texts_to
+
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin, ming = user_factory(first_name="Lin"), user_factory(first_name="Ming")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await consent(ming, await make_invite(admin, "community worker", "Grid 2"))
+    await admin.send_document(SMALL, "small.csv")
+    await admin.press("Import")
+    stranger, son = user_factory(first_name="Stranger"), user_factory(first_name="Son")
+    await consent(stranger)
+    await stranger.press("Grid 1")
+    await stranger.press("Building 1")
+    await stranger.send("1-101")  # 王秀英 lives there alone: nobody on Telegram can vouch for him
+    r = await stranger.send("Skip")
+    assert "a community worker will check that you live there" in r.text
+    session.expire_all()
+    me = (await session.exec(select(Person).where(Person.tg_user_id == stranger.id))).one()
+    me_id = me.id
+    assert me.household_id is None and me.pending_household_id is not None
+    r = await stranger.send("🏠 My household")
+    assert "王秀英" not in r.text  # he sees nothing of her
+    await deliver(bot)
+    ask = [t for t in texts_to(tg, lin) if "where nobody is on Telegram" in t][-1]
+    assert "Stranger Li" in ask and "王秀英" in ask and "1-101" in ask
+    assert not any("where nobody is on Telegram" in t for t in texts_to(tg, ming))  # another grid
+    r = await ming.press_data(f"join:{me_id}:1")  # forged by a worker of another grid
+    assert "permission" in r.alert
+    r = await lin.press("No")
+    await deliver(bot)
+    assert any("did not confirm" in t for t in texts_to(tg, stranger))
+    session.expire_all()
+    assert (await session.get(Person, me_id)).household_id is None
+
+    await consent(son)
+    await son.press("Grid 1")
+    await son.press("Building 1")
+    await son.send("1-101")
+    await son.send("Skip")
+    await deliver(bot)
+    r = await lin.press("Yes, they live here")
+    assert "is now a member of that household" in r.text
+    await deliver(bot)
+    assert any("You are registered" in t for t in texts_to(tg, son))
+    r = await son.send("🏠 My household")
+    assert "王秀英" in r.text
