@@ -29,6 +29,7 @@ from bot.cases import kinds as case_kinds
 from bot.cases import messages as case_messages
 from bot.cases import rules as cases_rules
 from bot.cases.kinds import CaseKind
+from bot.contacts import messages as contact_messages
 from bot.feedback import messages as feedback_messages
 from bot.feedback import rules as feedback
 from bot.hazards import messages as hazard_messages
@@ -73,6 +74,7 @@ from handlers import (
     taskqueue,
     volunteers,
 )
+from handlers import contacts as contacts_router
 from handlers import feedback as feedback_router
 from handlers import hazards as hazards_router
 from handlers import health as health_router
@@ -146,6 +148,8 @@ FEATURES: tuple[Feature, ...] = (
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    Feature("contacts", routers=(contacts_router.router,), commands=contacts_router.COMMANDS,
+            refusals=(contact_messages.REFUSALS,)),
     Feature("ledger", routers=(ledger_router.router, ledger_router.refusals), commands=ledger_router.COMMANDS,
             refusals=(ledger_messages.REFUSALS,)),
     Feature("surveys", routers=(surveys_router.staff, surveys_router.refusals, surveys_router.router),

@@ -166,7 +166,8 @@ async def on_consent(query: CallbackQuery, callback_data: ConsentCB, state: FSMC
         await reg.withdraw_before_registration(session, person)
         await bot.send_message(query.from_user.id, _(
             "We respect your choice; nothing about you has been kept. Without agreement we cannot register "
-            "you, but you can still call the neighbourhood committee. If you change your mind, press /start."),
+            "you, but you can still call the neighbourhood committee: /contacts has its number. If you change your "
+            "mind, press /start."),
             reply_markup=ReplyKeyboardRemove())
         return
     await reg.record_consent(session, person, clock.now())

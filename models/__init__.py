@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.cases import Case, CaseAlert, CaseEvent, CaseFollower
 from models.community import Building, Community, Grid
+from models.contacts import Contact
 from models.delivery import DueWork, OutboxMessage, RunnerLease
 from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
@@ -24,6 +25,7 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "Community",
+    "Contact",
     "CrisisAlert",
     "DueWork",
     "FsmRecord",

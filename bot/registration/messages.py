@@ -63,7 +63,8 @@ def join_decided(session: AsyncSession, requester: Person, accepted: bool, now: 
     text = (translate(loc, "✅ Your household confirmed you. You are registered: press /menu to see the services.")
             if accepted else
             translate(loc, "Your household did not confirm that you live there. If this is a mistake, talk to them "
-                           "or to your neighbourhood committee, or press /start to register another address."))
+                           "or to your neighbourhood committee (/contacts has its number), or press /start to "
+                           "register another address."))
     enqueue(session, [Recipient(chat_id=requester.tg_user_id, person_id=requester.id)], text, now=now,
             cause=f"join:{requester.id}", priority=HIGH)
 

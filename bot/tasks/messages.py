@@ -137,7 +137,7 @@ REFUSALS: dict[str, str] = {
     "claimed_by_you": N_("You have already taken this task: its steps are on this message."),
     "at_capacity": N_("You already have {max} open tasks. Please finish one before taking another."),
     "too_late_to_cancel": N_("A volunteer is already on the way, so it can no longer be cancelled here. "
-                            "Please call your neighbourhood committee."),
+                            "Please call your neighbourhood committee: ☎️ Contacts has its number."),
     "bad_urgency": N_("Sorry, that is not a valid choice."),
     "bad_outcome": N_("This button is no longer active."),
     "claim_first": N_("Please take the task first (“I'll take it”)."),

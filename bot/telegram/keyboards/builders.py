@@ -35,10 +35,11 @@ def main_menu(person: Person | None, actor: Actor, *, checkin: bool = False) -> 
             [btn("health"), btn("supplies")],
             [btn("hazard"), btn("notices")],
             [btn("rumour"), btn("support")],
-            [btn("household"), btn("help")],
+            [btn("household"), btn("contacts")],
+            [btn("help")],
         ]
     else:
-        rows += [[btn("register"), btn("help")]]
+        rows += [[btn("register"), btn("help")], [btn("contacts")]]
     if actor.is_staff_like():
         rows.append([btn("staff")])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True,

@@ -14,6 +14,7 @@ MENU_BUTTONS: dict[str, str] = {
     "rumour": N_("❓ Is it true?"),
     "support": N_("💬 Someone to talk to"),
     "household": N_("🏠 My household"),
+    "contacts": N_("☎️ Contacts"),
     "help": N_("ℹ️ Help"),
     "staff": N_("🧰 Staff tools"),
     "register": N_("📝 Register my address"),
