@@ -24,6 +24,7 @@ import bot.supplies.workflow
 import bot.support.workflow
 import bot.surveys.workflow
 import bot.tasks.workflow
+import bot.vulnerable.workflow
 from bot.access import messages as access_messages
 from bot.cases import kinds as case_kinds
 from bot.cases import messages as case_messages
@@ -59,6 +60,8 @@ from bot.tasks.kinds import KindHooks
 from bot.telegram import commands
 from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.routing import RouterTemplate
+from bot.vulnerable import messages as vuln_messages
+from bot.vulnerable import rules as vulnerable_rules
 from handlers import cases as cases_router
 from handlers import (
     common,
@@ -85,6 +88,7 @@ from handlers import rumours as rumours_router
 from handlers import supplies as supplies_router
 from handlers import support as support_router
 from handlers import surveys as surveys_router
+from handlers import vulnerable as vulnerable_router
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,11 @@ FEATURES: tuple[Feature, ...] = (
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
     Feature("contacts", routers=(contacts_router.router,), commands=contacts_router.COMMANDS,
             refusals=(contact_messages.REFUSALS,)),
+    Feature("vulnerable", routers=(vulnerable_router.router, vulnerable_router.refusals),
+            due=(bot.vulnerable.workflow,), personal_data=(vulnerable_rules.PERSONAL_DATA,),
+            commands=vulnerable_router.COMMANDS,
+            task_kinds={"visit": KindHooks(vuln_messages.describe_visit, outcome=vuln_messages.visit_outcome)},
+            refusals=(vuln_messages.REFUSALS,)),
     Feature("ledger", routers=(ledger_router.router, ledger_router.refusals), commands=ledger_router.COMMANDS,
             refusals=(ledger_messages.REFUSALS,)),
     Feature("surveys", routers=(surveys_router.staff, surveys_router.refusals, surveys_router.router),

@@ -15,6 +15,7 @@ from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText,
 from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
+from models.vulnerable import VulnerableEntry
 
 __all__ = [
     "AuditEntry",
@@ -63,5 +64,6 @@ __all__ = [
     "TaskOffer",
     "UTCDateTime",
     "VolunteerProfile",
+    "VulnerableEntry",
     "utcnow",
 ]

@@ -25,6 +25,10 @@ class Community(SQLModel, table=True):
     emergency_number: str = Field(default="120", max_length=20)
     # The psychological assistance hotline residents are given (China's national one unless set per community).
     support_hotline: str = Field(default="12356", max_length=40)
+    # The vulnerable register: nobody heard from a household for this long -> a visit or a call (shorter while
+    # a red alert is out).
+    silence_hours: int = Field(default=48)
+    silence_red_hours: int = Field(default=24)
     # During an emergency: remind every resident once a day to check in (staff switch it with /checkin).
     daily_checkin: bool = Field(default=False)
     # Quiet hours for information and blue notices, e.g. "22:00-07:00"; None: the NOTICE_QUIET_HOURS setting

@@ -31,6 +31,7 @@ TASK_KINDS: dict[str, TaskKind] = {k.code: k for k in (
     TaskKind("doorknock", "D", ("volunteer", "staff"), "outcome"),  # care needs, red alert not acknowledged
     TaskKind("casework", "W", ("volunteer", "staff"), "resolve"),  # field work on a case: clear the stairwell
     TaskKind("survey", "Q", ("volunteer", "staff"), "outcome"),  # a household that did not answer: call, then visit
+    TaskKind("visit", "V", ("volunteer", "staff"), "outcome"),  # a vulnerable household nobody has heard from
 )}
 UNKNOWN_KIND = TaskKind("?", "T", ("volunteer", "staff"), "delivery")
 

@@ -55,6 +55,8 @@ class CommunitySpec(BaseModel):
     timezone: str | None = None
     emergency_number: str = "120"
     support_hotline: str = "12356"
+    silence_hours: int = Field(default=48, ge=1, le=24 * 14)
+    silence_red_hours: int = Field(default=24, ge=1, le=24 * 14)
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     grids: list[GridSpec] = Field(default_factory=list)
 
@@ -120,7 +122,8 @@ async def import_structure(session: AsyncSession, spec: StructureFile) -> Import
     for cs in spec.communities:
         comm = (await session.exec(select(Community).where(Community.code == cs.code))).first()
         values = {"name": cs.name, "names": cs.names, "timezone": cs.timezone, "quiet_hours": cs.quiet_hours,
-                  "emergency_number": cs.emergency_number, "support_hotline": cs.support_hotline}
+                  "emergency_number": cs.emergency_number, "support_hotline": cs.support_hotline,
+                  "silence_hours": cs.silence_hours, "silence_red_hours": cs.silence_red_hours}
         if comm is None:
             comm = Community(code=cs.code, **values)
             session.add(comm)

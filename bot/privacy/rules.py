@@ -68,13 +68,16 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
     """Erase personal data. The row stays as an anonymous tombstone so aggregates keep their counts.
 
     Members without Telegram that this person registered are erased with them unless another
-    member of the household with Telegram remains to look after them.
+    member of the household with Telegram remains to look after them — or the household is in the community's
+    own ledger: the committee keeps that record, and the elderly neighbour in it must stay counted.
     """
     pid = person.id
     household_id = person.household_id
     person.tg_user_id = None
     person.full_name = None
     person.phone = None
+    person.birth_year = None
+    person.relation = None
     person.household_id = None
     person.pending_household_id = None
     person.consent_at = None
@@ -86,11 +89,15 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
     if household_id is not None:
         others = (await session.exec(select(Person).where(
             Person.household_id == household_id, Person.deleted_at.is_(None), Person.id != pid))).all()
-        empty_home = not any(o.tg_user_id is not None for o in others)
+        household = await session.get(Household, household_id)
+        empty_home = not (household is not None and household.in_ledger) and \
+            not any(o.tg_user_id is not None for o in others)
         if empty_home:
             for o in others:  # members without Telegram nobody would look after any more
                 o.full_name = None
                 o.phone = None
+                o.birth_year = None
+                o.relation = None
                 o.household_id = None
                 o.deleted_at = now
                 erased.append(o.id)

@@ -1,0 +1,255 @@
+"""The vulnerable register, Telegram-free: grading a household (1-3, with the reasons), who is responsible for
+keeping in touch, when anyone last heard from it, and the 48-hour rule.
+
+"Heard from" is read from what the bot already records, never asked again: a health report about any member (by
+them or for them), a supply request of the household, a notice acknowledged by a member, a visit or call a
+volunteer or staff member closed as reached (a check-in, a door-knock, a survey follow-up, a visit). Nobody
+heard from in the community's `silence_hours` (48 unless its structure file says otherwise; `silence_red_hours`,
+24, while a red alert is out in the community) → one visit-or-call task, offered to the one responsible and the
+grid's volunteers and workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
+from bot.kernel.personal_data import PersonalData, iso
+from bot.kernel.text import clean_note
+from models import (
+    Building,
+    Community,
+    HealthReport,
+    Household,
+    Notice,
+    NoticeDelivery,
+    NoticeSend,
+    Person,
+    RoleGrant,
+    SupplyRequest,
+    Task,
+    VulnerableEntry,
+)
+
+KEEPER_ROLES = (Role.STAFF, Role.ADMIN)  # who keeps the register, in their area
+RESPONSIBLE_ROLES = (Role.STAFF, Role.VOLUNTEER)  # who can be made responsible (and take the visit)
+GRADES = (1, 2, 3)
+REASONS = ("alone_70", "disability", "chronic_meds", "pregnancy", "infant", "dementia", "other")
+REACHED_KINDS = ("checkin", "doorknock", "survey", "visit")
+RED_ALERT_DAYS = 3  # a red alert sent within this many days makes the rule stricter
+NOTE_MAX = 300
+
+
+def may_keep(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*KEEPER_ROLES)
+
+
+def grade(value: int) -> int:
+    if value not in GRADES:
+        raise DomainError("bad_step")
+    return value
+
+
+def toggle_reason(current: list[str], code: str) -> list[str]:
+    if code not in REASONS:
+        raise DomainError("bad_step")
+    return [r for r in REASONS if (r in current) != (r == code)]
+
+
+async def household_in_area(session: AsyncSession, actor: Actor, household_id: int) -> tuple[Household, Building]:
+    household = await session.get(Household, household_id)
+    building = await session.get(Building, household.building_id) if household else None
+    if household is None or building is None:
+        raise DomainError("not_found")
+    if not actor.covering(KEEPER_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    return household, building
+
+
+async def responsible_candidates(session: AsyncSession, building: Building) -> list[Person]:
+    """The grid's workers and volunteers (and the community-wide workers), reachable on Telegram."""
+    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.community_id == building.community_id,
+        RoleGrant.role.in_([r.value for r in RESPONSIBLE_ROLES]), Person.tg_user_id.is_not(None),
+        Person.deleted_at.is_(None)).order_by(Person.id))).all()
+    return list({p.id: p for g, p in rows if g.grid_id in (None, building.grid_id)}.values())
+
+
+async def save(session: AsyncSession, actor: Actor, household_id: int, *, grade_: int, reasons: list[str],
+               note: str | None, responsible_id: int | None, now: datetime) -> VulnerableEntry:
+    """Add a household to the register or change its entry (staff of its area only; audited)."""
+    household, building = await household_in_area(session, actor, household_id)
+    grade(grade_)
+    if not reasons or any(r not in REASONS for r in reasons):
+        raise DomainError("reasons_missing")
+    if responsible_id is not None and responsible_id not in {
+            p.id for p in await responsible_candidates(session, building)}:
+        raise PermissionDenied()
+    entry = (await session.exec(select(VulnerableEntry).where(VulnerableEntry.household_id == household.id))).first()
+    if entry is None:
+        entry = VulnerableEntry(household_id=household.id, community_id=building.community_id,
+                                grid_id=building.grid_id, created_at=now)
+        session.add(entry)
+    entry.grade, entry.reasons, entry.note = grade_, [r for r in REASONS if r in reasons], clean_note(note, NOTE_MAX)
+    entry.responsible_id, entry.set_by_id, entry.updated_at = responsible_id, actor.person_id, now
+    await session.flush()
+    audit(session, actor_id=actor.person_id, action="vulnerable_saved", at=now, household=household.id,
+          grade=grade_)
+    return entry
+
+
+async def remove(session: AsyncSession, actor: Actor, household_id: int, now: datetime) -> None:
+    await household_in_area(session, actor, household_id)
+    entry = (await session.exec(select(VulnerableEntry).where(VulnerableEntry.household_id == household_id))).first()
+    if entry is None:
+        raise DomainError("already_done")
+    await session.delete(entry)
+    audit(session, actor_id=actor.person_id, action="vulnerable_removed", at=now, household=household_id)
+
+
+# ---- heard from ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Heard:
+    at: datetime | None
+    how: str | None  # report | request | ack | reached
+
+
+async def last_heard(session: AsyncSession, household_id: int) -> Heard:
+    """The latest sign of life from a household, from what the bot already records."""
+    members = select(Person.id).where(Person.household_id == household_id)
+    candidates = [
+        ("report", (await session.exec(select(func.max(HealthReport.created_at)).where(
+            (HealthReport.household_id == household_id) | HealthReport.person_id.in_(members)))).one()),
+        ("request", (await session.exec(select(func.max(SupplyRequest.created_at)).where(
+            SupplyRequest.household_id == household_id))).one()),
+        ("ack", (await session.exec(select(func.max(NoticeDelivery.acked_at)).where(
+            (NoticeDelivery.household_id == household_id) | NoticeDelivery.person_id.in_(members)))).one()),
+        ("reached", (await session.exec(select(func.max(Task.confirmed_at)).where(
+            Task.household_id == household_id, Task.kind.in_(REACHED_KINDS), Task.outcome == "reached"))).one()),
+    ]
+    seen = [(at, how) for how, at in candidates if at is not None]
+    if not seen:
+        return Heard(None, None)
+    at, how = max(seen, key=lambda x: x[0])
+    return Heard(at, how)
+
+
+async def red_alert(session: AsyncSession, community_id: int, now: datetime) -> bool:
+    """A red alert sent in the community within the last days (and not cancelled)."""
+    return (await session.exec(select(NoticeSend.id).join(Notice, Notice.id == NoticeSend.notice_id).where(
+        Notice.community_id == community_id, Notice.level == "red", Notice.status != "cancelled",
+        NoticeSend.sent_at.is_not(None), NoticeSend.sent_at >= now - timedelta(days=RED_ALERT_DAYS)))).first() \
+        is not None
+
+
+def silence_limit(community: Community, red: bool) -> timedelta:
+    return timedelta(hours=community.silence_red_hours if red else community.silence_hours)
+
+
+@dataclass
+class Row:
+    entry: VulnerableEntry
+    household: Household
+    building: Building
+    heard: Heard
+
+
+async def register(session: AsyncSession, actor: Actor, now: datetime) -> list[Row]:
+    """The register of the actor's area, the longest unheard first (audited by the caller)."""
+    scopes = actor.scopes_for(KEEPER_ROLES)
+    q = select(VulnerableEntry, Household, Building).join(Household, Household.id == VulnerableEntry.household_id) \
+        .join(Building, Building.id == Household.building_id)
+    if not actor.superadmin:
+        q = q.where(VulnerableEntry.community_id.in_({s.community_id for s in scopes} or {-1}))
+    rows = [Row(e, h, b, await last_heard(session, h.id)) for e, h, b in (await session.exec(q)).all()
+            if actor.covering(KEEPER_ROLES, b.community_id, b.grid_id)]
+    far_past = datetime.min.replace(tzinfo=now.tzinfo)
+    return sorted(rows, key=lambda r: (r.heard.at or far_past, r.entry.grade))
+
+
+@dataclass
+class Due:
+    entry: VulnerableEntry
+    household: Household
+    building: Building
+    heard: Heard
+
+
+async def silent(session: AsyncSession, now: datetime) -> list[Due]:
+    """Register entries nobody has heard from for too long, with no visit already open for them."""
+    out = []
+    red: dict[int, bool] = {}
+    rows = (await session.exec(select(VulnerableEntry, Household, Building, Community)
+                               .join(Household, Household.id == VulnerableEntry.household_id)
+                               .join(Building, Building.id == Household.building_id)
+                               .join(Community, Community.id == Building.community_id))).all()
+    for entry, household, building, community in rows:
+        if entry.task_id is not None:
+            task = await session.get(Task, entry.task_id)
+            if task is not None and task.status in ("open", "claimed", "picked_up"):
+                continue
+        if entry.community_id not in red:
+            red[entry.community_id] = await red_alert(session, entry.community_id, now)
+        heard = await last_heard(session, household.id)
+        since = heard.at or entry.created_at
+        if now - since >= silence_limit(community, red[entry.community_id]):
+            out.append(Due(entry, household, building, heard))
+    return out
+
+
+def visit_task(due: Due, now: datetime) -> Task:
+    urgency = "urgent" if due.entry.grade == 1 else "today"
+    return Task(kind="visit", community_id=due.building.community_id, grid_id=due.building.grid_id,
+                household_id=due.household.id, skill="", urgency=urgency, priority=1 if urgency == "urgent" else 2,
+                created_at=now)
+
+
+async def entry_of_task(session: AsyncSession, task_id: int) -> VulnerableEntry | None:
+    return (await session.exec(select(VulnerableEntry).where(VulnerableEntry.task_id == task_id))).first()
+
+
+# ---- a person's data ----------------------------------------------------------------------------------------
+
+async def _export(session: AsyncSession, person: Person, data: dict) -> None:
+    """A resident may see that their household is on the care register, and why."""
+    entry = (await session.exec(select(VulnerableEntry).where(
+        VulnerableEntry.household_id == person.household_id))).first() if person.household_id else None
+    if entry is not None:
+        data["care_register"] = {"grade": entry.grade, "reasons": entry.reasons, "since": iso(entry.created_at)}
+
+
+async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    await session.exec(update(VulnerableEntry).where(VulnerableEntry.responsible_id.in_(person_ids))
+                       .values(responsible_id=None))
+    await session.exec(update(VulnerableEntry).where(VulnerableEntry.set_by_id.in_(person_ids))
+                       .values(set_by_id=None))
+
+
+async def _forget_household(session: AsyncSession, household_id: int) -> None:
+    for entry in (await session.exec(select(VulnerableEntry).where(
+            VulnerableEntry.household_id == household_id))).all():
+        await session.delete(entry)
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household)
+
+
+async def households_of(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Household]]:
+    """A building of the actor's area and its known households (from the ledger or registered)."""
+    building = await session.get(Building, building_id)
+    if building is None or not actor.covering(KEEPER_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    return building, list((await session.exec(select(Household).where(Household.building_id == building.id)
+                                              .order_by(Household.unit))).all())
+
+
+async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry | None:
+    return (await session.exec(select(VulnerableEntry).where(VulnerableEntry.household_id == household_id))).first()
