@@ -201,3 +201,10 @@ async def test_a_registrant_joins_a_ledger_household_only_when_a_grid_worker_con
     assert any("You are registered" in t for t in texts_to(tg, son))
     r = await son.send("🏠 My household")
     assert "王秀英" in r.text
+    # The son leaves: his data goes, the ledger's record of his mother stays (the committee keeps it).
+    await son.send("/deleteme")
+    r = await son.press("Yes, delete my data")
+    assert "has been erased" in r.text
+    session.expire_all()
+    wang = (await session.exec(select(Person).where(Person.full_name == "王秀英"))).one()
+    assert wang.deleted_at is None and wang.household_id is not None and wang.phone == "+8613812345678"
