@@ -60,6 +60,8 @@ from bot.tasks.kinds import KindHooks
 from bot.telegram import commands
 from bot.telegram.commands import CommandEntry, StaffTool
 from bot.telegram.routing import RouterTemplate
+from bot.volunteering import messages as volunteering_messages
+from bot.volunteering import rules as volunteering_rules
 from bot.vulnerable import messages as vuln_messages
 from bot.vulnerable import rules as vulnerable_rules
 from handlers import cases as cases_router
@@ -88,6 +90,7 @@ from handlers import rumours as rumours_router
 from handlers import supplies as supplies_router
 from handlers import support as support_router
 from handlers import surveys as surveys_router
+from handlers import volunteering as volunteering_router
 from handlers import vulnerable as vulnerable_router
 
 
@@ -154,6 +157,10 @@ FEATURES: tuple[Feature, ...] = (
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
     Feature("contacts", routers=(contacts_router.router,), commands=contacts_router.COMMANDS,
             refusals=(contact_messages.REFUSALS,)),
+    Feature("volunteering", routers=(volunteering_router.staff, volunteering_router.refusals,
+                                     volunteering_router.router),
+            personal_data=(volunteering_rules.PERSONAL_DATA,), commands=volunteering_router.COMMANDS,
+            refusals=(volunteering_messages.REFUSALS,)),
     Feature("vulnerable", routers=(vulnerable_router.router, vulnerable_router.refusals),
             due=(bot.vulnerable.workflow,), personal_data=(vulnerable_rules.PERSONAL_DATA,),
             commands=vulnerable_router.COMMANDS,

@@ -31,7 +31,7 @@ from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor, Role
 from bot.monitoring.callbacks import MonCB
 from bot.platform.clock import Clock
-from bot.platform.i18n import N_, _, _n
+from bot.platform.i18n import N_, _, _n, get_i18n
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
 from bot.tasks import workflow
@@ -58,8 +58,7 @@ class Vol(StatesGroup):
 
 
 def skill_label(code: str) -> str:
-    return {"delivery": _("Delivery"), "medicine": _("Medicine runs"), "elderly_care": _("Care for the elderly"),
-            "phone": _("Phone follow-up"), "patrol": _("Security and patrol")}.get(code, code)
+    return tasks_messages.skill_label(get_i18n().current_locale, code)
 
 
 def _button(label: str, action: str, task: Task) -> list[InlineKeyboardButton]:

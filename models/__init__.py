@@ -15,6 +15,7 @@ from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText,
 from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
+from models.volunteering import VolunteerApplication
 from models.vulnerable import VulnerableEntry
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "Task",
     "TaskOffer",
     "UTCDateTime",
+    "VolunteerApplication",
     "VolunteerProfile",
     "VulnerableEntry",
     "utcnow",

@@ -129,6 +129,14 @@ async def delivery_photo(session: AsyncSession, task: Task, file_id: str, now: d
             cause=f"task:{task.id}", priority=HIGH, method="photo", media=file_id)
 
 
+SKILL_LABELS = {"delivery": N_("Delivery"), "medicine": N_("Medicine runs"), "elderly_care": N_("Care for the elderly"),
+                "phone": N_("Phone follow-up"), "patrol": N_("Security and patrol")}
+
+
+def skill_label(locale: str, code: str) -> str:
+    return translate(locale, SKILL_LABELS[code]) if code in SKILL_LABELS else code
+
+
 # What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "task_taken": N_("Sorry, {name} ({role}) has already taken this task."),

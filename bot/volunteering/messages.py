@@ -1,0 +1,79 @@
+"""The words of volunteering: what approvers are asked, what applicants and suspended volunteers are told (each
+in their own language), the labels, and the refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.platform.delivery.outbox import Recipient, enqueue
+from bot.platform.i18n import N_, translate
+from bot.registration.rules import dialable
+from bot.tasks.messages import skill_label
+from bot.telegram.keyboards.builders import push_markup
+from bot.volunteering import rules as volunteering
+from bot.volunteering.callbacks import VolCB
+from models import Person, VolunteerApplication
+from models.delivery import HIGH
+
+LANGUAGE_LABELS = {"zh": N_("Mandarin"), "yue": N_("Cantonese"), "en": N_("English"), "dialect": N_("a local dialect")}
+AVAILABILITY_LABELS = {"weekdays": N_("weekday daytime"), "evenings": N_("evenings"), "weekends": N_("weekends"),
+                       "anytime": N_("any time")}
+
+
+def labels(locale: str, codes: list[str], table: dict[str, str]) -> str:
+    return ", ".join(translate(locale, table[c]) for c in codes if c in table) or "—"
+
+
+async def application_text(session: AsyncSession, a: VolunteerApplication, locale: str) -> str:
+    return translate(locale, "🙋 Application to volunteer: {name} ({phone}), {building}.\nSkills: {skills}\n"
+                             "Languages: {languages}\nAvailable: {availability}", name=a.name or "—",
+                     phone=dialable(a.phone) or "—", building=await volunteering.building_label_of(session, a, locale),
+                     skills=", ".join(skill_label(locale, s) for s in a.skills) or "—",
+                     languages=labels(locale, a.languages, LANGUAGE_LABELS),
+                     availability=labels(locale, a.availability, AVAILABILITY_LABELS))
+
+
+async def ask_approvers(session: AsyncSession, a: VolunteerApplication, people: list[Person], now: datetime) -> int:
+    for p in people:
+        loc = p.locale
+        text = await application_text(session, a, loc) + "\n" + translate(
+            loc, "Approve only someone you know or have checked: volunteers see the names, addresses and phones of "
+                 "the residents they help.")
+        enqueue(session, [Recipient(chat_id=p.tg_user_id, person_id=p.id)], text, now=now,
+                cause=f"application:{a.id}", priority=HIGH,
+                reply_markup=push_markup([(translate(loc, "✅ Approve"), VolCB(action="approve", id=a.id).pack()),
+                                          (translate(loc, "❌ Decline"), VolCB(action="decline", id=a.id).pack())]))
+    return len(people)
+
+
+async def tell_applicant(session: AsyncSession, a: VolunteerApplication, now: datetime) -> None:
+    person = await session.get(Person, a.person_id) if a.person_id else None
+    if person is None or person.tg_user_id is None:
+        return
+    loc = person.locale
+    text = (translate(loc, "✅ You are a volunteer now. Thank you! Press /duty to go on duty when you can help; tasks "
+                           "near you will then be offered to you.") if a.status == "approved" else
+            translate(loc, "Your application to volunteer was not accepted this time. Thank you for offering to help; "
+                           "the neighbourhood committee can tell you more (☎️ Contacts)."))
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)], text, now=now,
+            cause=f"application:{a.id}", priority=HIGH)
+
+
+def tell_suspended(session: AsyncSession, person: Person, now: datetime) -> None:
+    if person.tg_user_id is None:
+        return
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+            translate(person.locale, "Your volunteer role has been paused by the community staff, and the tasks you "
+                                     "held were given to others. The neighbourhood committee can tell you more "
+                                     "(☎️ Contacts)."), now=now, cause="volunteer_suspended", priority=HIGH)
+
+
+# What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
+REFUSALS: dict[str, str] = {
+    "skills_missing": N_("Please choose at least one way you can help."),
+    "phone_typed": N_("Please type a phone number that can be called, for example 138 1234 5678."),
+    "already_volunteer": N_("You are already a volunteer: /duty shows your duty and skills."),
+    "application_pending": N_("Your application is waiting for the community staff; you will hear from them here."),
+}

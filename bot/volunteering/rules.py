@@ -1,0 +1,199 @@
+"""Volunteering, Telegram-free: anyone registered may apply (name, phone, skills, languages, availability, their
+building); only a community worker or admin whose area covers the applicant's building approves — the volunteer
+role is granted then, not before, so an applicant never sees a resident's personal data. Staff suspend a
+volunteer at once: the role is revoked, they go off duty, and the tasks they hold go back to be offered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access.rules import role_holders
+from bot.kernel.audit import audit
+from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.permissions import Actor, Role
+from bot.kernel.personal_data import PersonalData, iso
+from bot.kernel.structure import home_of
+from bot.registration.rules import validate_member_name
+from bot.tasks.rules import ACTIVE, SKILLS
+from models import Building, Person, RoleGrant, Task, VolunteerApplication, VolunteerProfile
+
+APPROVER_ROLES = (Role.STAFF, Role.ADMIN)
+LANGUAGES = ("zh", "yue", "en", "dialect")  # Mandarin, Cantonese, English, a local dialect
+AVAILABILITY = ("weekdays", "evenings", "weekends", "anytime")
+
+
+def may_approve(actor: Actor) -> bool:
+    return actor.superadmin or actor.has_role(*APPROVER_ROLES)
+
+
+def toggle(current: list[str], code: str, allowed: tuple[str, ...]) -> list[str]:
+    if code not in allowed:
+        raise DomainError("bad_step")
+    return [c for c in allowed if (c in current) != (c == code)]
+
+
+@dataclass
+class Draft:
+    name: str = ""
+    phone: str | None = None
+    skills: list[str] | None = None
+    languages: list[str] | None = None
+    availability: list[str] | None = None
+
+
+async def apply(session: AsyncSession, person: Person | None, d: Draft, now: datetime) -> VolunteerApplication:
+    """One pending application at a time; a volunteer already does not apply again."""
+    community, building = await may_apply(session, person)
+    name = validate_member_name(d.name)
+    if not d.skills:
+        raise DomainError("skills_missing")
+    application = VolunteerApplication(
+        person_id=person.id, community_id=community.id, grid_id=building.grid_id, building_id=building.id, name=name,
+        phone=d.phone or person.phone, skills=[s for s in SKILLS if s in d.skills],
+        languages=[x for x in LANGUAGES if x in (d.languages or [])],
+        availability=[x for x in AVAILABILITY if x in (d.availability or [])], created_at=now)
+    session.add(application)
+    await session.flush()
+    return application
+
+
+async def may_apply(session: AsyncSession, person: Person | None):
+    """Registered, not a volunteer already, no application waiting; returns their community and building."""
+    community, building, _h = await home_of(session, person)
+    if person is None or building is None:
+        raise DomainError("not_registered")
+    if (await session.exec(select(RoleGrant.id).where(RoleGrant.person_id == person.id,
+                                                      RoleGrant.role == Role.VOLUNTEER.value,
+                                                      RoleGrant.revoked_at.is_(None)))).first() is not None:
+        raise DomainError("already_volunteer")
+    if (await session.exec(select(VolunteerApplication.id).where(
+            VolunteerApplication.person_id == person.id, VolunteerApplication.status == "pending"))).first():
+        raise DomainError("application_pending")
+    return community, building
+
+
+async def approvers(session: AsyncSession, application: VolunteerApplication) -> list[Person]:
+    """The community workers and admins of the applicant's grid, else the community-wide ones."""
+    rows = await role_holders(session, application.community_id, APPROVER_ROLES)
+    grid = {p.id: p for g, p in rows if g.grid_id is not None and g.grid_id == application.grid_id}
+    return list(grid.values()) or list({p.id: p for g, p in rows if g.grid_id is None}.values())
+
+
+async def _pending(session: AsyncSession, actor: Actor, application_id: int) -> VolunteerApplication:
+    application = await session.get(VolunteerApplication, application_id)
+    if application is None:
+        raise DomainError("not_found")
+    if not actor.covering(APPROVER_ROLES, application.community_id, application.grid_id):
+        raise PermissionDenied()
+    if application.status != "pending":
+        raise DomainError("already_done")
+    return application
+
+
+async def decide(session: AsyncSession, actor: Actor, application_id: int, approve: bool,
+                 now: datetime) -> VolunteerApplication:
+    """Approve (the volunteer role in the applicant's grid, and a duty profile with their skills) or decline;
+    the first decision wins (a conditional update), audited."""
+    application = await _pending(session, actor, application_id)
+    res = await session.exec(update(VolunteerApplication).where(
+        VolunteerApplication.id == application.id, VolunteerApplication.status == "pending").values(
+        status="approved" if approve else "declined", decided_by_id=actor.person_id, decided_at=now))
+    if res.rowcount != 1:
+        await session.commit()
+        raise DomainError("already_done")
+    await session.refresh(application)
+    if approve and application.person_id is not None:
+        session.add(RoleGrant(person_id=application.person_id, role=Role.VOLUNTEER.value,
+                              community_id=application.community_id, grid_id=application.grid_id,
+                              granted_by_id=actor.person_id, granted_at=now))
+        profile = await session.get(VolunteerProfile, application.person_id)
+        if profile is None:
+            session.add(VolunteerProfile(person_id=application.person_id,
+                                         grid_ids=[application.grid_id] if application.grid_id else [],
+                                         skills=list(application.skills), on_duty=False, updated_at=now))
+        person = await session.get(Person, application.person_id)
+        if person is not None and application.phone and not person.phone:
+            person.phone = application.phone
+    audit(session, actor_id=actor.person_id, action="volunteer_approved" if approve else "volunteer_declined",
+          at=now, subject_id=application.person_id, application=application.id)
+    return application
+
+
+async def pending_in_area(session: AsyncSession, actor: Actor) -> list[VolunteerApplication]:
+    rows = (await session.exec(select(VolunteerApplication).where(VolunteerApplication.status == "pending")
+                               .order_by(VolunteerApplication.id))).all()
+    return [a for a in rows if actor.covering(APPROVER_ROLES, a.community_id, a.grid_id)]
+
+
+async def volunteers_in_area(session: AsyncSession, actor: Actor) -> list[tuple[RoleGrant, Person]]:
+    rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
+        RoleGrant.role == Role.VOLUNTEER.value, RoleGrant.revoked_at.is_(None), Person.deleted_at.is_(None))
+        .order_by(Person.id))).all()
+    return [(g, p) for g, p in rows if actor.covering(APPROVER_ROLES, g.community_id, g.grid_id)]
+
+
+@dataclass
+class Suspended:
+    person: Person
+    tasks: list[Task]  # taken back from them, to be offered again
+
+
+async def suspend(session: AsyncSession, actor: Actor, grant_id: int, now: datetime) -> Suspended:
+    """At once: the volunteer role revoked, off duty, and every task they hold back in the pool."""
+    grant = await session.get(RoleGrant, grant_id)
+    if grant is None or grant.role != Role.VOLUNTEER.value:
+        raise DomainError("not_found")
+    if not actor.covering(APPROVER_ROLES, grant.community_id, grant.grid_id):
+        raise PermissionDenied()
+    if grant.revoked_at is not None:
+        raise DomainError("already_done")
+    grant.revoked_at, grant.revoked_by_id = now, actor.person_id
+    person = await session.get(Person, grant.person_id)
+    still = (await session.exec(select(RoleGrant.id).where(
+        RoleGrant.person_id == grant.person_id, RoleGrant.revoked_at.is_(None), RoleGrant.id != grant.id,
+        RoleGrant.role.in_((Role.VOLUNTEER.value, Role.STAFF.value))))).first()
+    profile = await session.get(VolunteerProfile, grant.person_id)
+    if profile is not None and still is None:
+        profile.on_duty = False
+    taken = []
+    for task in (await session.exec(select(Task).where(Task.claimed_by_id == grant.person_id,
+                                                       Task.status.in_(ACTIVE)))).all():
+        if still is not None and task.community_id != grant.community_id:
+            continue
+        task.status, task.claimed_by_id, task.claimed_at, task.picked_up_at = "open", None, None, None
+        task.releases += 1
+        task.close_reason = "volunteer suspended"
+        taken.append(task)
+    audit(session, actor_id=actor.person_id, action="volunteer_suspended", at=now, subject_id=grant.person_id,
+          grant_id=grant.id, tasks=len(taken))
+    return Suspended(person, taken)
+
+
+async def building_label_of(session: AsyncSession, application: VolunteerApplication, locale: str) -> str:
+    building = await session.get(Building, application.building_id) if application.building_id else None
+    return building.label(locale) if building else "—"
+
+
+# ---- a person's data ----------------------------------------------------------------------------------------
+
+async def _export(session: AsyncSession, person: Person, data: dict) -> None:
+    rows = (await session.exec(select(VolunteerApplication).where(VolunteerApplication.person_id == person.id))).all()
+    data["volunteer_applications"] = [{"at": iso(a.created_at), "status": a.status, "skills": a.skills,
+                                       "languages": a.languages, "availability": a.availability} for a in rows]
+
+
+async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    for a in (await session.exec(select(VolunteerApplication).where(
+            VolunteerApplication.person_id.in_(person_ids)))).all():
+        await session.delete(a)
+    await session.exec(update(VolunteerApplication).where(VolunteerApplication.decided_by_id.in_(person_ids))
+                       .values(decided_by_id=None))
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase)

@@ -1,0 +1,292 @@
+"""Volunteering: /volunteer to apply; community workers and admins approve or decline (the role is granted only
+then) and suspend (/volunteers).
+
+```mermaid
+stateDiagram-v2
+    [*] --> name: /volunteer (registered residents)
+    name --> phone: a name typed (or "use my Telegram name")
+    phone --> skills: a number typed (skipped when the bot has one)
+    skills --> languages: ticks, then Continue (at least one)
+    languages --> availability: ticks, then Continue
+    availability --> [*]: "📤 Send": the grid's staff are asked to approve or decline
+```
+"""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.kernel.errors import DomainError
+from bot.kernel.permissions import Actor
+from bot.ledger.rules import parse_phone
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, _, get_i18n
+from bot.registration.rules import dialable, validate_member_name
+from bot.tasks import workflow as tasks_workflow
+from bot.tasks.messages import skill_label
+from bot.tasks.rules import SKILLS
+from bot.telegram.commands import CommandEntry
+from bot.telegram.filters import NotCommand, Private
+from bot.telegram.routing import RouterTemplate, gated
+from bot.telegram.routing import refusals as refusals_router
+from bot.telegram.ui import act_on_press, edit_markup, edit_text, refusal, send_long
+from bot.volunteering import messages as vol_messages
+from bot.volunteering import rules as volunteering
+from bot.volunteering.callbacks import ApplyCB, VolCB
+from models import Person
+
+router = RouterTemplate("volunteering")
+router.message.filter(Private())
+staff = gated("volunteering-staff", volunteering.may_approve)
+refusals = refusals_router("volunteering-others", commands=("volunteers",), buttons=(VolCB,))
+
+COMMANDS = (CommandEntry("volunteer", N_("Apply to volunteer")),
+            CommandEntry("volunteers", N_("Volunteer applications and volunteers in my area"),
+                         volunteering.APPROVER_ROLES))
+
+
+class Ap(StatesGroup):
+    name = State()
+    phone = State()
+    skills = State()
+    languages = State()
+    availability = State()
+
+
+def _kb(rows: list[list[tuple[str, str, str]]]) -> InlineKeyboardMarkup:
+    out = [[InlineKeyboardButton(text=t, callback_data=ApplyCB(step=s, value=v).pack()) for t, s, v in row]
+           for row in rows]
+    out.append([InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=ApplyCB(step="cancel").pack())])
+    return InlineKeyboardMarkup(inline_keyboard=out)
+
+
+def _ticks(step: str, codes: tuple[str, ...], chosen: list[str], label, done: str) -> InlineKeyboardMarkup:
+    loc = get_i18n().current_locale
+    rows = [[(("✅ " if c in chosen else "⬜ ") + label(loc, c), step, c)] for c in codes]
+    rows.append([(done, "next" if step != "avail" else "send", "")])
+    return _kb(rows)
+
+
+def _skill(loc: str, c: str) -> str:
+    return skill_label(loc, c)
+
+
+def _language(loc: str, c: str) -> str:
+    return vol_messages.labels(loc, [c], vol_messages.LANGUAGE_LABELS)
+
+
+def _availability(loc: str, c: str) -> str:
+    return vol_messages.labels(loc, [c], vol_messages.AVAILABILITY_LABELS)
+
+
+@router.message(Command("volunteer"))
+async def cmd_volunteer(message: Message, state: FSMContext, session: AsyncSession, person: Person | None) -> None:
+    try:
+        await volunteering.may_apply(session, person)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.set_state(Ap.name)
+    await state.set_data({"skills": [], "languages": [], "availability": []})
+    await message.answer(_("🙋 Thank you for offering to help! The community staff approve every volunteer, because "
+                           "volunteers see the names and addresses of the residents they help.\nWhat is your name, as "
+                           "the community should know it?"),
+                         reply_markup=_kb([[(_("Use “{name}”").format(name=message.from_user.full_name), "name",
+                                             "")]]))
+
+
+async def _after_name(bot, chat_id: int, state: FSMContext, person: Person) -> None:
+    if person.phone:
+        await state.update_data(phone=person.phone)
+        await _ask_skills(bot, chat_id, state)
+        return
+    await state.set_state(Ap.phone)
+    await bot.send_message(chat_id, _("Your phone number, so the staff can call you (for example 138 1234 5678)."))
+
+
+@router.message(StateFilter(Ap.name), NotCommand())
+async def on_name(message: Message, state: FSMContext, person: Person | None) -> None:
+    try:
+        name = validate_member_name(message.text)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await state.update_data(name=name)
+    await _after_name(message.bot, message.chat.id, state, person)
+
+
+@router.callback_query(ApplyCB.filter(F.step == "name"), StateFilter(Ap.name))
+async def on_telegram_name(query: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await state.update_data(name=query.from_user.full_name[:64])
+    await _after_name(query.bot, query.from_user.id, state, person)
+
+
+@router.message(StateFilter(Ap.phone), NotCommand())
+async def on_phone(message: Message, state: FSMContext, settings: Settings) -> None:
+    try:
+        phone = parse_phone(message.text or "", settings.phone_region)
+    except DomainError:
+        await message.answer(refusal("phone_typed"))
+        return
+    if phone is None:
+        await message.answer(refusal("phone_typed"))
+        return
+    await state.update_data(phone=phone)
+    await _ask_skills(message.bot, message.chat.id, state)
+
+
+async def _ask_skills(bot, chat_id: int, state: FSMContext) -> None:
+    await state.set_state(Ap.skills)
+    await bot.send_message(chat_id, _("How can you help? Tick all that fit."),
+                           reply_markup=_ticks("skill", SKILLS, (await state.get_data()).get("skills", []), _skill,
+                                               _("➡️ Continue")))
+
+
+@router.callback_query(ApplyCB.filter(F.step.in_(("skill", "lang", "avail"))),
+                       StateFilter(Ap.skills, Ap.languages, Ap.availability))
+async def on_tick(query: CallbackQuery, callback_data: ApplyCB, state: FSMContext) -> None:
+    step = callback_data.step
+    current = await state.get_state()
+    expected = {"skill": Ap.skills.state, "lang": Ap.languages.state, "avail": Ap.availability.state}[step]
+    key, codes, label = {"skill": ("skills", SKILLS, _skill),
+                         "lang": ("languages", volunteering.LANGUAGES, _language),
+                         "avail": ("availability", volunteering.AVAILABILITY, _availability)}[step]
+    if current != expected:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    try:
+        chosen = volunteering.toggle((await state.get_data()).get(key, []), callback_data.value, codes)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await state.update_data(**{key: chosen})
+    await query.answer()
+    done = _("📤 Send my application") if step == "avail" else _("➡️ Continue")
+    await edit_markup(query.message, _ticks(step, codes, chosen, label, done))
+
+
+@router.callback_query(ApplyCB.filter(F.step == "next"), StateFilter(Ap.skills, Ap.languages))
+async def on_next(query: CallbackQuery, state: FSMContext) -> None:
+    data = await state.get_data()
+    if await state.get_state() == Ap.skills.state:
+        if not data.get("skills"):
+            await query.answer(refusal("skills_missing"), show_alert=True)
+            return
+        await query.answer()
+        await edit_markup(query.message, None)
+        await state.set_state(Ap.languages)
+        await query.bot.send_message(query.from_user.id, _("Which languages do you speak?"), reply_markup=_ticks(
+            "lang", volunteering.LANGUAGES, data.get("languages", []), _language, _("➡️ Continue")))
+        return
+    await query.answer()
+    await edit_markup(query.message, None)
+    await state.set_state(Ap.availability)
+    await query.bot.send_message(query.from_user.id, _("When can you usually help?"), reply_markup=_ticks(
+        "avail", volunteering.AVAILABILITY, data.get("availability", []), _availability,
+        _("📤 Send my application")))
+
+
+@router.callback_query(ApplyCB.filter(F.step == "send"), StateFilter(Ap.availability))
+async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None,
+                  clock: Clock) -> None:
+    data = await state.get_data()
+    try:
+        application = await volunteering.apply(session, person, volunteering.Draft(
+            name=data.get("name", ""), phone=data.get("phone"), skills=data.get("skills"),
+            languages=data.get("languages"), availability=data.get("availability")), clock.now())
+        await vol_messages.ask_approvers(session, application, await volunteering.approvers(session, application),
+                                         clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        if e.code in ("already_volunteer", "application_pending", "not_registered"):
+            await state.clear()
+        return
+    await session.commit()
+    await state.clear()
+    await query.answer()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _(
+        "📤 Sent. The community staff will look at your application and you will hear from them here. Until then "
+        "you are not offered any tasks."))
+
+
+@router.callback_query(ApplyCB.filter(F.step == "cancel"), StateFilter(Ap))
+async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.clear()
+    await edit_markup(query.message, None)
+    await query.bot.send_message(query.from_user.id, _("Cancelled. Nothing was sent."))
+
+
+@router.callback_query(ApplyCB.filter())
+async def stale(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+# ---- staff ---------------------------------------------------------------------------------------------------
+
+@staff.callback_query(VolCB.filter(F.action.in_(("approve", "decline"))))
+async def on_decide(query: CallbackQuery, callback_data: VolCB, session: AsyncSession, actor: Actor,
+                    clock: Clock) -> None:
+    async def act():
+        a = await volunteering.decide(session, actor, callback_data.id, callback_data.action == "approve",
+                                      clock.now())
+        await vol_messages.tell_applicant(session, a, clock.now())
+        return a
+
+    a = await act_on_press(query, session, act)
+    if a is None:
+        return
+    await query.answer()
+    await edit_text(query.message, (_("✅ {name} is a volunteer now.") if a.status == "approved"
+                                    else _("❌ {name}'s application was declined.")).format(name=a.name or "—"))
+
+
+@staff.message(Command("volunteers"))
+async def cmd_volunteers(message: Message, session: AsyncSession, actor: Actor) -> None:
+    loc = get_i18n().current_locale
+    pending = await volunteering.pending_in_area(session, actor)
+    for a in pending[:20]:
+        await message.answer(await vol_messages.application_text(session, a, loc), reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=_("✅ Approve"), callback_data=VolCB(
+                action="approve", id=a.id).pack()), InlineKeyboardButton(text=_("❌ Decline"), callback_data=VolCB(
+                    action="decline", id=a.id).pack())]]))
+    active = await volunteering.volunteers_in_area(session, actor)
+    lines = [_("Applications waiting: {n}. Volunteers in your area: {m}.").format(n=len(pending), m=len(active))]
+    lines += [f"• {p.full_name or '—'} {dialable(p.phone) or ''}".rstrip() for _g, p in active]
+    buttons = [[InlineKeyboardButton(text=_("🚫 Suspend {name}").format(name=p.full_name or "—"),
+                                     callback_data=VolCB(action="suspend", id=g.id).pack())] for g, p in active[:40]]
+    await send_long(message.bot, message.chat.id, "\n".join(lines),
+                    reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
+
+
+@staff.callback_query(VolCB.filter(F.action == "suspend"))
+async def on_suspend(query: CallbackQuery, callback_data: VolCB, session: AsyncSession, actor: Actor, clock: Clock,
+                     settings: Settings) -> None:
+    """At once: the role revoked, off duty, the tasks they held offered to the others."""
+    async def act():
+        s = await volunteering.suspend(session, actor, callback_data.id, clock.now())
+        for task in s.tasks:
+            await tasks_workflow.offered(session, task, settings, clock.now(), exclude={s.person.id})
+        vol_messages.tell_suspended(session, s.person, clock.now())
+        return s
+
+    s = await act_on_press(query, session, act)
+    if s is None:
+        return
+    await query.answer(_("{name} is suspended; {n} tasks they held are offered to others.").format(
+        name=s.person.full_name or "—", n=len(s.tasks)), show_alert=True)
+    await edit_markup(query.message, None)
+
+
+@staff.callback_query(VolCB.filter())
+async def stale_staff(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)

@@ -1,0 +1,108 @@
+"""Volunteer applications through the fake Bot API: apply, approval by the grid's staff (nobody else), the first
+task, an unapproved applicant never seeing a resident's details, and suspension giving their tasks to others."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models import RoleGrant, Task, VolunteerApplication
+from tests.flows.helpers import ADMIN_ID, ask, consent, deliver, go_on_duty, make_invite, register, texts_to
+
+
+async def world(user_factory):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin, ming, vol2 = user_factory(first_name="Lin"), user_factory(first_name="Ming"), user_factory(first_name="Vol")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await consent(ming, await make_invite(admin, "community worker", "Grid 2"))
+    await consent(vol2, await make_invite(admin, "volunteer", "Grid 1"))
+    granny = user_factory(first_name="Granny")
+    await register(granny, unit="1-101", phone="+8613811112222")
+    return admin, lin, ming, vol2, granny
+
+
+async def apply(user, phone: str | None = "138 1234 5678"):
+    r = await user.send("/volunteer")
+    assert "What is your name" in r.text
+    r = await user.press("Use")
+    if phone is not None:
+        assert "Your phone number" in r.text
+        r = await user.send("abc")
+        assert "phone number that can be called" in r.text
+        r = await user.send(phone)
+    assert "How can you help?" in r.text
+    r = await user.press("Continue")
+    assert "at least one way" in r.alert
+    await user.press("Delivery")
+    await user.press("Continue")
+    await user.press("Cantonese")
+    await user.press("Continue")
+    await user.press("evenings")
+    return await user.press("Send my application")
+
+
+async def test_an_applicant_becomes_a_volunteer_only_when_the_grid_s_staff_approve(bot, user_factory, tg, session):
+    _admin, lin, ming, vol2, granny = await world(user_factory)
+    mei = user_factory(first_name="Mei")
+    await register(mei, unit="2-502")
+    r = await apply(mei)
+    assert "Sent" in r.text
+    await deliver(bot)
+    ask_text = [t for t in texts_to(tg, lin) if "Application to volunteer" in t][-1]
+    assert "Mei Li (+86 138 1234 5678)" in ask_text and "Delivery" in ask_text and "Cantonese" in ask_text
+    assert not any("Application to volunteer" in t for t in texts_to(tg, ming))  # another grid
+    r = await mei.send("/volunteer")  # once is enough
+    assert "waiting for the community staff" in r.text
+
+    await go_on_duty(vol2)
+    await ask(granny)
+    await deliver(bot)
+    task = (await session.exec(select(Task))).one()
+    r = await mei.press_data(f"task:claim:{task.id}")  # forged: she is not a volunteer yet
+    assert "+8613811112222" not in r.text and "Granny" not in r.text and r.alert
+    application = (await session.exec(select(VolunteerApplication))).one()
+    app_id, applicant_id, task_id = application.id, application.person_id, task.id
+    r = await ming.press_data(f"vo:approve:{app_id}")  # forged by another grid's worker
+    assert "permission" in r.alert
+    r = await lin.press("Approve")
+    assert "is a volunteer now" in r.text
+    r = await lin.press_data(f"vo:decline:{app_id}")  # too late: decided
+    assert "already been handled" in r.alert
+    await deliver(bot)
+    assert any("You are a volunteer now" in t for t in texts_to(tg, mei))
+    session.expire_all()
+    grant = (await session.exec(select(RoleGrant).where(RoleGrant.role == "volunteer",
+                                                        RoleGrant.person_id == applicant_id))).one()
+    assert grant.grid_id is not None and grant.granted_by_id is not None
+
+    r = await mei.send("/volunteer")
+    assert "already a volunteer" in r.text
+    await go_on_duty(mei)
+    await mei.press_data(f"task:claim:{task_id}")
+    assert any("Granny" in s["text"] and "+86 138 1111 2222" in s["text"]
+               for (c, _m), s in tg.screens.items() if c == mei.id)  # approved: she sees whom she helps
+
+    r = await lin.send("/volunteers")
+    assert "Volunteers in your area: 2" in "\n".join(r.texts)
+    r = await lin.press("Suspend Mei Li")
+    assert "suspended; 1 tasks" in r.alert
+    await deliver(bot)
+    session.expire_all()
+    task = (await session.exec(select(Task))).one()
+    assert task.status == "open" and task.claimed_by_id is None
+    assert any("Your volunteer role has been paused" in t for t in texts_to(tg, mei))
+    assert sum("New task" in t for t in texts_to(tg, vol2)) == 2  # offered to the others again
+    r = await mei.press_data(f"task:claim:{task.id}")
+    assert "Granny" not in r.text and r.alert
+
+
+async def test_one_must_be_registered_to_apply_and_residents_cannot_decide(bot, user_factory, tg):
+    _admin, _lin, _ming, vol2, _granny = await world(user_factory)
+    stranger = user_factory(first_name="Stranger")
+    await consent(stranger)
+    r = await stranger.send("/volunteer")
+    assert "register your address first" in r.text
+    r = await vol2.send("/volunteer")
+    assert "register your address first" in r.text  # invited, not a resident here
+    r = await _granny.send("/volunteers")
+    assert "permission" in r.text
