@@ -271,8 +271,8 @@ async def on_load(query: CallbackQuery, session: AsyncSession, person: Person | 
     await query.answer()
     load = await support.load(session, person, clock.now())
     on = await support.monthly_check_on(session, person)
-    text = _("📊 Your last 7 days: {tasks} tasks done, about {hours} hours from taking them to finishing them; "
-             "{in_hand} still in hand; {cases} cases you acted on.").format(
+    text = _("📊 Your last 7 days: {tasks} tasks done, about {hours} hours on tasks; {in_hand} still in hand; "
+             "{cases} cases you acted on.").format(
         tasks=load.tasks_done, hours=f"{load.hours:.1f}", in_hand=load.in_hand, cases=load.cases)
     if load.tasks_done >= support.BUSY_TASKS or load.hours >= support.BUSY_HOURS:
         text += "\n" + _("That is a lot. Rest is part of the work: take a day off when you can.")

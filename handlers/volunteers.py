@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import F
@@ -109,6 +110,12 @@ def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
     rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_tasks == n else "") + str(n),
                                       callback_data=DutyCB(kind="max", value=str(n)).pack())
                  for n in dispatch.MAX_CHOICES])
+    rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_per_day == n else "") + _("{n}/day").format(n=n),
+                                      callback_data=DutyCB(kind="day", value=str(n)).pack())
+                 for n in dispatch.DAY_CHOICES])
+    rows.append([InlineKeyboardButton(text=("▪️ " if profile.max_hours_week == n else "") + _("{n} h/week").format(n=n),
+                                      callback_data=DutyCB(kind="week", value=str(n)).pack())
+                 for n in dispatch.WEEK_CHOICES])
     # Explicit: the button says what it does, and pressing it twice does it once (no toggle).
     change = DutyCB(kind="duty", value="off") if profile.on_duty else DutyCB(kind="duty", value="on")
     rows.append([InlineKeyboardButton(text=_("⏸ Go off duty") if profile.on_duty else _("▶️ Go on duty"),
@@ -116,24 +123,40 @@ def duty_kb(profile: VolunteerProfile) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def duty_text(profile: VolunteerProfile) -> str:
+def duty_text(profile: VolunteerProfile, week: dispatch.Served | None = None,
+              rest: DomainError | None = None) -> str:
     state = _("You are ON duty: new tasks will be sent to you.") if profile.on_duty else \
         _("You are OFF duty: no tasks will be sent to you.")
-    return state + "\n" + _n("At most {n} task at once (change with the number buttons).",
-                             "At most {n} tasks at once (change with the number buttons).",
-                             profile.max_tasks).format(n=profile.max_tasks) + "\n" + _("Your skills (tap to change):")
+    lines = [state, _n("At most {n} task at once (change with the number buttons).",
+                       "At most {n} tasks at once (change with the number buttons).",
+                       profile.max_tasks).format(n=profile.max_tasks),
+             _("Rest limits: at most {day} tasks a day and {hours} hours a week.").format(
+                 day=profile.max_per_day, hours=profile.max_hours_week)]
+    if week is not None:
+        lines.append(_("Your last 7 days: {tasks} tasks, about {hours} hours.").format(tasks=week.taken,
+                                                                                      hours=f"{week.hours:.1f}"))
+    if rest is not None:
+        lines.append("🛑 " + refusal(rest.code, **rest.params))
+    return "\n".join([*lines, _("Your skills (tap to change):")])
 
 
 @router.message(Command("duty"), Private())
-async def cmd_duty(message: Message, session: AsyncSession, person: Person | None, actor: Actor) -> None:
-    """Typing /duty shows where one stands and changes nothing: the buttons change it."""
+async def cmd_duty(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
+                   clock: Clock) -> None:
+    """Typing /duty shows where one stands (and their last 7 days) and changes nothing: the buttons change it."""
     try:
         profile = await dispatch.duty_profile(session, person, actor)
     except DomainError as e:
         await message.answer(refusal(e.code))
         return
     await session.commit()
-    await message.answer(duty_text(profile), reply_markup=duty_kb(profile))
+    await message.answer(await _duty_text(session, person, profile, clock), reply_markup=duty_kb(profile))
+
+
+async def _duty_text(session: AsyncSession, person: Person, profile: VolunteerProfile, clock: Clock) -> str:
+    now = clock.now()
+    week = await dispatch.served(session, person.id, now - timedelta(days=7), now)
+    return duty_text(profile, week, await dispatch.rest_refusal(session, person.id, profile, now))
 
 
 @router.callback_query(DutyCB.filter())
@@ -147,7 +170,7 @@ async def on_duty_cb(query: CallbackQuery, callback_data: DutyCB, session: Async
         return
     await session.commit()
     await query.answer()
-    await edit_text(query.message, duty_text(profile), duty_kb(profile))
+    await edit_text(query.message, await _duty_text(session, person, profile, clock), duty_kb(profile))
 
 
 def _press(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:

@@ -93,6 +93,9 @@ class VolunteerProfile(SQLModel, table=True):
     skills: list[str] = Field(default_factory=list, sa_type=JSON)
     on_duty: bool = Field(default=False)
     max_tasks: int = Field(default=3)
+    # Rest limits: dispatch offers nothing more once reached, and suggests rest.
+    max_per_day: int = Field(default=8)  # tasks taken in the last 24 hours
+    max_hours_week: int = Field(default=40)  # hours from taking to finishing tasks in the last 7 days
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -21,7 +21,8 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
-from models import Community, Person, RoleGrant, Task
+from bot.tasks.rules import served
+from models import Community, Person, RoleGrant
 from models.cases import CaseEvent
 from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText, SupportRequest
 
@@ -388,18 +389,10 @@ BUSY_TASKS, BUSY_HOURS = 25, 40  # in 7 days: rest is suggested
 
 async def load(session: AsyncSession, person: Person, now: datetime) -> Load:
     since = now - timedelta(days=LOAD_DAYS)
-    out = Load()
-    for task in (await session.exec(select(Task).where(Task.claimed_by_id == person.id))).all():
-        finished = task.delivered_at or task.confirmed_at
-        if task.status in ("claimed", "picked_up"):
-            out.in_hand += 1
-        elif finished is not None and finished >= since and task.status in ("delivered", "confirmed"):
-            out.tasks_done += 1
-            if task.claimed_at is not None:
-                out.hours += max(0.0, (finished - task.claimed_at).total_seconds() / 3600)
-    out.cases = len(set((await session.exec(select(CaseEvent.case_id).where(
+    done = await served(session, person.id, since, now)
+    cases = len(set((await session.exec(select(CaseEvent.case_id).where(
         CaseEvent.actor_id == person.id, CaseEvent.at >= since))).all()))
-    return out
+    return Load(tasks_done=done.finished, hours=done.hours, in_hand=done.in_hand, cases=cases)
 
 
 @dataclass

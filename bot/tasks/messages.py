@@ -144,6 +144,10 @@ REFUSALS: dict[str, str] = {
     "task_cancelled": N_("This request was cancelled, so there is nothing to take. Thank you all the same!"),
     "claimed_by_you": N_("You have already taken this task: its steps are on this message."),
     "at_capacity": N_("You already have {max} open tasks. Please finish one before taking another."),
+    "rest_day": N_("You have taken {max} tasks in the last 24 hours, your limit. Please rest now; others will "
+                   "take the rest. (/duty changes the limit.)"),
+    "rest_week": N_("You have given {max} hours in the last 7 days, your limit. Please rest now; others will take "
+                    "the rest. (/duty changes the limit.)"),
     "too_late_to_cancel": N_("A volunteer is already on the way, so it can no longer be cancelled here. "
                             "Please call your neighbourhood committee: ☎️ Contacts has its number."),
     "bad_urgency": N_("Sorry, that is not a valid choice."),

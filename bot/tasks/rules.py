@@ -7,7 +7,7 @@ return what happened; the caller turns that into messages (bot/tasks/messages.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import select
@@ -78,10 +78,59 @@ async def staff_for(session: AsyncSession, task: Task) -> list[Person]:
     return list(seen.values())
 
 
+@dataclass
+class Served:
+    """What a helper did over a window: tasks taken, tasks finished, hours from taking each to finishing it (or
+    to now, for one still in hand), and tasks in hand."""
+
+    taken: int = 0
+    finished: int = 0
+    hours: float = 0.0
+    in_hand: int = 0
+
+
+async def served(session: AsyncSession, person_id: int, since: datetime, now: datetime) -> Served:
+    out = Served()
+    for task in (await session.exec(select(Task).where(Task.claimed_by_id == person_id))).all():
+        end = task.delivered_at or task.confirmed_at
+        if task.status in ACTIVE:
+            out.in_hand += 1
+            end = now
+        elif task.status not in ("delivered", "confirmed") or end is None:
+            continue
+        if task.claimed_at is not None and task.claimed_at >= since:
+            out.taken += 1
+        if end >= since and task.status not in ACTIVE:
+            out.finished += 1
+        if task.claimed_at is not None and end >= since:
+            out.hours += max(0.0, (end - max(task.claimed_at, since)).total_seconds() / 3600)
+    return out
+
+
+def over_rest_limit(profile: VolunteerProfile | None, day: Served, week: Served) -> DomainError | None:
+    """The refusal to give when a volunteer has reached a rest limit (None: they may take more)."""
+    if profile is None:
+        return None
+    if day.taken >= profile.max_per_day:
+        return DomainError("rest_day", max=profile.max_per_day)
+    if week.hours >= profile.max_hours_week:
+        return DomainError("rest_week", max=profile.max_hours_week)
+    return None
+
+
+async def rest_refusal(session: AsyncSession, person_id: int, profile: VolunteerProfile | None,
+                       now: datetime) -> DomainError | None:
+    if profile is None:
+        return None
+    return over_rest_limit(profile, await served(session, person_id, now - timedelta(days=1), now),
+                           await served(session, person_id, now - timedelta(days=7), now))
+
+
 async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set[int] | None = None,
-                              community_wide: bool = False) -> list[Person]:
-    """On-duty volunteers of the task's grid (or, escalated, of the whole community) with the needed skill
-    and room for another task, fewest active tasks first: work spreads out instead of piling up."""
+                              community_wide: bool = False, now: datetime | None = None) -> list[Person]:
+    """On-duty volunteers of the task's grid (or, escalated, of the whole community) with the needed skill,
+    room for another task and within their rest limits, fewest active tasks first: work spreads out instead of
+    piling up."""
     rows = (await session.exec(select(VolunteerProfile, Person).join(Person, Person.id == VolunteerProfile.person_id)
                                .where(VolunteerProfile.on_duty.is_(True), Person.tg_user_id.is_not(None),
                                       Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all()
@@ -100,6 +149,8 @@ async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set
         load = await active_count(session, person.id)
         if load >= profile.max_tasks:
             continue
+        if now is not None and await rest_refusal(session, person.id, profile, now) is not None:
+            continue  # they have done their share for now: rest
         out.append((load, person.id, person))
     return [p for _, _, p in sorted(out, key=lambda t: (t[0], t[1]))]
 
@@ -149,6 +200,9 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
     limit = profile.max_tasks if profile else 3
     if await active_count(session, volunteer.id) >= limit:
         raise DomainError("at_capacity", max=limit)
+    rest = await rest_refusal(session, volunteer.id, profile, now)
+    if rest is not None:
+        raise rest
     res = await session.exec(update(Task).where(Task.id == task_id, Task.status == "open")
                              .values(status="claimed", claimed_by_id=volunteer.id, claimed_at=now))
     if res.rowcount != 1:
@@ -332,6 +386,8 @@ class Queue:
 
 
 MAX_CHOICES = (1, 2, 3, 5)  # how many tasks at once a volunteer may choose
+DAY_CHOICES = (3, 5, 8, 12)  # tasks a day
+WEEK_CHOICES = (10, 20, 40, 60)  # hours a week
 
 
 async def duty_profile(session: AsyncSession, person: Person | None, actor: Actor) -> VolunteerProfile:
@@ -368,6 +424,10 @@ async def change_duty(session: AsyncSession, person: Person | None, actor: Actor
         profile.skills = [s for s in SKILLS if s in skills]
     elif kind == "max" and value in {str(n) for n in MAX_CHOICES}:
         profile.max_tasks = int(value)
+    elif kind == "day" and value in {str(n) for n in DAY_CHOICES}:
+        profile.max_per_day = int(value)
+    elif kind == "week" and value in {str(n) for n in WEEK_CHOICES}:
+        profile.max_hours_week = int(value)
     elif kind == "duty" and value in ("on", "off"):
         profile.on_duty = value == "on"
     else:

@@ -34,7 +34,8 @@ async def offered(session: AsyncSession, task: Task, settings: Settings, now: da
                   exclude: set[int] | None = None, community_wide: bool = False) -> int:
     """A new or returned task: offered to the volunteers who fit, escalated if nobody takes it in time.
     Returns how many it was offered to."""
-    volunteers = await dispatch.eligible_volunteers(session, task, exclude=exclude, community_wide=community_wide)
+    volunteers = await dispatch.eligible_volunteers(session, task, exclude=exclude, community_wide=community_wide,
+                                                    now=now)
     await tasks_messages.offer_task(session, task, volunteers, now)
     after_submit(session, task, settings, now)
     return len(volunteers)
@@ -170,7 +171,7 @@ async def task_unclaimed(session: AsyncSession, work: DueWork, now: datetime) ->
     task.escalated_at = now
     offered = {o.volunteer_id for o in (await session.exec(select(TaskOffer).where(
         TaskOffer.task_id == task.id))).all()}
-    wider = await dispatch.eligible_volunteers(session, task, exclude=offered, community_wide=True)
+    wider = await dispatch.eligible_volunteers(session, task, exclude=offered, community_wide=True, now=now)
     await tasks_messages.offer_task(session, task, wider, now)
     for staff in await dispatch.staff_for(session, task):
         text = translate(staff.locale, "⏰ {ref} has not been taken by any volunteer for {duration}.",
@@ -188,7 +189,7 @@ def after_submit(session: AsyncSession, task: Task, settings: Settings, now: dat
 async def offer_to_grid(session: AsyncSession, task: Task, escalate_after_minutes: int, now: datetime) -> None:
     """A call or a door-knock: offered to the grid's on-duty volunteers and to its staff at once, and to the
     whole community if nobody takes it in time."""
-    people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task),
+    people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task, now=now),
                                 *await dispatch.staff_for(session, task)]}
     await tasks_messages.offer_task(session, task, list(people.values()), now)
     schedule_unclaimed(session, task, escalate_after_minutes, now)

@@ -266,3 +266,34 @@ async def test_a_duty_profile_starts_off_duty_for_the_role_s_grids_and_buttons_a
         await dispatch.change_duty(session, p, community_wide, "max", "40", NOW)
     with pytest.raises(PermissionDenied):  # a resident has no duty
         await dispatch.duty_profile(session, p, Actor(person_id=p.id))
+
+
+async def test_rest_limits_keep_a_tired_volunteer_out_of_dispatch_and_refuse_their_claim(session):
+    """A volunteer who has taken their day's share, or given their week's hours, is offered nothing more and
+    is told to rest if they press an old offer; the others are offered it."""
+    from datetime import timedelta
+
+    resident, _b1, g1, _g2 = await world(session)
+    tired, fresh = await volunteer(session, 20, g1, max_tasks=5), await volunteer(session, 21, g1)
+    profile = await session.get(VolunteerProfile, tired.id)
+    profile.max_per_day = 2
+    for hours_ago in (20, 5):  # two taken and delivered within the day
+        t = await new_task(session, resident)
+        t.status, t.claimed_by_id = "delivered", tired.id
+        t.claimed_at, t.delivered_at = NOW - timedelta(hours=hours_ago), NOW - timedelta(hours=hours_ago - 1)
+    await session.commit()
+    task = await new_task(session, resident)
+    assert [p.id for p in await dispatch.eligible_volunteers(session, task, now=NOW)] == [fresh.id]
+    with pytest.raises(DomainError) as e:
+        await dispatch.claim(session, task.id, tired, NOW)
+    assert e.value.code == "rest_day" and e.value.params == {"max": 2}
+    week = await dispatch.served(session, tired.id, NOW - timedelta(days=7), NOW)
+    assert (week.taken, week.finished, round(week.hours, 1), week.in_hand) == (2, 2, 2.0, 0)
+    profile.max_per_day, profile.max_hours_week = 8, 2  # now the week's hours are the limit
+    await session.commit()
+    with pytest.raises(DomainError) as e:
+        await dispatch.claim(session, task.id, tired, NOW)
+    assert e.value.code == "rest_week"
+    profile.max_hours_week = 40
+    await session.commit()
+    assert (await dispatch.claim(session, task.id, tired, NOW)).task.claimed_by_id == tired.id
