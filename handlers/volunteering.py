@@ -24,9 +24,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.kernel.errors import DomainError
 from bot.kernel.permissions import Actor
-from bot.ledger.rules import parse_phone
+from bot.ledger.rules import area_buildings, parse_phone
 from bot.platform.clock import Clock
-from bot.platform.i18n import N_, _, get_i18n
+from bot.platform.i18n import N_, _, duration, get_i18n
 from bot.registration.rules import dialable, validate_member_name
 from bot.tasks import workflow as tasks_workflow
 from bot.tasks.messages import skill_label
@@ -38,17 +38,19 @@ from bot.telegram.routing import refusals as refusals_router
 from bot.telegram.ui import act_on_press, edit_markup, edit_text, refusal, send_long
 from bot.volunteering import messages as vol_messages
 from bot.volunteering import rules as volunteering
-from bot.volunteering.callbacks import ApplyCB, VolCB
+from bot.volunteering.callbacks import ApplyCB, LeadCB, VolCB
 from models import Person
 
 router = RouterTemplate("volunteering")
 router.message.filter(Private())
 staff = gated("volunteering-staff", volunteering.may_approve)
-refusals = refusals_router("volunteering-others", commands=("volunteers",), buttons=(VolCB,))
+refusals = refusals_router("volunteering-others", commands=("volunteers", "leaders"), buttons=(VolCB, LeadCB))
 
 COMMANDS = (CommandEntry("volunteer", N_("Apply to volunteer")),
             CommandEntry("volunteers", N_("Volunteer applications and volunteers in my area"),
-                         volunteering.APPROVER_ROLES))
+                         volunteering.APPROVER_ROLES),
+            CommandEntry("leaders", N_("Building leaders in my area"), volunteering.APPROVER_ROLES),
+            CommandEntry("mybuilding", N_("My building, for building leaders")))
 
 
 class Ap(StatesGroup):
@@ -290,3 +292,108 @@ async def on_suspend(query: CallbackQuery, callback_data: VolCB, session: AsyncS
 @staff.callback_query(VolCB.filter())
 async def stale_staff(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+# ---- building leaders ----------------------------------------------------------------------------------------
+
+@staff.message(Command("leaders"))
+async def cmd_leaders(message: Message, session: AsyncSession, actor: Actor) -> None:
+    loc = get_i18n().current_locale
+    rows = await volunteering.leaders_in_area(session, actor)
+    lines = [_("🏢 Building leaders in your area: {n}").format(n=len(rows))]
+    lines += [f"• {b.label(loc)}: {p.full_name or '—'}" for _l, b, p in rows]
+    buttons = [[InlineKeyboardButton(text=_("End: {name} ({building})").format(name=p.full_name or "—",
+                                                                             building=b.label(loc)),
+                                     callback_data=LeadCB(action="end", id=lead.id).pack())] for lead, b, p in rows]
+    buttons.append([InlineKeyboardButton(text=_("➕ Appoint a building leader"),
+                                         callback_data=LeadCB(action="add").pack())])
+    await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+@staff.callback_query(LeadCB.filter(F.action == "add"))
+async def on_leader_add(query: CallbackQuery, session: AsyncSession, actor: Actor) -> None:
+    loc = get_i18n().current_locale
+    communities = sorted({s.community_id for s in actor.scopes_for(volunteering.APPROVER_ROLES)})
+    buildings = [b for c in communities for b in await area_buildings(session, actor, c)][:60]
+    await query.answer()
+    rows = [[InlineKeyboardButton(text=b.label(loc), callback_data=LeadCB(action="bld", id=b.id).pack())
+             for b in buildings[i:i + 3]] for i in range(0, len(buildings), 3)]
+    await query.bot.send_message(query.from_user.id, _("Which building?"),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff.callback_query(LeadCB.filter(F.action == "bld"))
+async def on_leader_building(query: CallbackQuery, callback_data: LeadCB, session: AsyncSession,
+                             actor: Actor) -> None:
+    try:
+        building, people = await volunteering.leader_candidates(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    if not people:
+        await query.answer(_("Nobody in this building is registered in the bot yet."), show_alert=True)
+        return
+    await query.answer()
+    rows = [[InlineKeyboardButton(text=p.full_name or "—", callback_data=LeadCB(
+        action="who", id=building.id, p=p.id).pack())] for p in people[:40]]
+    await query.bot.send_message(query.from_user.id, _("Who will lead {building}? (Residents of the building on "
+                                                       "Telegram.)").format(building=building.label(
+                                                           get_i18n().current_locale)),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff.callback_query(LeadCB.filter(F.action == "who"))
+async def on_leader_who(query: CallbackQuery, callback_data: LeadCB, session: AsyncSession, actor: Actor,
+                        clock: Clock) -> None:
+    async def act():
+        building, person = await volunteering.appoint(session, actor, callback_data.id, callback_data.p,
+                                                      clock.now())
+        vol_messages.tell_leader(session, person, building, clock.now())
+        return building, person
+
+    done = await act_on_press(query, session, act)
+    if done is None:
+        return
+    building, person = done
+    await query.answer()
+    await edit_text(query.message, _("✅ {name} leads {building} now; they have been told.").format(
+        name=person.full_name or "—", building=building.label(get_i18n().current_locale)))
+
+
+@staff.callback_query(LeadCB.filter(F.action == "end"))
+async def on_leader_end(query: CallbackQuery, callback_data: LeadCB, session: AsyncSession, actor: Actor,
+                        clock: Clock) -> None:
+    person = await act_on_press(query, session, lambda: volunteering.end_leadership(session, actor, callback_data.id,
+                                                                                     clock.now()))
+    if person is None:
+        return
+    await query.answer(_("{name} no longer leads the building.").format(name=person.full_name or "—"),
+                       show_alert=True)
+    await edit_markup(query.message, None)
+
+
+@router.message(Command("mybuilding"))
+async def cmd_my_building(message: Message, session: AsyncSession, person: Person | None, clock: Clock) -> None:
+    """A building leader's building: who lives where, who the bot reaches, the vulnerable ones and when they were
+    last heard from — names and units only."""
+    buildings = await volunteering.led_buildings(session, person)
+    if not buildings:
+        await message.answer(refusal("not_leader"))
+        return
+    loc, now = get_i18n().current_locale, clock.now()
+    for b in buildings:
+        building, households = await volunteering.building_view(session, person, b.id, now)
+        reached = sum(1 for h in households if h.reachable)
+        lines = [_("🏢 {building}: {n} households; {reached} with someone on Telegram, {nobody} with nobody.").format(
+            building=building.label(loc), n=len(households), reached=reached, nobody=len(households) - reached)]
+        for h in households:
+            mark = "" if h.reachable else "📵 "
+            line = f"{mark}{h.unit}: {', '.join(h.names) or '—'}"
+            if h.grade is not None:
+                heard = _("{duration} ago").format(duration=duration(loc, now - h.heard_at)) if h.heard_at \
+                    else _("never")
+                line += " · " + _("care register, grade {grade}; last heard: {heard}").format(grade=h.grade,
+                                                                                           heard=heard)
+            lines.append(line)
+        await send_long(message.bot, message.chat.id, "\n".join(lines))
+    await session.commit()

@@ -15,12 +15,13 @@ from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText,
 from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
-from models.volunteering import VolunteerApplication
+from models.volunteering import BuildingLeader, VolunteerApplication
 from models.vulnerable import VulnerableEntry
 
 __all__ = [
     "AuditEntry",
     "Building",
+    "BuildingLeader",
     "ButtonUse",
     "Case",
     "CaseAlert",

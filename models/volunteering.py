@@ -25,3 +25,16 @@ class VolunteerApplication(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="person.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BuildingLeader(SQLModel, table=True):
+    """A resident responsible for one building (楼栋长), appointed by staff: sees the building's reach and its
+    vulnerable households (names and units, no health data) and is offered its door-knocks and checks first."""
+
+    __tablename__ = "building_leader"
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int = Field(foreign_key="building.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    appointed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    appointed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -18,7 +18,7 @@ from bot.kernel.permissions import Actor, Role, can_view_person_in
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
 from bot.registration.rules import dialable
-from models import Building, Grid, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
+from models import Building, BuildingLeader, Grid, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
 from models.tasks import task_kind
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
@@ -58,6 +58,25 @@ async def _is_volunteer_for(session: AsyncSession, person_id: int, task: Task) -
         RoleGrant.role.in_(_roles_for(task)),
         RoleGrant.community_id == task.community_id))).all()
     return any(g.grid_id is None or g.grid_id == task.grid_id for g in grants)
+
+
+LEADER_KINDS = ("doorknock", "visit", "checkin", "survey")  # a building leader's calls and visits
+
+
+async def building_leaders(session: AsyncSession, task: Task) -> list[Person]:
+    """The leaders of the building of the task's household, for the kinds of task a building leader does."""
+    if task.kind not in LEADER_KINDS or task.household_id is None:
+        return []
+    household = await session.get(Household, task.household_id)
+    if household is None:
+        return []
+    return list((await session.exec(select(Person).join(BuildingLeader, BuildingLeader.person_id == Person.id).where(
+        BuildingLeader.building_id == household.building_id, BuildingLeader.revoked_at.is_(None),
+        Person.tg_user_id.is_not(None), Person.deleted_at.is_(None)).order_by(Person.id))).all())
+
+
+async def _leads_building_of(session: AsyncSession, person_id: int, task: Task) -> bool:
+    return any(p.id == person_id for p in await building_leaders(session, task))
 
 
 async def _is_volunteer_in_community(session: AsyncSession, person_id: int, community_id: int) -> bool:
@@ -188,7 +207,8 @@ async def claim(session: AsyncSession, task_id: int, volunteer: Person, now: dat
     # A volunteer of the task's grid, or anyone it was offered to (escalation widens it to the community),
     # as long as they still hold a volunteer role there.
     if not await _is_volunteer_for(session, volunteer.id, task) and not (
-            offered is not None and await _is_volunteer_in_community(session, volunteer.id, task.community_id)):
+            offered is not None and await _is_volunteer_in_community(session, volunteer.id, task.community_id)) \
+            and not await _leads_building_of(session, volunteer.id, task):
         raise PermissionDenied()
     if task.status == "cancelled":
         raise DomainError("task_cancelled")

@@ -189,7 +189,8 @@ def after_submit(session: AsyncSession, task: Task, settings: Settings, now: dat
 async def offer_to_grid(session: AsyncSession, task: Task, escalate_after_minutes: int, now: datetime) -> None:
     """A call or a door-knock: offered to the grid's on-duty volunteers and to its staff at once, and to the
     whole community if nobody takes it in time."""
-    people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task, now=now),
+    people = {p.id: p for p in [*await dispatch.building_leaders(session, task),  # the building's leader first
+                                *await dispatch.eligible_volunteers(session, task, now=now),
                                 *await dispatch.staff_for(session, task)]}
     await tasks_messages.offer_task(session, task, list(people.values()), now)
     schedule_unclaimed(session, task, escalate_after_minutes, now)

@@ -18,3 +18,12 @@ class VolCB(CallbackData, prefix="vo"):
 
     action: str
     id: int
+
+
+class LeadCB(CallbackData, prefix="ld"):
+    """Staff: add | bld (id: a building) | who (id: a building, p: a resident) | end (id: a leadership). A leader:
+    view (id: their building)."""
+
+    action: str
+    id: int = 0
+    p: int = 0

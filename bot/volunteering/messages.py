@@ -14,7 +14,7 @@ from bot.tasks.messages import skill_label
 from bot.telegram.keyboards.builders import push_markup
 from bot.volunteering import rules as volunteering
 from bot.volunteering.callbacks import VolCB
-from models import Person, VolunteerApplication
+from models import Building, Person, VolunteerApplication
 from models.delivery import HIGH
 
 LANGUAGE_LABELS = {"zh": N_("Mandarin"), "yue": N_("Cantonese"), "en": N_("English"), "dialect": N_("a local dialect")}
@@ -70,9 +70,21 @@ def tell_suspended(session: AsyncSession, person: Person, now: datetime) -> None
                                      "(☎️ Contacts)."), now=now, cause="volunteer_suspended", priority=HIGH)
 
 
+def tell_leader(session: AsyncSession, person: Person, building: Building, now: datetime) -> None:
+    if person.tg_user_id is None:
+        return
+    loc = person.locale
+    enqueue(session, [Recipient(chat_id=person.tg_user_id, person_id=person.id)],
+            translate(loc, "🏢 The community staff have made you the building leader of {building}. Thank you! "
+                           "/mybuilding shows who lives where, whom the bot reaches and the neighbours who need "
+                           "checking on; door-knocks and calls in your building will be offered to you first.",
+                      building=building.label(loc)), now=now, cause="building_leader", priority=HIGH)
+
+
 # What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "skills_missing": N_("Please choose at least one way you can help."),
+    "not_leader": N_("This is for building leaders; the community staff appoint them."),
     "phone_typed": N_("Please type a phone number that can be called, for example 138 1234 5678."),
     "already_volunteer": N_("You are already a volunteer: /duty shows your duty and skills."),
     "application_pending": N_("Your application is waiting for the community staff; you will hear from them here."),

@@ -21,7 +21,16 @@ from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
 from bot.registration.rules import validate_member_name
 from bot.tasks.rules import ACTIVE, SKILLS
-from models import Building, Person, RoleGrant, Task, VolunteerApplication, VolunteerProfile
+from models import (
+    Building,
+    BuildingLeader,
+    Household,
+    Person,
+    RoleGrant,
+    Task,
+    VolunteerApplication,
+    VolunteerProfile,
+)
 
 APPROVER_ROLES = (Role.STAFF, Role.ADMIN)
 LANGUAGES = ("zh", "yue", "en", "dialect")  # Mandarin, Cantonese, English, a local dialect
@@ -189,6 +198,10 @@ async def _export(session: AsyncSession, person: Person, data: dict) -> None:
 
 
 async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    await session.exec(update(BuildingLeader).where(BuildingLeader.person_id.in_(person_ids),
+                                                    BuildingLeader.revoked_at.is_(None)).values(revoked_at=now))
+    await session.exec(update(BuildingLeader).where(BuildingLeader.appointed_by_id.in_(person_ids))
+                       .values(appointed_by_id=None))
     for a in (await session.exec(select(VolunteerApplication).where(
             VolunteerApplication.person_id.in_(person_ids)))).all():
         await session.delete(a)
@@ -197,3 +210,98 @@ async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) ->
 
 
 PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
+
+
+# ---- building leaders ---------------------------------------------------------------------------------------
+
+async def leader_candidates(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Person]]:
+    """The residents of a building of the actor's area who are on Telegram: whom a staff member may appoint."""
+    building = await session.get(Building, building_id)
+    if building is None or not actor.covering(APPROVER_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    rows = (await session.exec(select(Person).join(Household, Household.id == Person.household_id).where(
+        Household.building_id == building.id, Person.tg_user_id.is_not(None), Person.deleted_at.is_(None))
+        .order_by(Person.id))).all()
+    return building, list(rows)
+
+
+async def appoint(session: AsyncSession, actor: Actor, building_id: int, person_id: int,
+                  now: datetime) -> tuple[Building, Person]:
+    building, people = await leader_candidates(session, actor, building_id)
+    person = next((p for p in people if p.id == person_id), None)
+    if person is None:
+        raise PermissionDenied()
+    if (await session.exec(select(BuildingLeader.id).where(
+            BuildingLeader.building_id == building.id, BuildingLeader.person_id == person.id,
+            BuildingLeader.revoked_at.is_(None)))).first() is not None:
+        raise DomainError("already_done")
+    session.add(BuildingLeader(building_id=building.id, person_id=person.id, appointed_by_id=actor.person_id,
+                               appointed_at=now))
+    audit(session, actor_id=actor.person_id, action="building_leader_appointed", at=now, subject_id=person.id,
+          building=building.id)
+    return building, person
+
+
+async def leaders_in_area(session: AsyncSession, actor: Actor) -> list[tuple[BuildingLeader, Building, Person]]:
+    rows = (await session.exec(select(BuildingLeader, Building, Person)
+                               .join(Building, Building.id == BuildingLeader.building_id)
+                               .join(Person, Person.id == BuildingLeader.person_id)
+                               .where(BuildingLeader.revoked_at.is_(None)).order_by(Building.id))).all()
+    return [(lead, b, p) for lead, b, p in rows if actor.covering(APPROVER_ROLES, b.community_id, b.grid_id)]
+
+
+async def end_leadership(session: AsyncSession, actor: Actor, leader_id: int, now: datetime) -> Person:
+    lead = await session.get(BuildingLeader, leader_id)
+    building = await session.get(Building, lead.building_id) if lead else None
+    if lead is None or building is None:
+        raise DomainError("not_found")
+    if not actor.covering(APPROVER_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    if lead.revoked_at is not None:
+        raise DomainError("already_done")
+    lead.revoked_at = now
+    audit(session, actor_id=actor.person_id, action="building_leader_ended", at=now, subject_id=lead.person_id,
+          building=building.id)
+    return await session.get(Person, lead.person_id)
+
+
+async def led_buildings(session: AsyncSession, person: Person | None) -> list[Building]:
+    if person is None:
+        return []
+    return list((await session.exec(select(Building).join(BuildingLeader, BuildingLeader.building_id == Building.id)
+                                    .where(BuildingLeader.person_id == person.id,
+                                           BuildingLeader.revoked_at.is_(None)).order_by(Building.id))).all())
+
+
+@dataclass
+class HouseholdView:
+    """What a building leader sees of a household: its unit and the names there; no phones, no health data."""
+
+    unit: str
+    names: list[str]
+    reachable: bool
+    grade: int | None  # on the vulnerable register: its grade (never the reasons)
+    heard_at: datetime | None
+
+
+async def building_view(session: AsyncSession, person: Person, building_id: int, now: datetime) -> tuple[
+        Building, list[HouseholdView]]:
+    """The leader's own building: each household's unit and names, whether someone there is on Telegram, and for
+    the vulnerable ones their grade and when anyone last heard from them (audited)."""
+    from bot.vulnerable.rules import entry_for, last_heard
+
+    building = next((b for b in await led_buildings(session, person) if b.id == building_id), None)
+    if building is None:
+        raise PermissionDenied()
+    out = []
+    for h in (await session.exec(select(Household).where(Household.building_id == building.id)
+                                 .order_by(Household.unit))).all():
+        members = (await session.exec(select(Person).where(Person.household_id == h.id,
+                                                           Person.deleted_at.is_(None)))).all()
+        entry = await entry_for(session, h.id)
+        out.append(HouseholdView(
+            unit=h.unit, names=[m.full_name for m in members if m.full_name],
+            reachable=any(m.tg_user_id is not None and m.unreachable_since is None for m in members),
+            grade=entry.grade if entry else None, heard_at=(await last_heard(session, h.id)).at if entry else None))
+    audit(session, actor_id=person.id, action="read_building_as_leader", at=now, building=building.id)
+    return building, out

@@ -29,7 +29,8 @@ async def vulnerable_watch(session: AsyncSession, work: DueWork, now: datetime) 
         session.add(task)
         await session.flush()
         due.entry.task_id = task.id
-        people = {p.id: p for p in [*await dispatch.eligible_volunteers(session, task, now=now),
+        people = {p.id: p for p in [*await dispatch.building_leaders(session, task),
+                                    *await dispatch.eligible_volunteers(session, task, now=now),
                                     *await dispatch.staff_for(session, task)]}
         responsible = await session.get(Person, due.entry.responsible_id) if due.entry.responsible_id else None
         if responsible is not None and responsible.tg_user_id is not None and responsible.deleted_at is None:

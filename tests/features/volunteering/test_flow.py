@@ -106,3 +106,51 @@ async def test_one_must_be_registered_to_apply_and_residents_cannot_decide(bot, 
     assert "register your address first" in r.text  # invited, not a resident here
     r = await _granny.send("/volunteers")
     assert "permission" in r.text
+
+
+async def test_a_building_leader_sees_names_and_units_only_and_is_offered_the_building_s_visits_first(
+        bot, user_factory, tg, session, clock):
+    from bot.platform.scheduling.due import DueWorkRunner
+    from bot.platform.scheduling.registry import HANDLERS, RECURRING
+    from tests.features.ledger.test_flow import SMALL
+    from tests.features.vulnerable.test_flow import add
+
+    admin, lin, ming, _vol2, _granny = await world(user_factory)
+    await admin.send_document(SMALL, "small.csv")
+    await admin.press("Import")
+    mei, jun = user_factory(first_name="Lan"), user_factory(first_name="Jun")
+    await register(mei, unit="2-502")
+    await register(jun, building="Building 2", unit="3-301")
+    await add(lin, "Building 1", "1-101", "1 — highest need", ("living alone",), "The grid's volunteers")
+    r = await lin.send("/leaders")
+    assert "Building leaders in your area: 0" in r.text
+    await lin.press("Appoint a building leader")
+    await lin.press("Building 1")
+    r = await ming.press_data(f"ld:who:{1}:{99}")  # forged, by another grid's worker
+    assert "permission" in r.alert
+    r = await lin.press("Lan Li")
+    assert "leads Building 1 now" in r.text
+    await deliver(bot)
+    assert any("building leader of Building 1" in t for t in texts_to(tg, mei)), texts_to(tg, mei)[-3:]
+    r = await mei.send("/mybuilding")
+    assert "1-101: Granny Li, 王秀英 · care register, grade 1; last heard: never" in r.text
+    assert "📵 2-202: 李建国, 张桂兰" in r.text  # nobody there on Telegram
+    assert "+86" not in r.text and "living alone" not in r.text  # no phones, no reasons
+    r = await jun.send("/mybuilding")
+    assert "for building leaders" in r.text
+
+    runner = DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS,
+                           recurring={"vulnerable_watch": RECURRING["vulnerable_watch"]})
+    await runner.sweep()
+    clock.advance(hours=47)
+    await runner.sweep()  # the watch runs every hour (the runner sweeps every few seconds in production)
+    clock.advance(hours=2)
+    await runner.sweep()
+    await deliver(bot)
+    offers = [t for t in texts_to(tg, mei) if "visit or call" in t]
+    assert offers and "1-101" in offers[-1]
+    await mei.press("I'll take it")
+    r = await mei.press("Reached them")
+    session.expire_all()
+    task = (await session.exec(select(Task).where(Task.kind == "visit"))).one()
+    assert (task.status, task.outcome) == ("confirmed", "reached")
