@@ -31,14 +31,16 @@ from bot.platform.i18n import N_, _, get_i18n
 from bot.registration.messages import care_need_label
 from bot.registration.rules import dialable
 from bot.telegram.commands import CommandEntry
+from bot.telegram.filters import NotCommand
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import edit_markup, refusal, send_long
+from bot.telegram.ui import act_on_press, edit_markup, refusal, send_long
 
 router = gated("ledger", ledger.may_import)
-refusals = refusals_router("ledger-others", commands=("ledger", "reach"), buttons=(LedgerCB,))
+refusals = refusals_router("ledger-others", commands=("ledger", "reach", "households"), buttons=(LedgerCB,))
 
 COMMANDS = (CommandEntry("ledger", N_("Import the household ledger (XLSX or CSV)"), ledger.IMPORT_ROLES),
+            CommandEntry("households", N_("Households of my area: add, complete, correct"), ledger.IMPORT_ROLES),
             CommandEntry("reach", N_("Who the bot reaches, building by building"), ledger.IMPORT_ROLES))
 
 TEMPLATE_HEADERS = ("楼栋", "单元", "门牌", "姓名", "出生年份", "联系电话", "与户主关系", "特殊人群", "备注")
@@ -46,6 +48,10 @@ TEMPLATE_HEADERS = ("楼栋", "单元", "门牌", "姓名", "出生年份", "联
 
 class Lg(StatesGroup):
     confirm = State()
+    unit = State()
+    member_name = State()
+    member_phone = State()
+    phone = State()
 
 
 @router.message(Command("ledger"))
@@ -181,6 +187,205 @@ async def on_unreached(query: CallbackQuery, callback_data: LedgerCB, session: A
         care = ", ".join(care_need_label(c) for c in u.household.care_needs)
         lines.append(f"{u.household.unit}: {people}" + (f" · {care}" if care else ""))
     await send_long(query.bot, query.from_user.id, "\n".join(lines))
+
+
+# ---- households, one by one ---------------------------------------------------------------------------------
+
+def _btn(text: str, action: str, id_: int = 0, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=LedgerCB(action=action, id=id_, value=value).pack())
+
+
+@router.message(Command("households"))
+async def cmd_households(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
+    await state.clear()
+    try:
+        community = await ledger.importer_community(session, actor)
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    loc = get_i18n().current_locale
+    buildings = (await ledger.area_buildings(session, actor, community.id))[:60]
+    rows = [[_btn(b.label(loc), "bld", b.id) for b in buildings[i:i + 3]] for i in range(0, len(buildings), 3)]
+    await message.answer(_("Which building?"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(LedgerCB.filter(F.action == "bld"))
+async def on_households_building(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession,
+                                 actor: Actor) -> None:
+    try:
+        building, households = await ledger.households_of(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await query.answer()
+    rows = [[_btn(h.unit, "hh", h.id) for h in households[i:i + 4]] for i in range(0, min(len(households), 80), 4)]
+    rows.append([_btn(_("➕ Add a household"), "addhh", building.id)])
+    await query.bot.send_message(query.from_user.id, _("{building}: {n} households.").format(
+        building=building.label(get_i18n().current_locale), n=len(households)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _show_card(bot, chat_id: int, session: AsyncSession, actor: Actor, household_id: int, clock: Clock) -> None:
+    household, building, members = await ledger.household_card(session, actor, household_id, clock.now())
+    await session.commit()
+    loc = get_i18n().current_locale
+    lines = [f"🏠 {building.label(loc)} {household.unit}" + (" · " + _("in the ledger") if household.in_ledger else ""),
+             _("Care needs: {value}").format(value=", ".join(care_need_label(c) for c in household.care_needs) or "—")]
+    rows = []
+    for m in members:
+        details = ", ".join(str(x) for x in (m.birth_year, m.relation) if x)
+        where = _("on Telegram") if m.tg_user_id is not None else _("no Telegram")
+        lines.append(f"• {m.full_name or '—'}" + (f" ({details})" if details else "") +
+                     f" {dialable(m.phone) or ''} · {where}")
+        if m.tg_user_id is None:
+            rows.append([_btn(_("📞 {name}").format(name=m.full_name or "—"), "ph", m.id),
+                         _btn(_("🗑 {name}").format(name=m.full_name or "—"), "rm", m.id)])
+    rows.append([_btn(_("➕ Add a member"), "addm", household.id)])
+    rows += [[_btn(("☑️ " if c in household.care_needs else "⬜ ") + care_need_label(c), "care", household.id, c)]
+             for c in ledger.CARE_NEEDS]
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(LedgerCB.filter(F.action == "hh"))
+async def on_household(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                       clock: Clock) -> None:
+    try:
+        await ledger.household_card(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await query.answer()
+    await _show_card(query.bot, query.from_user.id, session, actor, callback_data.id, clock)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "addhh"))
+async def on_add_household(query: CallbackQuery, callback_data: LedgerCB, state: FSMContext, session: AsyncSession,
+                           actor: Actor) -> None:
+    try:
+        await ledger.building_in_area(session, actor, callback_data.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(Lg.unit)
+    await state.set_data({"building_id": callback_data.id})
+    await query.bot.send_message(query.from_user.id, _("Type the unit and room, for example 2-502."))
+
+
+@router.message(StateFilter(Lg.unit), NotCommand())
+async def on_unit(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data = await state.get_data()
+    try:
+        household = await ledger.add_household(session, actor, data.get("building_id", 0), message.text, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await session.commit()
+    await state.clear()
+    await _show_card(message.bot, message.chat.id, session, actor, household.id, clock)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "addm"))
+async def on_add_member(query: CallbackQuery, callback_data: LedgerCB, state: FSMContext, session: AsyncSession,
+                        actor: Actor, clock: Clock) -> None:
+    try:
+        await ledger.household_card(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(Lg.member_name)
+    await state.set_data({"household_id": callback_data.id})
+    await query.bot.send_message(query.from_user.id, _("The member's name, as the household writes it:"))
+
+
+@router.message(StateFilter(Lg.member_name), NotCommand())
+async def on_member_name(message: Message, state: FSMContext) -> None:
+    name = (message.text or "").strip()
+    if not name:
+        await message.answer(refusal("name_empty"))
+        return
+    await state.update_data(name=name)
+    await state.set_state(Lg.member_phone)
+    await message.answer(_("Their phone number, or Skip."), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        _btn(_("Skip"), "skip")]]))
+
+
+async def _save_member(bot, chat_id: int, state: FSMContext, session: AsyncSession, actor: Actor, phone: str | None,
+                       settings: Settings, clock: Clock) -> bool:
+    data = await state.get_data()
+    try:
+        await ledger.add_member(session, actor, data.get("household_id", 0), data.get("name"), phone,
+                                settings.phone_region, clock.now())
+    except DomainError as e:
+        await bot.send_message(chat_id, refusal(e.code, **e.params))
+        if e.code != "member_phone":
+            await state.clear()
+        return False
+    await session.commit()
+    await state.clear()
+    await _show_card(bot, chat_id, session, actor, data["household_id"], clock)
+    return True
+
+
+@router.message(StateFilter(Lg.member_phone), NotCommand())
+async def on_member_phone(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                          settings: Settings, clock: Clock) -> None:
+    await _save_member(message.bot, message.chat.id, state, session, actor, message.text, settings, clock)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "skip"), StateFilter(Lg.member_phone))
+async def on_member_no_phone(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
+                             settings: Settings, clock: Clock) -> None:
+    await query.answer()
+    await edit_markup(query.message, None)
+    await _save_member(query.bot, query.from_user.id, state, session, actor, None, settings, clock)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "ph"))
+async def on_phone_edit(query: CallbackQuery, callback_data: LedgerCB, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(Lg.phone)
+    await state.set_data({"person_id": callback_data.id})
+    await query.bot.send_message(query.from_user.id, _("The new phone number:"))
+
+
+@router.message(StateFilter(Lg.phone), NotCommand())
+async def on_phone(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, settings: Settings,
+                   clock: Clock) -> None:
+    data = await state.get_data()
+    try:
+        person = await ledger.set_member_phone(session, actor, data.get("person_id", 0), message.text,
+                                               settings.phone_region, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        if e.code != "member_phone":
+            await state.clear()
+        return
+    await session.commit()
+    await state.clear()
+    await _show_card(message.bot, message.chat.id, session, actor, person.household_id, clock)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "rm"))
+async def on_remove_member(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                           clock: Clock) -> None:
+    if await act_on_press(query, session, lambda: ledger.remove_member(session, actor, callback_data.id,
+                                                                       clock.now())) is None:
+        return
+    await query.answer(_("Removed from the household."), show_alert=True)
+    await edit_markup(query.message, None)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "care"))
+async def on_care(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                  clock: Clock) -> None:
+    if await act_on_press(query, session, lambda: ledger.toggle_care(session, actor, callback_data.id,
+                                                                     callback_data.value, clock.now())) is None:
+        return
+    await query.answer(_("Saved."))
+    await edit_markup(query.message, None)
+    await _show_card(query.bot, query.from_user.id, session, actor, callback_data.id, clock)
 
 
 @router.callback_query(LedgerCB.filter())

@@ -50,4 +50,9 @@ REFUSALS: dict[str, str] = {
                    "chronic illness)"),
     "row_notes": N_("the notes are longer than {max} characters"),
     "row_twice": N_("{name} is in this household twice"),
+    "household_exists": N_("There is already a household at {unit} in this building."),
+    "ledger_member_exists": N_("{name} is already a member of this household."),
+    "member_phone": N_("That does not look like a phone number that can be called. Please type it again, or press "
+                       "Skip."),
+    "member_on_telegram": N_("This member is on Telegram and keeps their own details."),
 }

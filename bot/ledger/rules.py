@@ -447,3 +447,120 @@ async def unreached(session: AsyncSession, actor: Actor, building_id: int, now: 
     audit(session, actor_id=actor.person_id, action="read_unreached", at=now, building=building.id,
           households=len(out))
     return building, out
+
+
+# ---- staff keep households from the chat -------------------------------------------------------------------
+
+async def building_in_area(session: AsyncSession, actor: Actor, building_id: int) -> Building:
+    building = await session.get(Building, building_id)
+    if building is None or not actor.covering(IMPORT_ROLES, building.community_id, building.grid_id):
+        raise PermissionDenied()
+    return building
+
+
+async def households_of(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Household]]:
+    building = await building_in_area(session, actor, building_id)
+    return building, list((await session.exec(select(Household).where(Household.building_id == building.id)
+                                              .order_by(Household.unit))).all())
+
+
+async def household_card(session: AsyncSession, actor: Actor, household_id: int,
+                         now: datetime) -> tuple[Household, Building, list[Person]]:
+    """A household of the actor's area with its members (personal data: the read is audited)."""
+    household = await session.get(Household, household_id)
+    if household is None:
+        raise DomainError("not_found")
+    building = await building_in_area(session, actor, household.building_id)
+    members = list((await session.exec(select(Person).where(Person.household_id == household.id,
+                                                            Person.deleted_at.is_(None)).order_by(Person.id))).all())
+    audit(session, actor_id=actor.person_id, action="read_household", at=now, household=household.id)
+    return household, building, members
+
+
+async def add_household(session: AsyncSession, actor: Actor, building_id: int, unit_text: str | None,
+                        now: datetime) -> Household:
+    building = await building_in_area(session, actor, building_id)
+    unit = normalize_unit(unit_text)
+    if (await session.exec(select(Household.id).where(Household.building_id == building.id,
+                                                      Household.unit == unit))).first() is not None:
+        raise DomainError("household_exists", unit=unit)
+    household = Household(building_id=building.id, unit=unit, size=1, in_ledger=True, created_at=now,
+                          updated_at=now)
+    session.add(household)
+    await session.flush()
+    audit(session, actor_id=actor.person_id, action="household_added", at=now, household=household.id)
+    return household
+
+
+async def add_member(session: AsyncSession, actor: Actor, household_id: int, name: str | None, phone: str | None,
+                     region: str, now: datetime) -> Person:
+    """A member without Telegram, added by staff (the ledger's way): name as typed, phone checked."""
+    household, _b, members = await household_card(session, actor, household_id, now)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name_empty")
+    if len(name) > NAME_MAX_LEN:
+        raise DomainError("name_too_long", max=NAME_MAX_LEN)
+    if any(matching_key(m.full_name) == matching_key(name) for m in members):
+        raise DomainError("ledger_member_exists", name=name)
+    try:
+        e164 = parse_phone(phone or "", region)
+    except DomainError:
+        raise DomainError("member_phone") from None
+    person = Person(tg_user_id=None, full_name=name, phone=e164, household_id=household.id, locale="zh_Hans",
+                    created_at=now)
+    session.add(person)
+    household.size = max(household.size, len(members) + 1)
+    household.in_ledger, household.updated_at = True, now
+    await session.flush()
+    audit(session, actor_id=actor.person_id, action="member_added", at=now, household=household.id,
+          subject_id=person.id)
+    return person
+
+
+async def set_member_phone(session: AsyncSession, actor: Actor, person_id: int, phone: str | None, region: str,
+                           now: datetime) -> Person:
+    """Staff correct the phone of a member without Telegram (one on Telegram keeps their own)."""
+    person = await session.get(Person, person_id)
+    if person is None or person.household_id is None or person.deleted_at is not None:
+        raise DomainError("not_found")
+    await household_card(session, actor, person.household_id, now)
+    if person.tg_user_id is not None:
+        raise DomainError("member_on_telegram")
+    try:
+        e164 = parse_phone(phone or "", region)
+    except DomainError:
+        raise DomainError("member_phone") from None
+    if e164 is None:
+        raise DomainError("member_phone")
+    person.phone = e164
+    audit(session, actor_id=actor.person_id, action="member_phone_changed", at=now, subject_id=person.id)
+    return person
+
+
+async def remove_member(session: AsyncSession, actor: Actor, person_id: int, now: datetime) -> Person:
+    """A member without Telegram who no longer lives there (moved, died): unlinked and their details cleared;
+    someone on Telegram leaves with /deleteme or their own household screen."""
+    person = await session.get(Person, person_id)
+    if person is None or person.household_id is None or person.deleted_at is not None:
+        raise DomainError("already_done")
+    household, _b, _m = await household_card(session, actor, person.household_id, now)
+    if person.tg_user_id is not None:
+        raise DomainError("member_on_telegram")
+    person.full_name, person.phone, person.birth_year, person.relation = None, None, None, None
+    person.household_id, person.deleted_at = None, now
+    household.updated_at = now
+    audit(session, actor_id=actor.person_id, action="member_removed", at=now, household=household.id,
+          subject_id=person.id)
+    return person
+
+
+async def toggle_care(session: AsyncSession, actor: Actor, household_id: int, code: str, now: datetime) -> Household:
+    household, _b, _m = await household_card(session, actor, household_id, now)
+    if code not in CARE_NEEDS:
+        raise DomainError("bad_step")
+    current = set(household.care_needs) ^ {code}
+    household.care_needs = [c for c in CARE_NEEDS if c in current]
+    household.updated_at = now
+    audit(session, actor_id=actor.person_id, action="household_care_changed", at=now, household=household.id)
+    return household

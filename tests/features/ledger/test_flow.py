@@ -208,3 +208,49 @@ async def test_a_registrant_joins_a_ledger_household_only_when_a_grid_worker_con
     session.expire_all()
     wang = (await session.exec(select(Person).where(Person.full_name == "王秀英"))).one()
     assert wang.deleted_at is None and wang.household_id is not None and wang.phone == "+8613812345678"
+
+
+async def test_staff_add_and_correct_a_household_and_its_members_in_their_area(bot, user_factory, tg, session):
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin, ming = user_factory(first_name="Lin"), user_factory(first_name="Ming")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await consent(ming, await make_invite(admin, "community worker", "Grid 2"))
+    await lin.send("/households")
+    r = await lin.press("Building 3")
+    assert "Building 3: 0 households." in r.text
+    await lin.press("Add a household")
+    r = await lin.send("二单元")
+    assert "2-502" in r.text  # the unit is asked again, with an example
+    r = await lin.send("2单元301室")
+    assert "🏠 Building 3 2-301 · in the ledger" in r.text
+    await lin.press("Add a member")
+    await lin.send("周桂兰")
+    r = await lin.send("12345")
+    assert "does not look like a phone number" in r.text
+    r = await lin.send("139 1234 0000")
+    assert "• 周桂兰 +86 139 1234 0000 · no Telegram" in r.text
+    await lin.press("Living alone")
+    r = await lin.press("📞 周桂兰")
+    r = await lin.send("138 0000 1111")
+    assert "+86 138 0000 1111" in r.text and "Living alone, aged 70+" in r.text
+    await lin.send("/households")
+    await lin.press("Building 3")
+    await lin.press("Add a household")
+    r = await lin.send("2-301")
+    assert "already a household at 2-301" in r.text
+    hh = (await session.exec(select(Household).where(Household.unit == "2-301"))).one()
+    r = await ming.press_data(f"lg:hh:{hh.id}:")  # forged: Building 3 is Grid 1's
+    assert "permission" in r.alert
+    member = (await session.exec(select(Person).where(Person.full_name == "周桂兰"))).one()
+    member_id = member.id
+    await lin.send("/households")
+    await lin.press("Building 3")
+    await lin.press("2-301")
+    r = await lin.press("🗑 周桂兰")
+    assert "Removed" in r.alert
+    session.expire_all()
+    gone = await session.get(Person, member_id)
+    assert gone.household_id is None and gone.full_name is None and gone.deleted_at is not None
+    actions = {e.action for e in (await session.exec(select(AuditEntry))).all()}
+    assert {"household_added", "member_added", "member_phone_changed", "member_removed", "read_household"} <= actions
