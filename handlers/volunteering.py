@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.kernel.errors import DomainError
-from bot.kernel.permissions import Actor
+from bot.kernel.permissions import Actor, Role
 from bot.ledger.rules import area_buildings, parse_phone
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, _, duration, get_i18n
@@ -35,7 +35,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import act_on_press, edit_markup, edit_text, refusal, send_long
+from bot.telegram.ui import act_on_press, edit_markup, edit_text, finish_typed_step, refusal, send_long
 from bot.volunteering import messages as vol_messages
 from bot.volunteering import rules as volunteering
 from bot.volunteering.callbacks import ApplyCB, LeadCB, VolCB
@@ -50,7 +50,8 @@ COMMANDS = (CommandEntry("volunteer", N_("Apply to volunteer")),
             CommandEntry("volunteers", N_("Volunteer applications and volunteers in my area"),
                          volunteering.APPROVER_ROLES),
             CommandEntry("leaders", N_("Building leaders in my area"), volunteering.APPROVER_ROLES),
-            CommandEntry("mybuilding", N_("My building, for building leaders")))
+            CommandEntry("mybuilding", N_("My building, for building leaders")),
+            CommandEntry("profile", N_("My volunteer profile"), (Role.VOLUNTEER,)))
 
 
 class Ap(StatesGroup):
@@ -264,7 +265,9 @@ async def cmd_volunteers(message: Message, session: AsyncSession, actor: Actor) 
     active = await volunteering.volunteers_in_area(session, actor)
     lines = [_("Applications waiting: {n}. Volunteers in your area: {m}.").format(n=len(pending), m=len(active))]
     lines += [f"• {p.full_name or '—'} {dialable(p.phone) or ''}".rstrip() for _g, p in active]
-    buttons = [[InlineKeyboardButton(text=_("🚫 Suspend {name}").format(name=p.full_name or "—"),
+    buttons = [[InlineKeyboardButton(text=_("📇 {name}").format(name=p.full_name or "—"),
+                                     callback_data=VolCB(action="profile", id=g.id).pack()),
+                InlineKeyboardButton(text=_("🚫 Suspend {name}").format(name=p.full_name or "—"),
                                      callback_data=VolCB(action="suspend", id=g.id).pack())] for g, p in active[:40]]
     await send_long(message.bot, message.chat.id, "\n".join(lines),
                     reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
@@ -287,6 +290,77 @@ async def on_suspend(query: CallbackQuery, callback_data: VolCB, session: AsyncS
     await query.answer(_("{name} is suspended; {n} tasks they held are offered to others.").format(
         name=s.person.full_name or "—", n=len(s.tasks)), show_alert=True)
     await edit_markup(query.message, None)
+
+
+class Rec(StatesGroup):
+    what = State()
+    day = State()
+
+
+@staff.callback_query(VolCB.filter(F.action == "profile"))
+async def on_profile(query: CallbackQuery, callback_data: VolCB, session: AsyncSession, actor: Actor,
+                     clock: Clock) -> None:
+    try:
+        profile = await volunteering.profile_for_staff(session, actor, callback_data.id, clock.now())
+    except DomainError as e:
+        await query.answer(refusal(e.code), show_alert=True)
+        return
+    await session.commit()
+    await query.answer()
+    loc = get_i18n().current_locale
+    rows = [[InlineKeyboardButton(text="➕ " + _(vol_messages.RECORD_LABELS[k]),
+                                  callback_data=VolCB(action=k, id=callback_data.id).pack())]
+            for k in volunteering.RECORD_KINDS]
+    await query.bot.send_message(query.from_user.id, vol_messages.profile_text(profile, loc),
+                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@staff.callback_query(VolCB.filter(F.action.in_(volunteering.RECORD_KINDS)))
+async def on_record(query: CallbackQuery, callback_data: VolCB, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(Rec.what)
+    await state.set_data({"grant": callback_data.id, "kind": callback_data.action})
+    await query.bot.send_message(query.from_user.id,
+                                 _("What was it? (For example: first aid, 2 hours; N95 masks ×20.)"))
+
+
+@staff.message(StateFilter(Rec.what), NotCommand())
+async def on_record_what(message: Message, state: FSMContext) -> None:
+    what = (message.text or "").strip()
+    if not what or len(what) > volunteering.RECORD_MAX:
+        await message.answer(refusal("record_empty" if not what else "record_too_long",
+                                     max=volunteering.RECORD_MAX))
+        return
+    await state.update_data(what=what)
+    await state.set_state(Rec.day)
+    await message.answer(_("On which day? (2026-11-20, 11-20, or “today”)"))
+
+
+@staff.message(StateFilter(Rec.day), NotCommand())
+async def on_record_day(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                        clock: Clock, settings: Settings) -> None:
+    data = await state.get_data()
+
+    async def act() -> str:
+        today = clock.now().astimezone(settings.tz).date()
+        record = await volunteering.add_record(session, actor, data.get("grant", 0), data.get("kind", ""),
+                                               data.get("what"), volunteering.parse_day(message.text, today),
+                                               clock.now())
+        return _("Recorded: {what} ({day}).").format(what=record.what, day=record.day.isoformat())
+
+    await finish_typed_step(message, state, session, act, again=("day_format", "day_future"))
+
+
+@router.message(Command("profile"))
+async def cmd_profile(message: Message, session: AsyncSession, person: Person | None, actor: Actor,
+                      clock: Clock) -> None:
+    """A volunteer's own profile: what they do, what they gave, what the community recorded."""
+    try:
+        profile = await volunteering.own_profile(session, person, actor, clock.now())
+    except DomainError as e:
+        await message.answer(refusal(e.code, **e.params))
+        return
+    await message.answer(vol_messages.profile_text(profile, get_i18n().current_locale))
 
 
 @staff.callback_query(VolCB.filter())

@@ -15,7 +15,7 @@ from models.support import CrisisAlert, HelperCheckOff, Screening, SelfHelpText,
 from models.surveys import Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 from models.system import ButtonUse, FsmRecord, ProcessedUpdate
 from models.tasks import StockItem, SupplyRequest, Task, TaskOffer, VolunteerProfile
-from models.volunteering import BuildingLeader, VolunteerApplication
+from models.volunteering import BuildingLeader, VolunteerApplication, VolunteerRecord
 from models.vulnerable import VulnerableEntry
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "UTCDateTime",
     "VolunteerApplication",
     "VolunteerProfile",
+    "VolunteerRecord",
     "VulnerableEntry",
     "utcnow",
 ]

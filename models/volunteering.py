@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import JSON, Field, SQLModel
 
@@ -38,3 +38,17 @@ class BuildingLeader(SQLModel, table=True):
     appointed_by_id: int | None = Field(default=None, foreign_key="person.id")
     appointed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class VolunteerRecord(SQLModel, table=True):
+    """What staff record on a volunteer's profile: a training, a certificate (with its date), protective
+    equipment handed over."""
+
+    __tablename__ = "volunteer_record"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=12)  # training | certificate | ppe
+    what: str = Field(max_length=100)  # as typed
+    day: date
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

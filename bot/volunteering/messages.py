@@ -70,6 +70,28 @@ def tell_suspended(session: AsyncSession, person: Person, now: datetime) -> None
                                      "(☎️ Contacts)."), now=now, cause="volunteer_suspended", priority=HIGH)
 
 
+RECORD_LABELS = {"training": N_("Training"), "certificate": N_("Certificate"), "ppe": N_("Protective equipment")}
+
+
+def profile_text(p: volunteering.Profile, locale: str) -> str:
+    lines = [translate(locale, "📇 {name}", name=p.person.full_name or "—"),
+             translate(locale, "Skills: {skills}", skills=", ".join(skill_label(locale, s) for s in p.skills) or "—"),
+             translate(locale, "Languages: {languages}", languages=labels(locale, p.languages, LANGUAGE_LABELS)),
+             translate(locale, "Available: {availability}",
+                       availability=labels(locale, p.availability, AVAILABILITY_LABELS)),
+             translate(locale, "Served: {week_tasks} tasks and about {week_hours} hours in 7 days; {month_tasks} "
+                               "tasks and about {month_hours} hours in 30 days.", week_tasks=p.week.taken,
+                       week_hours=f"{p.week.hours:.1f}", month_tasks=p.month.taken,
+                       month_hours=f"{p.month.hours:.1f}"),
+             translate(locale, "Rest limits: at most {day} tasks a day and {hours} hours a week.",
+                       day=p.max_per_day, hours=p.max_hours_week)]
+    for r in p.records:
+        lines.append(f"• {translate(locale, RECORD_LABELS.get(r.kind, r.kind))}: {r.what} ({r.day.isoformat()})")
+    if not p.records:
+        lines.append(translate(locale, "No training, certificates or protective equipment recorded yet."))
+    return "\n".join(lines)
+
+
 def tell_leader(session: AsyncSession, person: Person, building: Building, now: datetime) -> None:
     if person.tg_user_id is None:
         return
@@ -84,6 +106,11 @@ def tell_leader(session: AsyncSession, person: Person, building: Building, now: 
 # What a user is told when this capability refuses (code -> msgid); installed by bot/features.py.
 REFUSALS: dict[str, str] = {
     "skills_missing": N_("Please choose at least one way you can help."),
+    "not_volunteer": N_("This is for volunteers; /volunteer to apply."),
+    "record_empty": N_("Please type what it was."),
+    "record_too_long": N_("Please keep it to at most {max} characters."),
+    "day_format": N_("Please type a date like 2026-11-20 or 11-20, or “today”."),
+    "day_future": N_("That date is still to come; please type the day it happened."),
     "not_leader": N_("This is for building leaders; the community staff appoint them."),
     "phone_typed": N_("Please type a phone number that can be called, for example 138 1234 5678."),
     "already_volunteer": N_("You are already a volunteer: /duty shows your duty and skills."),

@@ -7,7 +7,7 @@ volunteer at once: the role is revoked, they go off duty, and the tasks they hol
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -30,6 +30,7 @@ from models import (
     Task,
     VolunteerApplication,
     VolunteerProfile,
+    VolunteerRecord,
 )
 
 APPROVER_ROLES = (Role.STAFF, Role.ADMIN)
@@ -198,6 +199,10 @@ async def _export(session: AsyncSession, person: Person, data: dict) -> None:
 
 
 async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) -> None:
+    for r in (await session.exec(select(VolunteerRecord).where(VolunteerRecord.person_id.in_(person_ids)))).all():
+        await session.delete(r)
+    await session.exec(update(VolunteerRecord).where(VolunteerRecord.recorded_by_id.in_(person_ids))
+                       .values(recorded_by_id=None))
     await session.exec(update(BuildingLeader).where(BuildingLeader.person_id.in_(person_ids),
                                                     BuildingLeader.revoked_at.is_(None)).values(revoked_at=now))
     await session.exec(update(BuildingLeader).where(BuildingLeader.appointed_by_id.in_(person_ids))
@@ -305,3 +310,98 @@ async def building_view(session: AsyncSession, person: Person, building_id: int,
             grade=entry.grade if entry else None, heard_at=(await last_heard(session, h.id)).at if entry else None))
     audit(session, actor_id=person.id, action="read_building_as_leader", at=now, building=building.id)
     return building, out
+
+
+# ---- a volunteer's profile ----------------------------------------------------------------------------------
+
+RECORD_KINDS = ("training", "certificate", "ppe")
+RECORD_MAX = 100
+
+
+def parse_day(text: str | None, today: date) -> date:
+    """"2026-11-20", "11-20" (this year, not in the future), "today" / "今天" -> a date."""
+    s = (text or "").strip().casefold()
+    if s in ("today", "今天"):
+        return today
+    for fmt, year in (("%Y-%m-%d", None), ("%m-%d", today.year)):
+        try:
+            d = datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+        d = d.replace(year=year) if year else d
+        if d > today:
+            raise DomainError("day_future")
+        return d
+    raise DomainError("day_format")
+
+
+@dataclass
+class Profile:
+    person: Person
+    skills: list[str]
+    languages: list[str]
+    availability: list[str]
+    week: object  # tasks.rules.Served over 7 days
+    month: object  # over 30 days
+    max_per_day: int
+    max_hours_week: int
+    records: list[VolunteerRecord]
+
+
+async def _profile(session: AsyncSession, person: Person, now: datetime) -> Profile:
+    from datetime import timedelta
+
+    from bot.tasks.rules import served
+
+    duty = await session.get(VolunteerProfile, person.id)
+    application = (await session.exec(select(VolunteerApplication).where(
+        VolunteerApplication.person_id == person.id, VolunteerApplication.status == "approved")
+        .order_by(VolunteerApplication.id.desc()))).first()
+    records = list((await session.exec(select(VolunteerRecord).where(VolunteerRecord.person_id == person.id)
+                                       .order_by(VolunteerRecord.day, VolunteerRecord.id))).all())
+    return Profile(person=person, skills=list(duty.skills) if duty else [],
+                   languages=list(application.languages) if application else [],
+                   availability=list(application.availability) if application else [],
+                   week=await served(session, person.id, now - timedelta(days=7), now),
+                   month=await served(session, person.id, now - timedelta(days=30), now),
+                   max_per_day=duty.max_per_day if duty else 8, max_hours_week=duty.max_hours_week if duty else 40,
+                   records=records)
+
+
+async def profile_for_staff(session: AsyncSession, actor: Actor, grant_id: int, now: datetime) -> Profile:
+    grant = await session.get(RoleGrant, grant_id)
+    if grant is None or grant.role != Role.VOLUNTEER.value or grant.revoked_at is not None:
+        raise DomainError("not_found")
+    if not actor.covering(APPROVER_ROLES, grant.community_id, grant.grid_id):
+        raise PermissionDenied()
+    person = await session.get(Person, grant.person_id)
+    audit(session, actor_id=actor.person_id, action="read_volunteer_profile", at=now, subject_id=person.id)
+    return await _profile(session, person, now)
+
+
+async def own_profile(session: AsyncSession, person: Person | None, actor: Actor, now: datetime) -> Profile:
+    if person is None or not actor.has_role(Role.VOLUNTEER):
+        raise DomainError("not_volunteer")
+    return await _profile(session, person, now)
+
+
+async def add_record(session: AsyncSession, actor: Actor, grant_id: int, kind: str, what: str | None,
+                     day: date, now: datetime) -> VolunteerRecord:
+    grant = await session.get(RoleGrant, grant_id)
+    if grant is None or grant.role != Role.VOLUNTEER.value:
+        raise DomainError("not_found")
+    if not actor.covering(APPROVER_ROLES, grant.community_id, grant.grid_id):
+        raise PermissionDenied()
+    if kind not in RECORD_KINDS:
+        raise DomainError("bad_step")
+    text = (what or "").strip()
+    if not text:
+        raise DomainError("record_empty")
+    if len(text) > RECORD_MAX:
+        raise DomainError("record_too_long", max=RECORD_MAX)
+    record = VolunteerRecord(person_id=grant.person_id, kind=kind, what=text, day=day, recorded_by_id=actor.person_id,
+                             at=now)
+    session.add(record)
+    audit(session, actor_id=actor.person_id, action="volunteer_record_added", at=now, subject_id=grant.person_id,
+          kind=kind)
+    return record

@@ -77,6 +77,19 @@ async def test_an_applicant_becomes_a_volunteer_only_when_the_grid_s_staff_appro
 
     r = await mei.send("/volunteer")
     assert "already a volunteer" in r.text
+    await lin.send("/volunteers")
+    r = await lin.press("📇 Mei Li")
+    assert "Skills: Delivery" in r.text and "Languages: Cantonese" in r.text and "Available: evenings" in r.text
+    await lin.press("Training")
+    await lin.send("first aid, 2 hours")
+    r = await lin.send("12-31")  # still to come in this (test) year
+    assert "still to come" in r.text
+    r = await lin.send("today")
+    assert "Recorded: first aid, 2 hours (2026-03-01)" in r.text
+    r = await mei.send("/profile")
+    assert "• Training: first aid, 2 hours (2026-03-01)" in r.text
+    r = await granny.send("/profile")
+    assert "for volunteers" in r.text or "permission" in r.text
     await go_on_duty(mei)
     await mei.press_data(f"task:claim:{task_id}")
     assert any("Granny" in s["text"] and "+86 138 1111 2222" in s["text"]
