@@ -87,6 +87,13 @@ def privacy_text() -> str:
     )
 
 
+VOLUNTEER_PAYLOAD = "volunteer"
+
+
+def VOLUNTEER_HINT() -> str:
+    return _("🙋 Thank you for wanting to volunteer! Send /volunteer to apply; the community staff will look at it.")
+
+
 # ---- /start ----------------------------------------------------------------------------------
 
 @router.message(CommandStart())
@@ -104,6 +111,8 @@ async def cmd_start(message: Message, command: CommandObject, state: FSMContext,
                                    "from the list instead."))
         else:
             await state.update_data(building_id=building.id)
+    elif payload == VOLUNTEER_PAYLOAD:  # the link a community posts to ask for volunteers
+        await state.update_data(volunteer=True)
     elif payload:
         await message.answer(_("This link is not valid. Let's start from the beginning."))
 
@@ -207,8 +216,10 @@ async def continue_after_consent(message: Message | None, state: FSMContext, ses
     if person.household_id is not None:
         await state.clear()
         label = await address_label(session, person.household_id, person.locale)
-        await bot.send_message(chat_id, _("Welcome back! You are registered at {address}.").format(address=label),
-                               reply_markup=await menu_for(session, person, actor, clock, settings))
+        text = _("Welcome back! You are registered at {address}.").format(address=label)
+        if data.get("volunteer"):
+            text += "\n\n" + VOLUNTEER_HINT()
+        await bot.send_message(chat_id, text, reply_markup=await menu_for(session, person, actor, clock, settings))
         return
     building_id = data.get("building_id")
     if building_id:
@@ -482,6 +493,7 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
         return
     await state.clear()
     label = await address_label(session, result.household.id, person.locale)
+    volunteer = "\n\n" + VOLUNTEER_HINT() if data.get("volunteer") else ""
     if result.by_staff:
         staff = result.confirmers or await people_with_telegram_ids(session, settings.admin_ids)
         await registration_messages.join_request_to_staff(session, person, result.household.id, staff, clock.now())
@@ -498,7 +510,7 @@ async def _finish(message: Message, state: FSMContext, session: AsyncSession, pe
                                "as one of them does.").format(address=label), reply_markup=main_menu(person, actor))
         return
     text = _("You are registered ✅\n{address}\n\nUse the buttons below. Type /help at any time.").format(
-        address=label)
+        address=label) + volunteer
     await show_menu(message, person, actor, text, markup=await menu_for(session, person, actor, clock, settings))
 
 

@@ -263,7 +263,10 @@ async def cmd_volunteers(message: Message, session: AsyncSession, actor: Actor) 
                 action="approve", id=a.id).pack()), InlineKeyboardButton(text=_("❌ Decline"), callback_data=VolCB(
                     action="decline", id=a.id).pack())]]))
     active = await volunteering.volunteers_in_area(session, actor)
-    lines = [_("Applications waiting: {n}. Volunteers in your area: {m}.").format(n=len(pending), m=len(active))]
+    me = await message.bot.me()
+    lines = [_("Applications waiting: {n}. Volunteers in your area: {m}.").format(n=len(pending), m=len(active)),
+             _("A link residents can use to apply (post it in your groups): {link}").format(
+                 link=f"https://t.me/{me.username}?start=volunteer")]
     lines += [f"• {p.full_name or '—'} {dialable(p.phone) or ''}".rstrip() for _g, p in active]
     buttons = [[InlineKeyboardButton(text=_("📇 {name}").format(name=p.full_name or "—"),
                                      callback_data=VolCB(action="profile", id=g.id).pack()),

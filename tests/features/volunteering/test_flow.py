@@ -167,3 +167,21 @@ async def test_a_building_leader_sees_names_and_units_only_and_is_offered_the_bu
     session.expire_all()
     task = (await session.exec(select(Task).where(Task.kind == "visit"))).one()
     assert (task.status, task.outcome) == ("confirmed", "reached")
+
+
+async def test_the_link_a_community_posts_brings_a_newcomer_to_register_and_then_apply(bot, user_factory, tg):
+    _admin, lin, _ming, _vol2, _granny = await world(user_factory)
+    r = await lin.send("/volunteers")
+    assert "?start=volunteer" in "\n".join(r.texts)
+    lan = user_factory(first_name="Lan")
+    r = await consent(lan, "volunteer")
+    assert "Which area" in r.text
+    await lan.press("Grid 1")
+    await lan.press("Building 1")
+    await lan.send("3-303")
+    await lan.send("1")
+    await lan.press("Done")
+    r = await lan.send("Skip")
+    assert "You are registered" in r.text and "Send /volunteer to apply" in r.text
+    r = await lan.send("/start volunteer")  # again, registered: the pointer again
+    assert "Send /volunteer to apply" in r.text
