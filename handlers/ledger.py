@@ -240,7 +240,8 @@ async def _show_card(bot, chat_id: int, session: AsyncSession, actor: Actor, hou
         if m.tg_user_id is None:
             rows.append([_btn(_("📞 {name}").format(name=m.full_name or "—"), "ph", m.id),
                          _btn(_("🗑 {name}").format(name=m.full_name or "—"), "rm", m.id)])
-    rows.append([_btn(_("➕ Add a member"), "addm", household.id)])
+    rows.append([_btn(_("➕ Add a member"), "addm", household.id),
+                 _btn(_("🔀 Merge into another"), "merge", household.id)])
     rows += [[_btn(("☑️ " if c in household.care_needs else "⬜ ") + care_need_label(c), "care", household.id, c)]
              for c in ledger.CARE_NEEDS]
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -375,6 +376,39 @@ async def on_remove_member(query: CallbackQuery, callback_data: LedgerCB, sessio
         return
     await query.answer(_("Removed from the household."), show_alert=True)
     await edit_markup(query.message, None)
+
+
+@router.callback_query(LedgerCB.filter(F.action == "merge"))
+async def on_merge(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                   clock: Clock) -> None:
+    """The same household recorded twice: choose the record to keep (of the same building)."""
+    try:
+        household, building, _m = await ledger.household_card(session, actor, callback_data.id, clock.now())
+        _b, others = await ledger.households_of(session, actor, building.id)
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return
+    await session.commit()
+    await query.answer()
+    rows = [[_btn(h.unit, "mergeto", h.id, str(household.id)) for h in others[i:i + 4] if h.id != household.id]
+            for i in range(0, min(len(others), 80), 4)]
+    await query.bot.send_message(query.from_user.id, _(
+        "Merge {unit} into which household? Its members, care needs and records move there, and {unit} is "
+        "removed.").format(unit=household.unit), reply_markup=InlineKeyboardMarkup(inline_keyboard=[r for r in rows
+                                                                                                  if r]))
+
+
+@router.callback_query(LedgerCB.filter(F.action == "mergeto"))
+async def on_merge_to(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
+                      clock: Clock) -> None:
+    source = int(callback_data.value) if callback_data.value.isdigit() else 0
+    target = await act_on_press(query, session, lambda: ledger.merge(session, actor, source, callback_data.id,
+                                                                     clock.now()))
+    if target is None:
+        return
+    await query.answer(_("Merged."))
+    await edit_markup(query.message, None)
+    await _show_card(query.bot, query.from_user.id, session, actor, callback_data.id, clock)
 
 
 @router.callback_query(LedgerCB.filter(F.action == "care"))

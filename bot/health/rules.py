@@ -169,7 +169,12 @@ async def _forget_household(session, household_id: int) -> None:
                        .values(household_id=None))
 
 
-PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household)
+async def _move_household(session, old: int, new: int) -> None:
+    await session.exec(update(HealthReport).where(HealthReport.household_id == old).values(household_id=new))
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household,
+                             move_household=_move_household)
 
 
 async def own_reports(session: AsyncSession, person: Person, *, since: datetime) -> list[HealthReport]:

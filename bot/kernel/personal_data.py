@@ -15,6 +15,7 @@ from typing import Any
 Export = Callable[[Any, Any, dict], Awaitable[None]]  # (session, person, data): add this capability's keys
 Erase = Callable[[Any, list[int], datetime], Awaitable[None]]  # (session, person ids, now): forget their data
 ForgetHome = Callable[[Any, int], Awaitable[None]]  # (session, household id): stop pointing at the address
+MoveHome = Callable[[Any, int, int], Awaitable[None]]  # (session, from id, into id): two households merged
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class PersonalData:
     export: Export | None = None
     erase: Erase | None = None
     forget_household: ForgetHome | None = None
+    move_household: MoveHome | None = None
 
 
 _installed: list[PersonalData] = []

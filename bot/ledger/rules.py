@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
+from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel import personal_data
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
@@ -564,3 +566,31 @@ async def toggle_care(session: AsyncSession, actor: Actor, household_id: int, co
     household.updated_at = now
     audit(session, actor_id=actor.person_id, action="household_care_changed", at=now, household=household.id)
     return household
+
+
+async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int, now: datetime) -> Household:
+    """Two records of one household (typed "502" by a resident, "2-502" in the ledger): everyone and everything
+    of the first moves to the second — members, those waiting to join, care needs, and every capability's rows
+    through their `move_household` hooks — and the first is deleted. Both must be in the actor's area."""
+    if from_id == into_id:
+        raise DomainError("bad_step")
+    source, _b1, members = await household_card(session, actor, from_id, now)
+    target, _b2, _m = await household_card(session, actor, into_id, now)
+    for m in members:
+        m.household_id = target.id
+    await session.exec(update(Person).where(Person.pending_household_id == source.id)
+                       .values(pending_household_id=target.id))
+    target.care_needs = [c for c in CARE_NEEDS if c in set(target.care_needs) | set(source.care_needs)]
+    target.size = max(target.size, source.size, len(members) + len(_m))
+    target.in_ledger = target.in_ledger or source.in_ledger
+    target.notes = "\n".join(x for x in (target.notes, source.notes) if x)[:NOTES_MAX] or None
+    target.updated_at = now
+    await session.flush()
+    for h in personal_data.hooks():
+        if h.move_household is not None:
+            await h.move_household(session, source.id, target.id)
+    await session.flush()
+    await session.delete(source)
+    audit(session, actor_id=actor.person_id, action="households_merged", at=now, household=target.id,
+          merged=source.id)
+    return target

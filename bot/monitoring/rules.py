@@ -319,7 +319,11 @@ async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) ->
         await session.delete(m)
 
 
-PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    await session.exec(update(Monitoring).where(Monitoring.household_id == old).values(household_id=new))
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, move_household=_move_household)
 
 
 @dataclass

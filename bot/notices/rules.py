@@ -570,4 +570,8 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
                        .values(household_id=None))
 
 
-PERSONAL_DATA = PersonalData(forget_household=_forget_household)
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    await session.exec(update(NoticeDelivery).where(NoticeDelivery.household_id == old).values(household_id=new))
+
+
+PERSONAL_DATA = PersonalData(forget_household=_forget_household, move_household=_move_household)

@@ -100,7 +100,12 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
                        .values(household_id=None))
 
 
-PERSONAL_DATA = PersonalData(forget_household=_forget_household)  # a request's person is its task's subject
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    await session.exec(update(SupplyRequest).where(SupplyRequest.household_id == old).values(household_id=new))
+
+
+# A request's person is its task's subject: erasure is the task engine's.
+PERSONAL_DATA = PersonalData(forget_household=_forget_household, move_household=_move_household)
 
 
 async def household_requests(session: AsyncSession, household_id: int, limit: int = 10) -> list[Task]:

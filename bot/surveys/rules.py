@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -453,4 +454,33 @@ async def _erase(session: AsyncSession, person_ids: list[int], now: datetime) ->
         r.answers = {k: v for k, v in r.answers.items() if not isinstance(v, str)}
 
 
-PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
+async def _forget_household(session: AsyncSession, household_id: int) -> None:
+    """Answers keep their figures without pointing at the address; follow-ups of it are dropped."""
+    await session.exec(update(SurveyResponse).where(SurveyResponse.household_id == household_id)
+                       .values(household_id=None))
+    for f in (await session.exec(select(SurveyFollowup).where(SurveyFollowup.household_id == household_id))).all():
+        await session.delete(f)
+
+
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    """Two households merged: the answers follow (one per household: where both answered a survey, the one kept is
+    the other's); a follow-up the other one already has for a survey is kept once."""
+    answered = set((await session.exec(select(SurveyResponse.survey_id).where(
+        SurveyResponse.household_id == new, SurveyResponse.unit == f"h:{new}"))).all())
+    for r in (await session.exec(select(SurveyResponse).where(SurveyResponse.household_id == old))).all():
+        if r.unit == f"h:{old}" and r.survey_id in answered:
+            await session.delete(r)
+            continue
+        r.household_id = new
+        if r.unit == f"h:{old}":
+            r.unit = f"h:{new}"
+    kept = set((await session.exec(select(SurveyFollowup.survey_id).where(SurveyFollowup.household_id == new))).all())
+    for f in (await session.exec(select(SurveyFollowup).where(SurveyFollowup.household_id == old))).all():
+        if f.survey_id in kept:
+            await session.delete(f)
+        else:
+            f.household_id = new
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household,
+                             move_household=_move_household)

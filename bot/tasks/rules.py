@@ -544,4 +544,8 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
     await session.exec(update(Task).where(Task.household_id == household_id).values(household_id=None))
 
 
-PERSONAL_DATA = PersonalData(erase=_erase, forget_household=_forget_household)
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    await session.exec(update(Task).where(Task.household_id == old).values(household_id=new))
+
+
+PERSONAL_DATA = PersonalData(erase=_erase, forget_household=_forget_household, move_household=_move_household)

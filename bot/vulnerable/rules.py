@@ -239,7 +239,19 @@ async def _forget_household(session: AsyncSession, household_id: int) -> None:
         await session.delete(entry)
 
 
-PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household)
+async def _move_household(session: AsyncSession, old: int, new: int) -> None:
+    """Two households merged: one register entry, the one of the household kept if it has one."""
+    moving, staying = await entry_for(session, old), await entry_for(session, new)
+    if moving is None:
+        return
+    if staying is not None:
+        await session.delete(moving)
+    else:
+        moving.household_id = new
+
+
+PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_forget_household,
+                             move_household=_move_household)
 
 
 async def households_of(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Household]]:

@@ -254,3 +254,37 @@ async def test_staff_add_and_correct_a_household_and_its_members_in_their_area(b
     assert gone.household_id is None and gone.full_name is None and gone.deleted_at is not None
     actions = {e.action for e in (await session.exec(select(AuditEntry))).all()}
     assert {"household_added", "member_added", "member_phone_changed", "member_removed", "read_household"} <= actions
+
+
+async def test_staff_merge_a_household_recorded_twice_and_everything_follows(bot, user_factory, tg, session):
+    from models import HealthReport
+    from tests.flows.helpers import full_report
+
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await admin.send_document(SMALL, "small.csv")
+    await admin.press("Import")
+    mei = user_factory(first_name="Mei")
+    await register(mei, unit="101")  # the ledger wrote it 1-101: two records of one home
+    await full_report(mei, "36.6")
+    twice = (await session.exec(select(Household).where(Household.unit == "101"))).one().id
+    await lin.send("/households")
+    await lin.press("Building 1")
+    await lin.press_data(f"lg:hh:{twice}:")  # the "101" button ("1-101" holds the same digits)
+    r = await lin.press("Merge into another")
+    assert "Merge 101 into which household?" in r.text
+    r = await lin.press("1-101")
+    assert "Merged" in r.alert
+    text = "\n".join(r.texts)
+    assert "🏠 Building 1 1-101" in text and "王秀英" in text and "Mei Li" in text
+    session.expire_all()
+    assert (await session.exec(select(Household).where(Household.unit == "101"))).first() is None
+    target = (await session.exec(select(Household).join(Person, Person.household_id == Household.id)
+                                 .where(Person.full_name == "王秀英"))).one()
+    report = (await session.exec(select(HealthReport))).one()
+    assert report.household_id == target.id
+    assert target.care_needs == ["elderly_alone"] and target.in_ledger
+    r = await mei.send("🏠 My household")
+    assert "王秀英" in r.text
