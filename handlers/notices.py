@@ -568,6 +568,10 @@ async def cmd_notices(message: Message, session: AsyncSession, person: Person | 
         line = _("📨 Notice #{id} ({level}), sent {when}: to {audience}.").format(
             id=n.id, level=level_label(n.level), when=send.due_at.astimezone(ZoneInfo(n.timezone)).strftime(
                 "%m-%d %H:%M"), audience=notice_messages.audience_words(person.locale, people, groups))
+        unreached = len((await notices.resolve(session, n)).unreached_households)
+        if unreached:
+            line += " " + _("{n} households of its audience have nobody on Telegram: a call or a door-knock "
+                            "reaches them (/reach).").format(n=unreached)
         buttons = []
         if n.ack_required:  # people read and acknowledge; group chats are not counted here
             line += " " + _("Read by {acked} of {total} people.").format(acked=rates.acked, total=rates.total)

@@ -37,6 +37,12 @@ async def test_staff_keep_their_area_s_contacts_and_residents_read_their_own(bot
     assert "Emergency: 120" in r.text and "12356" in r.text
     r = await hk.send("☎️ 聯絡方式")
     assert "居委会值班电话" in r.text and "緊急" in r.text  # the labels as typed, the rest in her language
+    li = user_factory(first_name="Li")
+    await register(li, unit="1-101")
+    await li.send("/language")
+    await li.press("简体中文")
+    r = await li.send("☎️ 联系方式")
+    assert "居委会值班电话: +86 21 5555 1234" in r.text and "心理援助热线：12356" in r.text
 
     r = await lin.send("/contacts")
     assert "Add for the whole community" not in " ".join(r.inline_buttons())

@@ -288,3 +288,21 @@ async def test_staff_merge_a_household_recorded_twice_and_everything_follows(bot
     assert target.care_needs == ["elderly_alone"] and target.in_ledger
     r = await mei.send("🏠 My household")
     assert "王秀英" in r.text
+
+
+async def test_a_notice_s_report_counts_the_households_it_could_not_reach(bot, user_factory, tg, session, clock):
+    from bot.platform.scheduling.due import DueWorkRunner
+    from bot.platform.scheduling.registry import HANDLERS
+    from tests.features.notices.test_flow import compose
+
+    admin = user_factory(user_id=ADMIN_ID)
+    await register(admin, unit="9-901")
+    lin = user_factory(first_name="Lin")
+    await consent(lin, await make_invite(admin, "community worker", "Grid 1"))
+    await admin.send_document(SMALL, "small.csv")
+    await admin.press("Import")
+    await compose(lin, "Water is off tomorrow 9:00-12:00")
+    await lin.press("Send")
+    await DueWorkRunner(bot.app.sessionmaker, bot.app.clock, HANDLERS).sweep()
+    r = await lin.send("/notices")
+    assert any("3 households of its audience have nobody on Telegram" in t for t in r.texts)
