@@ -129,7 +129,7 @@ def test_each_person_s_command_menu_lists_what_their_roles_allow() -> None:
     doctor = names(Actor(person_id=1, grants=(Grant(Role.DOCTOR, scope),)))
     admin = names(Actor(person_id=1, superadmin=True))
     assert {"start", "mydata", "deleteme"} <= resident and "duty" not in resident
-    assert volunteer - resident == {"duty", "tasks"}
+    assert volunteer - resident == {"duty", "tasks", "profile"}
     assert {"health", "monitor", "notice", "tasks"} <= doctor and not {"queue", "roles", "duty"} & doctor
     assert {"roles", "addbuilding", "queue", "checkin"} <= admin
 

@@ -145,7 +145,7 @@ async def test_reach_counts_who_the_bot_can_tell_and_lists_whom_to_call(bot, use
     assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "read_unreached"))).one()
     b1 = (await session.get(Household, (await session.exec(select(Person).where(
         Person.full_name == "王秀英"))).one().household_id)).building_id
-    r = await ming.press_data(f"lg:unreached:{b1}")  # forged: Building 1 is Grid 1's
+    r = await ming.press_data(f"lg:unreached:{b1}:")  # forged: Building 1 is Grid 1's
     assert "permission" in r.alert
     r = await ming.send("/reach")
     assert "Building 6: 1 (1) · 0 · 1" in "\n".join(r.texts)
