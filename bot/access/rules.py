@@ -182,3 +182,16 @@ async def people_with_telegram_ids(session: AsyncSession, tg_ids: list[int]) -> 
         return []
     return list((await session.exec(select(Person).where(Person.tg_user_id.in_(tg_ids),
                                                          Person.deleted_at.is_(None)))).all())
+
+
+async def working_community(session: AsyncSession, actor: Actor, roles: tuple[Role, ...]) -> Community:
+    """The community a staff member works in for these roles (the first they serve in); the bot's own
+    administrators work in the first community. Refused to anyone without such a role."""
+    scopes = actor.scopes_for(roles)
+    if not scopes and not actor.superadmin:
+        raise PermissionDenied()
+    community = (await session.get(Community, scopes[0].community_id) if scopes
+                 else (await session.exec(select(Community).order_by(Community.id))).first())
+    if community is None:
+        raise DomainError("not_found")
+    return community

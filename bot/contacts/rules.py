@@ -9,6 +9,7 @@ import phonenumbers
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import working_community
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
@@ -77,14 +78,7 @@ async def duty_phone(session: AsyncSession, community_id: int | None) -> str | N
 
 
 async def editor_community(session: AsyncSession, actor: Actor) -> Community:
-    scopes = actor.scopes_for(EDIT_ROLES)
-    if not scopes and not actor.superadmin:
-        raise PermissionDenied()
-    community = (await session.get(Community, scopes[0].community_id) if scopes
-                 else (await session.exec(select(Community).order_by(Community.id))).first())
-    if community is None:
-        raise DomainError("not_found")
-    return community
+    return await working_community(session, actor, EDIT_ROLES)
 
 
 async def editable(session: AsyncSession, actor: Actor, community_id: int) -> list[Contact]:

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import working_community
 from bot.kernel import personal_data
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
@@ -255,14 +256,7 @@ async def importer_community(session: AsyncSession, actor: Actor, code: str | No
         if not (actor.superadmin or any(s.community_id == community.id for s in actor.scopes_for(IMPORT_ROLES))):
             raise PermissionDenied()
         return community
-    scopes = actor.scopes_for(IMPORT_ROLES)
-    if not scopes and not actor.superadmin:
-        raise PermissionDenied()
-    community = (await session.get(Community, scopes[0].community_id) if scopes
-                 else (await session.exec(select(Community).order_by(Community.id))).first())
-    if community is None:
-        raise DomainError("not_found")
-    return community
+    return await working_community(session, actor, IMPORT_ROLES)
 
 
 async def plan(session: AsyncSession, actor: Actor, community: Community, rows: list[dict[str, str]], *,

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access.rules import working_community
 from bot.kernel import structure
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
@@ -205,16 +206,7 @@ class Audience:
 
 async def sender_community(session: AsyncSession, actor: Actor) -> Community:
     """The community a staff member sends in (the first they serve in, for now)."""
-    scopes = actor.scopes_for(SENDER_ROLES)
-    if not scopes and not actor.superadmin:
-        raise PermissionDenied()
-    if scopes:
-        community = await session.get(Community, scopes[0].community_id)
-    else:
-        community = (await session.exec(select(Community).order_by(Community.id))).first()
-    if community is None:
-        raise DomainError("not_found")
-    return community
+    return await working_community(session, actor, SENDER_ROLES)
 
 
 async def area_buildings(session: AsyncSession, actor: Actor, community_id: int) -> list[Building]:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access.rules import people_with_telegram_ids, role_holders
+from bot.access.rules import people_with_telegram_ids, role_holders, working_community
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
@@ -105,14 +105,7 @@ def clean_self_help(topic: str, text: str | None) -> str:
 
 
 async def editor_community(session: AsyncSession, actor: Actor) -> Community:
-    scopes = actor.scopes_for(EDITOR_ROLES)
-    if not scopes and not actor.superadmin:
-        raise PermissionDenied()
-    community = (await session.get(Community, scopes[0].community_id) if scopes
-                 else (await session.exec(select(Community).order_by(Community.id))).first())
-    if community is None:
-        raise DomainError("not_found")
-    return community
+    return await working_community(session, actor, EDITOR_ROLES)
 
 
 async def save_self_help(session: AsyncSession, actor: Actor, topic: str, locale: str, text: str | None,
