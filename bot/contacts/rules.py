@@ -68,15 +68,6 @@ async def for_person(session: AsyncSession, person: Person | None) -> tuple[Comm
     return community, [c for c in rows if c.grid_id is None or c.grid_id == grid_id]
 
 
-async def duty_phone(session: AsyncSession, community_id: int | None) -> str | None:
-    """The community's first whole-community number (its duty phone), for "call your neighbourhood committee"."""
-    if community_id is None:
-        return None
-    return (await session.exec(select(Contact.phone).where(
-        Contact.community_id == community_id, Contact.grid_id.is_(None), Contact.phone.is_not(None))
-        .order_by(Contact.id))).first()
-
-
 async def editor_community(session: AsyncSession, actor: Actor) -> Community:
     return await working_community(session, actor, EDIT_ROLES)
 

@@ -25,6 +25,7 @@ from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
 from models import (
     Building,
+    BuildingLeader,
     Community,
     HealthReport,
     Household,
@@ -74,12 +75,17 @@ async def household_in_area(session: AsyncSession, actor: Actor, household_id: i
 
 
 async def responsible_candidates(session: AsyncSession, building: Building) -> list[Person]:
-    """The grid's workers and volunteers (and the community-wide workers), reachable on Telegram."""
+    """The building's leaders, the grid's workers and volunteers (and the community-wide workers), reachable on
+    Telegram."""
+    leaders = (await session.exec(select(Person).join(BuildingLeader, BuildingLeader.person_id == Person.id).where(
+        BuildingLeader.building_id == building.id, BuildingLeader.revoked_at.is_(None),
+        Person.tg_user_id.is_not(None), Person.deleted_at.is_(None)).order_by(Person.id))).all()
     rows = (await session.exec(select(RoleGrant, Person).join(Person, Person.id == RoleGrant.person_id).where(
         RoleGrant.revoked_at.is_(None), RoleGrant.community_id == building.community_id,
         RoleGrant.role.in_([r.value for r in RESPONSIBLE_ROLES]), Person.tg_user_id.is_not(None),
         Person.deleted_at.is_(None)).order_by(Person.id))).all()
-    return list({p.id: p for g, p in rows if g.grid_id in (None, building.grid_id)}.values())
+    return list({p.id: p for p in [*leaders, *(p for g, p in rows if g.grid_id in (None, building.grid_id))]}
+                .values())
 
 
 async def save(session: AsyncSession, actor: Actor, household_id: int, *, grade_: int, reasons: list[str],

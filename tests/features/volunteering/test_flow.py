@@ -185,3 +185,19 @@ async def test_the_link_a_community_posts_brings_a_newcomer_to_register_and_then
     assert "You are registered" in r.text and "Send /volunteer to apply" in r.text
     r = await lan.send("/start volunteer")  # again, registered: the pointer again
     assert "Send /volunteer to apply" in r.text
+
+
+async def test_a_building_leader_can_be_made_responsible_for_a_vulnerable_neighbour(bot, user_factory, tg, session):
+    from tests.features.vulnerable.test_flow import add
+
+    admin, lin, _ming, _vol2, _granny = await world(user_factory)
+    lan = user_factory(first_name="Lan")
+    await register(lan, unit="2-502")
+    await lin.send("/leaders")
+    await lin.press("Appoint a building leader")
+    await lin.press("Building 1")
+    await lin.press("Lan Li")
+    r = await add(lin, "Building 1", "1-101", "2", ("living alone",), "Lan Li")
+    assert "Saved" in r.text
+    r = await lin.send("/vulnerable")
+    assert "responsible: Lan Li" in "\n".join(r.texts)
