@@ -190,7 +190,7 @@ async def test_the_link_a_community_posts_brings_a_newcomer_to_register_and_then
 async def test_a_building_leader_can_be_made_responsible_for_a_vulnerable_neighbour(bot, user_factory, tg, session):
     from tests.features.vulnerable.test_flow import add
 
-    admin, lin, _ming, _vol2, _granny = await world(user_factory)
+    _admin, lin, _ming, _vol2, _granny = await world(user_factory)
     lan = user_factory(first_name="Lan")
     await register(lan, unit="2-502")
     await lin.send("/leaders")
