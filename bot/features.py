@@ -64,6 +64,7 @@ from bot.volunteering import messages as volunteering_messages
 from bot.volunteering import rules as volunteering_rules
 from bot.vulnerable import messages as vuln_messages
 from bot.vulnerable import rules as vulnerable_rules
+from handlers import auditlog as auditlog_router
 from handlers import cases as cases_router
 from handlers import (
     common,
@@ -155,6 +156,8 @@ FEATURES: tuple[Feature, ...] = (
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    Feature("auditlog", routers=(auditlog_router.router, auditlog_router.refusals),
+            commands=auditlog_router.COMMANDS),
     Feature("contacts", routers=(contacts_router.router,), commands=contacts_router.COMMANDS,
             refusals=(contact_messages.REFUSALS,)),
     Feature("volunteering", routers=(volunteering_router.staff, volunteering_router.refusals,
