@@ -1,6 +1,6 @@
 """/audit (admins): the latest staff actions of their community — who did what to which case, reads of personal
-data, exports, role changes — filtered by kind, by the last 1, 7 or 30 days, by person (a name in a line), a
-page at a time. Reading it is audited."""
+data, exports, role changes — filtered by kind, by the last 1, 7 or 30 days, by person (👤 one of those on the
+page), a page at a time. Reading it is audited."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ async def _render(session: AsyncSession, actor: Actor, f: AuditCB, clock: Clock,
 
     rows = [[b(("▪️ " if f.kind == k else "") + _(label), kind=k) for k, label in KIND_LABELS.items()],
             [b(("▪️ " if f.days == d else "") + _("{n} d").format(n=d), days=d) for d in auditlog.DAYS]]
+    people = {e.actor_person_id: who for e, who, _whom in p.entries if e.actor_person_id and who}
+    if f.person:
+        rows.append([b(_("👥 Everyone"), person=0)])
+    elif people:
+        rows += [[b("👤 " + name, person=pid) for pid, name in list(people.items())[i:i + 3]]
+                 for i in range(0, min(len(people), 9), 3)]
     nav = ([b(_("◀️ Newer"), page=f.page - 1)] if f.page else []) + ([b(_("Older ▶️"), page=f.page + 1)]
                                                                       if p.more else [])
     if nav:

@@ -32,6 +32,11 @@ async def test_an_admin_sees_who_read_what_filtered_and_paged(bot, user_factory,
     assert "role_granted" in r.text and "read_cases" not in r.text
     r = await boss.press("30 d")
     assert "last 30 days" in r.text
+    r = await boss.press("All")
+    r = await boss.press("👤 Lin Li")
+    assert "Lin Li" in r.text and "Boss Li ·" not in r.text
+    r = await boss.press("Everyone")
+    assert "👤" in " ".join(boss.buttons_on_screen())
     r = await boss.press_data("au:zap:7:0:0")  # a forged filter
     assert "no longer active" in r.alert
     r = await lin.send("/audit")
