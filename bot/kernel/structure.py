@@ -184,6 +184,14 @@ async def covered_grids(session: AsyncSession, actor: object, roles: tuple, comm
     return [g for g in (await session.exec(q)).all() if actor.covering(roles, g.community_id, g.id)]
 
 
+async def covered_buildings(session: AsyncSession, actor: object, roles: tuple, community_id: int
+                            ) -> list[Building]:
+    """The buildings of a community in grids where the actor holds one of `roles`, grid by grid."""
+    rows = (await session.exec(select(Building).where(Building.community_id == community_id)
+                               .order_by(Building.grid_id, Building.id))).all()
+    return [b for b in rows if actor.covering(roles, community_id, b.grid_id)]
+
+
 async def list_buildings(session: AsyncSession, grid_id: int) -> list[Building]:
     return list((await session.exec(
         select(Building).where(Building.grid_id == grid_id).order_by(Building.code))).all())

@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.rules import working_community
-from bot.kernel import personal_data
+from bot.kernel import personal_data, structure
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
@@ -242,9 +242,7 @@ def _building_key(text: str) -> str:
 
 
 async def area_buildings(session: AsyncSession, actor: Actor, community_id: int) -> list[Building]:
-    rows = (await session.exec(select(Building).where(Building.community_id == community_id)
-                               .order_by(Building.grid_id, Building.id))).all()
-    return [b for b in rows if actor.covering(IMPORT_ROLES, community_id, b.grid_id)]
+    return await structure.covered_buildings(session, actor, IMPORT_ROLES, community_id)
 
 
 async def importer_community(session: AsyncSession, actor: Actor, code: str | None = None) -> Community:

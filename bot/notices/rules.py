@@ -210,9 +210,7 @@ async def sender_community(session: AsyncSession, actor: Actor) -> Community:
 
 
 async def area_buildings(session: AsyncSession, actor: Actor, community_id: int) -> list[Building]:
-    rows = (await session.exec(select(Building).where(Building.community_id == community_id)
-                               .order_by(Building.grid_id, Building.id))).all()
-    return [b for b in rows if actor.covering(SENDER_ROLES, community_id, b.grid_id)]
+    return await structure.covered_buildings(session, actor, SENDER_ROLES, community_id)
 
 
 async def area_grids(session: AsyncSession, actor: Actor, community_id: int) -> list[Grid]:

@@ -19,6 +19,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
+from bot.ledger.rules import IMPORT_ROLES, building_in_area
 from bot.registration.rules import validate_member_name
 from bot.tasks.rules import ACTIVE, SKILLS
 from models import (
@@ -33,7 +34,7 @@ from models import (
     VolunteerRecord,
 )
 
-APPROVER_ROLES = (Role.STAFF, Role.ADMIN)
+APPROVER_ROLES = IMPORT_ROLES  # community workers and admins
 LANGUAGES = ("zh", "yue", "en", "dialect")  # Mandarin, Cantonese, English, a local dialect
 AVAILABILITY = ("weekdays", "evenings", "weekends", "anytime")
 
@@ -221,9 +222,7 @@ PERSONAL_DATA = PersonalData(export=_export, erase=_erase)
 
 async def leader_candidates(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Person]]:
     """The residents of a building of the actor's area who are on Telegram: whom a staff member may appoint."""
-    building = await session.get(Building, building_id)
-    if building is None or not actor.covering(APPROVER_ROLES, building.community_id, building.grid_id):
-        raise PermissionDenied()
+    building = await building_in_area(session, actor, building_id)  # the ledger's keepers are the approvers
     rows = (await session.exec(select(Person).join(Household, Household.id == Person.household_id).where(
         Household.building_id == building.id, Person.tg_user_id.is_not(None), Person.deleted_at.is_(None))
         .order_by(Person.id))).all()

@@ -23,6 +23,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
+from bot.ledger import rules as ledger
 from models import (
     Building,
     BuildingLeader,
@@ -39,7 +40,7 @@ from models import (
     VulnerableEntry,
 )
 
-KEEPER_ROLES = (Role.STAFF, Role.ADMIN)  # who keeps the register, in their area
+KEEPER_ROLES = ledger.IMPORT_ROLES  # who keeps the register, in their area: the ledger's keepers
 RESPONSIBLE_ROLES = (Role.STAFF, Role.VOLUNTEER)  # who can be made responsible (and take the visit)
 GRADES = (1, 2, 3)
 REASONS = ("alone_70", "disability", "chronic_meds", "pregnancy", "infant", "dementia", "other")
@@ -261,12 +262,9 @@ PERSONAL_DATA = PersonalData(export=_export, erase=_erase, forget_household=_for
 
 
 async def households_of(session: AsyncSession, actor: Actor, building_id: int) -> tuple[Building, list[Household]]:
-    """A building of the actor's area and its known households (from the ledger or registered)."""
-    building = await session.get(Building, building_id)
-    if building is None or not actor.covering(KEEPER_ROLES, building.community_id, building.grid_id):
-        raise PermissionDenied()
-    return building, list((await session.exec(select(Household).where(Household.building_id == building.id)
-                                              .order_by(Household.unit))).all())
+    """A building of the actor's area and its known households (from the ledger or registered): the ledger's
+    (its keepers are the register's)."""
+    return await ledger.households_of(session, actor, building_id)
 
 
 async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry | None:
