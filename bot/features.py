@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 import bot.cases.workflow
+import bot.glance.workflow
 import bot.monitoring.workflow
 import bot.notices.workflow
 import bot.rumours.workflow
@@ -33,11 +34,14 @@ from bot.cases.kinds import CaseKind
 from bot.contacts import messages as contact_messages
 from bot.feedback import messages as feedback_messages
 from bot.feedback import rules as feedback
+from bot.glance import messages as glance_messages
 from bot.hazards import messages as hazard_messages
 from bot.hazards import rules as hazards
 from bot.health import messages as health_messages
 from bot.health import rules as health
 from bot.kernel import errors, personal_data
+from bot.kernel import glance as glance_hooks
+from bot.kernel.glance import Glance
 from bot.kernel.personal_data import PersonalData
 from bot.ledger import messages as ledger_messages
 from bot.monitoring import messages as monitoring_messages
@@ -82,6 +86,7 @@ from handlers import (
 )
 from handlers import contacts as contacts_router
 from handlers import feedback as feedback_router
+from handlers import glance as glance_router
 from handlers import hazards as hazards_router
 from handlers import health as health_router
 from handlers import ledger as ledger_router
@@ -108,6 +113,7 @@ class Feature:
     staff_tools: tuple[StaffTool, ...] = ()  # buttons under 🧰 Staff tools
     refusals: tuple[dict[str, str], ...] = ()  # the words for its refusal codes (code -> msgid)
     case_kinds: dict[str, CaseKind] = field(default_factory=dict)  # the kinds of case it opens (bot/cases)
+    glance: tuple[Glance, ...] = ()  # its figures, lists, daily series and ledgers for staff (bot/glance)
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -115,7 +121,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("support", routers=(support_router.crisis, support_router.counsellors, support_router.admins,
                                 support_router.editors, support_router.refusals, support_router.router),
             due=(bot.support.workflow,), personal_data=(support_rules.PERSONAL_DATA,),
-            commands=support_router.COMMANDS, refusals=(support_messages.REFUSALS,)),
+            commands=support_router.COMMANDS, refusals=(support_messages.REFUSALS,),
+            glance=(support_messages.GLANCE,)),
     Feature("privacy", routers=(privacy.router,), commands=privacy.COMMANDS),
     Feature("registration",
             routers=(registration.router, invitations.router, invitations.refusals, structure.router,
@@ -125,23 +132,27 @@ FEATURES: tuple[Feature, ...] = (
             refusals=(registration_messages.REFUSALS, access_messages.REFUSALS)),
     Feature("health", routers=(health_router.router,), personal_data=(health.PERSONAL_DATA,),
             task_kinds={"followup": KindHooks(health_messages.describe_followup)},
-            refusals=(health_messages.REFUSALS,)),
+            refusals=(health_messages.REFUSALS,),
+            glance=(health_messages.GLANCE,)),
     Feature("monitoring", routers=(monitoring_router.router, monitoring_router.refusals),
             due=(bot.monitoring.workflow,), personal_data=(monitoring.PERSONAL_DATA,),
             task_kinds={"checkin": KindHooks(monitoring_messages.describe_checkin,
                                              outcome=monitoring_messages.checkin_outcome)},
-            commands=monitoring_router.COMMANDS, refusals=(monitoring_messages.REFUSALS,)),
+            commands=monitoring_router.COMMANDS, refusals=(monitoring_messages.REFUSALS,),
+            glance=(monitoring_messages.GLANCE,)),
     Feature("notices", routers=(notices_router.staff_router, notices_router.router, notices_router.group_router),
             due=(bot.notices.workflow,),
             personal_data=(notices.PERSONAL_DATA,),
             task_kinds={"doorknock": KindHooks(notices_messages.describe_doorknock,
                                                outcome=notices_messages.doorknock_outcome)},
             commands=notices_router.COMMANDS, staff_tools=notices_router.TOOLS,
-            refusals=(notices_messages.REFUSALS,)),
+            refusals=(notices_messages.REFUSALS,),
+            glance=(notices_messages.GLANCE,)),
     Feature("supplies", routers=(supplies_router.router,), personal_data=(supplies.PERSONAL_DATA,),
             task_kinds={"supply": KindHooks(supplies_messages.describe_supply,
                                             delivered=bot.supplies.workflow.delivered)},
-            commands=supplies_router.COMMANDS, refusals=(supplies_messages.REFUSALS,)),
+            commands=supplies_router.COMMANDS, refusals=(supplies_messages.REFUSALS,),
+            glance=(supplies_messages.GLANCE,)),
     Feature("tasks", routers=(taskqueue.router, taskqueue.refusals, volunteers.router), due=(bot.tasks.workflow,),
             personal_data=(dispatch.PERSONAL_DATA,), commands=taskqueue.COMMANDS + volunteers.COMMANDS,
             refusals=(tasks_messages.REFUSALS,)),
@@ -151,11 +162,14 @@ FEATURES: tuple[Feature, ...] = (
             refusals=(hazard_messages.REFUSALS, case_messages.REFUSALS),
             task_kinds={"casework": KindHooks(case_messages.describe_casework,
                                               resolved=bot.cases.workflow.resolved_by_volunteer)},
-            case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")}),
+            case_kinds={hazards.KIND: CaseKind(hazard_messages.category_label, hazards.resolve_within, "⚠️")},
+            glance=(hazard_messages.GLANCE,)),
     Feature("rumours", routers=(rumours_router.staff_router, rumours_router.refusals, rumours_router.router,
                                 rumours_router.group_router),
             due=(bot.rumours.workflow,), personal_data=(rumours_rules.PERSONAL_DATA,),
             commands=rumours_router.COMMANDS, refusals=(rumour_messages.REFUSALS,)),
+    Feature("glance", routers=(glance_router.router, glance_router.refusals), due=(bot.glance.workflow,),
+            commands=glance_router.COMMANDS, refusals=(glance_messages.REFUSALS,)),
     Feature("auditlog", routers=(auditlog_router.router, auditlog_router.refusals),
             commands=auditlog_router.COMMANDS),
     Feature("contacts", routers=(contacts_router.router,), commands=contacts_router.COMMANDS,
@@ -163,14 +177,17 @@ FEATURES: tuple[Feature, ...] = (
     Feature("volunteering", routers=(volunteering_router.staff, volunteering_router.refusals,
                                      volunteering_router.router),
             personal_data=(volunteering_rules.PERSONAL_DATA,), commands=volunteering_router.COMMANDS,
-            refusals=(volunteering_messages.REFUSALS,)),
+            refusals=(volunteering_messages.REFUSALS,),
+            glance=(volunteering_messages.GLANCE,)),
     Feature("vulnerable", routers=(vulnerable_router.router, vulnerable_router.refusals),
             due=(bot.vulnerable.workflow,), personal_data=(vulnerable_rules.PERSONAL_DATA,),
             commands=vulnerable_router.COMMANDS,
             task_kinds={"visit": KindHooks(vuln_messages.describe_visit, outcome=vuln_messages.visit_outcome)},
-            refusals=(vuln_messages.REFUSALS,)),
+            refusals=(vuln_messages.REFUSALS,),
+            glance=(vuln_messages.GLANCE,)),
     Feature("ledger", routers=(ledger_router.router, ledger_router.refusals), commands=ledger_router.COMMANDS,
-            refusals=(ledger_messages.REFUSALS,)),
+            refusals=(ledger_messages.REFUSALS,),
+            glance=(ledger_messages.GLANCE,)),
     Feature("surveys", routers=(surveys_router.staff, surveys_router.refusals, surveys_router.router),
             due=(bot.surveys.workflow,), personal_data=(surveys_rules.PERSONAL_DATA,),
             task_kinds={"survey": KindHooks(survey_messages.describe_followup,
@@ -195,6 +212,7 @@ def router_templates() -> list[RouterTemplate]:
 
 
 personal_data.install([h for f in FEATURES for h in f.personal_data])
+glance_hooks.install([g for f in FEATURES for g in f.glance])
 kinds.install({kind: hooks for f in FEATURES for kind, hooks in f.task_kinds.items()})
 case_kinds.install({kind: k for f in FEATURES for kind, k in f.case_kinds.items()})
 errors.install_refusals(t for f in FEATURES for t in f.refusals)

@@ -5,7 +5,8 @@ from models.base import UTCDateTime, utcnow
 from models.cases import Case, CaseAlert, CaseEvent, CaseFollower
 from models.community import Building, Community, Grid
 from models.contacts import Contact
-from models.delivery import DueWork, OutboxMessage, RunnerLease
+from models.delivery import DueWork, OutboxFile, OutboxMessage, RunnerLease
+from models.glance import ExportJob
 from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
@@ -31,6 +32,7 @@ __all__ = [
     "Contact",
     "CrisisAlert",
     "DueWork",
+    "ExportJob",
     "FsmRecord",
     "Grid",
     "GroupChat",
@@ -43,6 +45,7 @@ __all__ = [
     "Notice",
     "NoticeDelivery",
     "NoticeSend",
+    "OutboxFile",
     "OutboxMessage",
     "Person",
     "ProcessedUpdate",

@@ -33,6 +33,8 @@ class Community(SQLModel, table=True):
     daily_checkin: bool = Field(default=False)
     # Quiet hours for information and blue notices, e.g. "22:00-07:00"; None: the NOTICE_QUIET_HOURS setting
     quiet_hours: str | None = Field(default=None, max_length=11)
+    # When staff and admins get the day's summary with its chart, local "HH:MM"; "off": never.
+    summary_time: str = Field(default="18:00", max_length=5)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def label(self, locale: str) -> str:

@@ -42,6 +42,16 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class OutboxFile(SQLModel, table=True):
+    """A file made by the bot (a chart, an export) that an outbox row sends: its `media` is `file:<id>`. Kept in
+    the database with the row, so a restart between making it and sending it loses nothing."""
+    __tablename__ = "outbox_file"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class DueWork(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_duework_queue", "status", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.health import rules as health
+from bot.kernel.glance import Area, Column, Glance, Line, Table
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import N_, _, get_i18n, translate
+from bot.platform.i18n import N_, _, get_i18n, translate, yes_no
 from bot.registration.messages import care_need_label
 from bot.registration.rules import dialable
 from bot.tasks.callbacks import TaskCB
@@ -88,3 +90,44 @@ def test_label(code: str | None) -> str:
     return {"none": _("No recent test"), "antigen_neg": _("Antigen test: negative"),
             "antigen_pos": _("Antigen test: positive"), "pcr_neg": _("PCR test: negative"),
             "pcr_pos": _("PCR test: positive")}.get(code or "none", "—")
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+def _place(locale: str, household, building) -> str:
+    return f"{building.label(locale)} {household.unit}" if household and building else "—"
+
+
+def _reading(r) -> str:
+    parts = [f"{r.temperature_c:.1f} °C"] if r.temperature_c is not None else []
+    parts += [symptom_label(s) for s in r.symptoms]
+    if r.test_result and r.test_result != "none":
+        parts.append(test_label(r.test_result))
+    return ", ".join(parts) or "—"
+
+
+async def _lists(session, area: Area, key: str, now, locale: str) -> list[Line] | None:
+    if key != "abnormal" or not area.health:
+        return None
+    return [Line(("🚨 " if r.red_flag else "") + f"{p.full_name or '—'} · {_place(locale, h, b)} · {_reading(r)}",
+                 at=r.created_at, person_id=p.id)
+            for r, p, h, b in await health.abnormal_today(session, area, now)]
+
+
+async def _reports(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[r.created_at, b.label(locale) if b else "", h.unit if h else "", p.full_name or "",
+             r.temperature_c, ", ".join(symptom_label(s) for s in r.symptoms), test_label(r.test_result),
+             yes_no(r.abnormal), yes_no(r.red_flag), r.note or ""]
+            for r, p, h, b in await health.ledger_rows(session, area, since, until)]
+
+
+GLANCE = Glance(
+    "health", N_("🌡 Health today"), order=20, figures=health.glance, health=True,
+    labels={"reported": N_("reports"), "abnormal": N_("abnormal"), "red": N_("red flags"),
+            "followups": N_("follow-up calls open")},
+    lists=_lists, list_titles={"abnormal": N_("Abnormal reports today")},
+    daily=health.daily, series={"reports": N_("Health reports"), "abnormal": N_("abnormal")},
+    tables=(Table("health", N_("Health reports"), (
+        Column(N_("Time"), 18), Column(N_("Building"), 16), Column(N_("Unit"), 10), Column(N_("Name"), 16),
+        Column(N_("Temperature °C"), 10), Column(N_("Symptoms"), 30), Column(N_("Test"), 20),
+        Column(N_("Abnormal"), 9), Column(N_("Red flag"), 9), Column(N_("Note"), 30)), _reports, health=True),))

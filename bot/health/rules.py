@@ -10,15 +10,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure, per_day
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
 from bot.platform.clock import local_midnight
-from models import Building, Community, HealthReport, Household, Person
+from models import Building, Community, HealthReport, Household, Person, Task
 
 SYMPTOMS: tuple[str, ...] = ("fever", "cough", "sore_throat", "fatigue", "taste_smell", "breath", "chest_pain",
                              "diarrhoea")
@@ -182,3 +183,58 @@ async def own_reports(session: AsyncSession, person: Person, *, since: datetime)
     return list((await session.exec(select(HealthReport).where(HealthReport.person_id == person.id,
                                                                HealthReport.created_at >= since)
                                     .order_by(HealthReport.created_at))).all())
+
+
+# ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
+
+def _in_area(area: Area) -> list:
+    return area.where(community=HealthReport.community_id, grid=HealthReport.grid_id,
+                      household=HealthReport.household_id)
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    """Today's reports in the area: how many, abnormal, red flags (one query on the scope-and-time index); the
+    follow-up calls still open."""
+    reports, abnormal, red = (await session.exec(select(
+        func.count(), func.count().filter(HealthReport.abnormal), func.count().filter(HealthReport.red_flag))
+        .where(*_in_area(area), HealthReport.created_at >= area.day_start(now)))).one()
+    calls = (await session.exec(select(func.count()).select_from(Task).where(
+        *area.where(community=Task.community_id, grid=Task.grid_id, household=Task.household_id),
+        Task.kind == "followup", Task.status.in_(("open", "claimed"))))).one()
+    return [Figure("reported", reports), Figure("abnormal", abnormal, opens="abnormal"), Figure("red", red),
+            Figure("followups", calls)]
+
+
+async def abnormal_today(session: AsyncSession, area: Area, now: datetime,
+                         limit: int = 200) -> list[tuple[HealthReport, Person, Household | None, Building | None]]:
+    rows = (await session.exec(
+        select(HealthReport, Person, Household, Building).join(Person, Person.id == HealthReport.person_id)
+        .outerjoin(Household, Household.id == HealthReport.household_id)
+        .outerjoin(Building, Building.id == Household.building_id)
+        .where(*_in_area(area), HealthReport.created_at >= area.day_start(now), HealthReport.abnormal)
+        .order_by(HealthReport.red_flag.desc(), HealthReport.created_at).limit(limit))).all()
+    return list(rows)
+
+
+async def daily(session: AsyncSession, area: Area, days: list) -> dict[str, list[float]]:
+    if not days:
+        return {}
+    row = (await session.exec(select(*per_day(HealthReport.created_at, days),
+                                     *per_day(HealthReport.created_at, days, HealthReport.abnormal))
+                              .where(*_in_area(area), HealthReport.created_at >= days[0][1],
+                                     HealthReport.created_at < days[-1][2]))).one()
+    n = len(days)
+    return {"reports": list(row[:n]), "abnormal": list(row[n:])}
+
+
+async def ledger_rows(session: AsyncSession, area: Area, since: datetime, until: datetime
+                      ) -> list[tuple[HealthReport, Person, Household | None, Building | None]]:
+    """The area's reports in [since, until), oldest first (only for those who may see health data)."""
+    if not area.health:
+        raise PermissionDenied()
+    return list((await session.exec(
+        select(HealthReport, Person, Household, Building).join(Person, Person.id == HealthReport.person_id)
+        .outerjoin(Household, Household.id == HealthReport.household_id)
+        .outerjoin(Building, Building.id == Household.building_id)
+        .where(*_in_area(area), HealthReport.created_at >= since, HealthReport.created_at < until)
+        .order_by(HealthReport.created_at, HealthReport.id))).all())

@@ -58,6 +58,8 @@ class CommunitySpec(BaseModel):
     silence_hours: int = Field(default=48, ge=1, le=24 * 14)
     silence_red_hours: int = Field(default=24, ge=1, le=24 * 14)
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    # When staff get the day's summary, local time ("18:00"; "off": never)
+    summary_time: str = Field(default="18:00", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|off)$")
     grids: list[GridSpec] = Field(default_factory=list)
 
     @field_validator("emergency_number", "support_hotline", mode="before")
@@ -123,7 +125,8 @@ async def import_structure(session: AsyncSession, spec: StructureFile) -> Import
         comm = (await session.exec(select(Community).where(Community.code == cs.code))).first()
         values = {"name": cs.name, "names": cs.names, "timezone": cs.timezone, "quiet_hours": cs.quiet_hours,
                   "emergency_number": cs.emergency_number, "support_hotline": cs.support_hotline,
-                  "silence_hours": cs.silence_hours, "silence_red_hours": cs.silence_red_hours}
+                  "silence_hours": cs.silence_hours, "silence_red_hours": cs.silence_red_hours,
+                  "summary_time": cs.summary_time}
         if comm is None:
             comm = Community(code=cs.code, **values)
             session.add(comm)

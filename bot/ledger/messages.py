@@ -4,8 +4,10 @@ with the reason) in the reader's language, and the refusals."""
 from __future__ import annotations
 
 from bot.kernel.errors import refusal_msgid
+from bot.kernel.glance import Area, Column, Glance, Line, Table
 from bot.ledger import rules as ledger
-from bot.platform.i18n import N_, translate
+from bot.platform.i18n import N_, _, translate, yes_no
+from bot.registration.messages import care_need_label
 
 PREVIEW_ROWS = 30  # refused rows listed in the chat; the rest counted
 
@@ -56,3 +58,48 @@ REFUSALS: dict[str, str] = {
                        "Skip."),
     "member_on_telegram": N_("This member is on Telegram and keeps their own details."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+def _care_words(h) -> str:
+    return ", ".join(care_need_label(c) for c in h.care_needs)
+
+
+async def _lists(session, area: Area, key: str, now, locale: str) -> list[Line] | None:
+    if key not in ("unreached", "care"):
+        return None
+    lines = []
+    for h, b in await ledger.glance_households(session, area, key):
+        words = _("{building} {unit} · {n} people").format(building=b.label(locale), unit=h.unit, n=h.size)
+        lines.append(Line(f"{words} · {_care_words(h)}" if h.care_needs else words))
+    return lines
+
+
+async def _households(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[b.label(locale), h.unit, h.size, yes_no(h.in_ledger), _care_words(h), len(ms),
+             sum(1 for p in ms if p.tg_user_id is not None)] for h, b, ms in await ledger.ledger_rows(session, area)]
+
+
+async def _residents(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[b.label(locale), h.unit, p.full_name or "", p.relation or "", p.birth_year, p.phone or "",
+             yes_no(p.tg_user_id is not None), p.registered_at]
+            for h, b, ms in await ledger.ledger_rows(session, area) for p in ms]
+
+
+GLANCE = Glance(
+    "people", N_("👥 Residents"), order=10, figures=ledger.glance,
+    labels={"residents": N_("registered on Telegram"), "households": N_("households"),
+            "in_ledger": N_("in the ledger"), "unreached": N_("nobody on Telegram"),
+            "care": N_("with care needs")},
+    lists=_lists, list_titles={"unreached": N_("Households with nobody on Telegram"),
+                               "care": N_("Households with care needs")},
+    summary_lists=("unreached",),
+    tables=(Table("households", N_("Households"), (
+                Column(N_("Building"), 16), Column(N_("Unit"), 10), Column(N_("People"), 8),
+                Column(N_("In the ledger"), 10), Column(N_("Care needs"), 28), Column(N_("Members known"), 10),
+                Column(N_("On Telegram"), 10)), _households),
+            Table("residents", N_("Residents"), (
+                Column(N_("Building"), 16), Column(N_("Unit"), 10), Column(N_("Name"), 16),
+                Column(N_("Relation"), 10), Column(N_("Birth year"), 10), Column(N_("Phone"), 16),
+                Column(N_("On Telegram"), 10), Column(N_("Registered"), 18)), _residents)))

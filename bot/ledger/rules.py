@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import update
+import sqlalchemy as sa
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +26,7 @@ from bot.access.rules import working_community
 from bot.kernel import personal_data, structure
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.text import matching_key
 from bot.registration.rules import CARE_NEEDS, NAME_MAX_LEN, normalize_unit
@@ -586,3 +588,52 @@ async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int,
     audit(session, actor_id=actor.person_id, action="households_merged", at=now, household=target.id,
           merged=source.id)
     return target
+
+
+# ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
+
+def _reachable_households(area: Area):
+    return select(Person.household_id).where(Person.household_id.in_(area.households()),
+                                             Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
+                                             Person.unreachable_since.is_(None))
+
+
+def _with_care():
+    return sa.cast(Household.care_needs, sa.String).not_in(("[]", "null"))
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    """Residents registered on Telegram, households (in the ledger; with nobody the bot can reach), households
+    with care needs: one query."""
+    mine = Household.id.in_(area.households())
+    unreached = Household.id.not_in(_reachable_households(area))
+    residents = select(func.count()).select_from(Person).where(
+        Person.household_id.in_(area.households()), Person.tg_user_id.is_not(None), Person.deleted_at.is_(None)
+    ).scalar_subquery()
+    row = (await session.exec(select(
+        func.count(), func.count().filter(Household.in_ledger), func.count().filter(unreached),
+        func.count().filter(_with_care()), residents).select_from(Household).where(mine))).one()
+    households, in_ledger, nobody, care, people = row
+    return [Figure("residents", people), Figure("households", households), Figure("in_ledger", in_ledger),
+            Figure("unreached", nobody, opens="unreached"), Figure("care", care, opens="care")]
+
+
+async def glance_households(session: AsyncSession, area: Area, which: str,
+                            limit: int = 200) -> list[tuple[Household, Building]]:
+    """The area's households with nobody the bot can reach ("unreached") or with care needs ("care")."""
+    q = select(Household, Building).join(Building, Building.id == Household.building_id).where(
+        Household.id.in_(area.households()))
+    q = q.where(Household.id.not_in(_reachable_households(area)) if which == "unreached" else _with_care())
+    return list((await session.exec(q.order_by(Building.grid_id, Building.code, Household.unit).limit(limit))).all())
+
+
+async def ledger_rows(session: AsyncSession, area: Area) -> list[tuple[Household, Building, list[Person]]]:
+    """Every household of the area with its members (two queries), building by building."""
+    rows = (await session.exec(select(Household, Building).join(Building, Building.id == Household.building_id)
+                               .where(Household.id.in_(area.households()))
+                               .order_by(Building.grid_id, Building.code, Household.unit))).all()
+    members: dict[int, list[Person]] = {}
+    for p in (await session.exec(select(Person).where(Person.household_id.in_(area.households()),
+                                                      Person.deleted_at.is_(None)).order_by(Person.id))).all():
+        members.setdefault(p.household_id, []).append(p)
+    return [(h, b, members.get(h.id, [])) for h, b in rows]

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Glance, Line
 from bot.kernel.structure import place_of
+from bot.monitoring import rules as monitoring
 from bot.platform.delivery.outbox import Recipient, enqueue, enqueue_edit
 from bot.platform.i18n import N_, days, translate, translate_n
 from bot.tasks.rules import staff_and_doctors
@@ -152,3 +154,28 @@ REFUSALS: dict[str, str] = {
     "days_range": N_("Please choose from 1 to {max} days."),
     "already_monitored": N_("Already under home monitoring. To change it, end it first in /monitor."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+async def _lists(session, area, key: str, now, locale: str) -> list[Line] | None:
+    if not area.health:
+        return None
+    tz = area.tz
+    if key == "missed":
+        return [Line(translate(locale, "{name} · report due at {time}", name=p.full_name if p else "—",
+                               time=at.astimezone(tz).strftime("%H:%M")), at=at, person_id=p.id if p else None)
+                for m, p, at in await monitoring.missed_today(session, area, now)]
+    if key == "calls":
+        return [Line(f"{t.ref} · {p.full_name if p else '—'}" + (" · ✋" if t.claimed_by_id else ""),
+                     at=t.created_at, person_id=p.id if p else None)
+                for t, p in await monitoring.open_calls(session, area)]
+    return None
+
+
+GLANCE = Glance("monitoring", N_("🏠 Home monitoring"), order=25, figures=monitoring.glance, health=True,
+                labels={"watched": N_("under monitoring"), "missed": N_("report times missed today"),
+                        "calls": N_("check-in calls open")},
+                lists=_lists, list_titles={"missed": N_("Report times missed today"),
+                                           "calls": N_("Check-in calls open")},
+                summary_lists=("missed",))

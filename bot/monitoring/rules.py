@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.health import rules as health
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_line
@@ -369,3 +370,39 @@ async def overview(session, actor, since, now) -> Overview:
                 if actor.covering(roles, t.community_id, t.grid_id)]
     return Overview(reports=len(mine), abnormal=len(flagged), red_flags=sum(1 for r in mine if r.red_flag),
                     follow_ups=follow, under_monitoring=len(watched), missed=missed, checkins=checkins)
+
+
+# ---- the area at a glance (/stats, the evening summary) -----------------------------------------------------
+
+async def watched_in(session: AsyncSession, area: Area) -> list[Monitoring]:
+    return list((await session.exec(select(Monitoring).where(
+        *area.where(community=Monitoring.community_id, grid=Monitoring.grid_id, household=Monitoring.household_id),
+        Monitoring.status == "active").order_by(Monitoring.ends_at))).all())
+
+
+def _open_checkins(area: Area):
+    return select(Task).where(*area.where(community=Task.community_id, grid=Task.grid_id,
+                                          household=Task.household_id),
+                              Task.kind == "checkin", Task.status.in_(("open", "claimed")))
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    """Residents under home monitoring in the area, today's report times that passed in silence (after the
+    second reminder), and the check-in calls still open."""
+    watched = await watched_in(session, area)
+    missed = await missed_slots(session, watched, area.day_start(now), now)
+    calls = (await session.exec(select(func.count()).select_from(_open_checkins(area).subquery()))).one()
+    return [Figure("watched", len(watched)), Figure("missed", len(missed), opens="missed"),
+            Figure("calls", calls, opens="calls")]
+
+
+async def missed_today(session: AsyncSession, area: Area, now: datetime) -> list[tuple[Monitoring, Person, datetime]]:
+    watched = await watched_in(session, area)
+    return [(m, await session.get(Person, m.person_id), at)
+            for m, at in await missed_slots(session, watched, area.day_start(now), now)]
+
+
+async def open_calls(session: AsyncSession, area: Area) -> list[tuple[Task, Person | None]]:
+    q = _open_checkins(area).order_by(Task.created_at)
+    return [(t, await session.get(Person, t.subject_person_id) if t.subject_person_id else None)
+            for t in (await session.exec(q)).all()]

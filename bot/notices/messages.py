@@ -8,11 +8,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Area, Column, Glance, Table
 from bot.kernel.structure import place_of
 from bot.notices import rules
 from bot.notices.callbacks import NoticeCB
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import N_, translate, translate_n
+from bot.platform.i18n import N_, translate, translate_n, yes_no
 from bot.tasks.rules import staff_and_doctors
 from bot.telegram.keyboards.builders import push_markup
 from models import Person, Task
@@ -139,3 +140,22 @@ REFUSALS: dict[str, str] = {
                         "send a new one."),
     "group_not_bound": N_("This group is not bound to any place."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+async def _notices(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[f.send.sent_at, f"N-{f.notice.id:04d}", translate(locale, LEVEL_LABELS.get(f.notice.level, "")),
+             rules.text_for(f.notice, locale), yes_no(f.notice.ack_required), f.people,
+             f.delivered, f.acked if f.notice.ack_required else None,
+             round(f.acked / f.people, 3) if f.notice.ack_required and f.people else None]
+            for f in await rules.ledger_rows(session, area, since, until)]
+
+
+GLANCE = Glance(
+    "notices", N_("📢 Notices"), order=70, figures=rules.glance, labels={"last_alert": N_("last alert acknowledged")},
+    daily=rules.daily, series={"ack_rate": N_("Alerts acknowledged")},
+    tables=(Table("notices", N_("Notices"), (
+        Column(N_("Sent"), 18), Column(N_("Ref"), 8), Column(N_("Level"), 22), Column(N_("Text"), 50),
+        Column(N_("Asked to acknowledge"), 12), Column(N_("People"), 8), Column(N_("Delivered"), 10),
+        Column(N_("Acknowledged"), 12), Column(N_("Rate"), 8)), _notices),))

@@ -21,9 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access.rules import working_community
 from bot.kernel import structure
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure, per_day
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData
-from models import Building, Community, DueWork, Grid, Household, Person, RoleGrant
+from models import Building, Community, DueWork, Grid, Household, OutboxMessage, Person, RoleGrant
 from models.delivery import HIGH, ROUTINE, URGENT
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 
@@ -565,3 +566,67 @@ async def _move_household(session: AsyncSession, old: int, new: int) -> None:
 
 
 PERSONAL_DATA = PersonalData(forget_household=_forget_household, move_household=_move_household)
+
+
+# ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
+
+def _deliveries(area: Area) -> list:
+    """People's deliveries (not group chats') in the area."""
+    out = [NoticeDelivery.person_id.is_not(None)]
+    if area.narrowed:
+        out.append(NoticeDelivery.building_id.in_(area.buildings()))
+    return out
+
+
+async def last_alert(session: AsyncSession, area: Area) -> tuple[Notice, NoticeSend] | None:
+    return (await session.exec(select(Notice, NoticeSend).join(NoticeSend, NoticeSend.notice_id == Notice.id).where(
+        Notice.community_id == area.community_id, Notice.ack_required, NoticeSend.sent_at.is_not(None))
+        .order_by(NoticeSend.sent_at.desc(), NoticeSend.id.desc()))).first()
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    """The last alert that asked to be acknowledged: of the people in the area it went to, how many did."""
+    last = await last_alert(session, area)
+    if last is None:
+        return []
+    told, acked = (await session.exec(select(func.count(), func.count(NoticeDelivery.acked_at)).where(
+        NoticeDelivery.send_id == last[1].id, *_deliveries(area)))).one()
+    return [Figure("last_alert", acked / told if told else None, label=f"{acked}/{told}")]
+
+
+async def daily(session: AsyncSession, area: Area, days: list) -> dict[str, list[float]]:
+    """Per day, the share of people who acknowledged what was sent to them that day asking for it (None: none)."""
+    start, end = days[0][1], days[-1][2]
+    row = (await session.exec(select(*per_day(NoticeSend.sent_at, days),
+                                     *per_day(NoticeSend.sent_at, days, NoticeDelivery.acked_at.is_not(None)))
+                              .select_from(NoticeDelivery).join(NoticeSend, NoticeSend.id == NoticeDelivery.send_id)
+                              .join(Notice, Notice.id == NoticeSend.notice_id)
+                              .where(Notice.community_id == area.community_id, Notice.ack_required,
+                                     NoticeSend.sent_at >= start, NoticeSend.sent_at < end, *_deliveries(area)))).one()
+    n = len(days)
+    return {"ack_rate": [acked / told if told else None for told, acked in zip(row[:n], row[n:], strict=True)]}
+
+
+@dataclass
+class SendFigures:
+    notice: Notice
+    send: NoticeSend
+    people: int
+    delivered: int
+    acked: int
+
+
+async def ledger_rows(session: AsyncSession, area: Area, since: datetime, until: datetime) -> list[SendFigures]:
+    """Every send in [since, until) of the community's notices, with its people in the area: told, delivered
+    (the outbox sent it), acknowledged."""
+    sends = (await session.exec(select(Notice, NoticeSend).join(NoticeSend, NoticeSend.notice_id == Notice.id).where(
+        Notice.community_id == area.community_id, NoticeSend.sent_at >= since, NoticeSend.sent_at < until)
+        .order_by(NoticeSend.sent_at, NoticeSend.id))).all()
+    ids = [s.id for _, s in sends]
+    counts = {r[0]: r[1:] for r in (await session.exec(
+        select(NoticeDelivery.send_id, func.count(), func.count().filter(OutboxMessage.status == "sent"),
+               func.count(NoticeDelivery.acked_at))
+        .outerjoin(OutboxMessage, OutboxMessage.id == NoticeDelivery.outbox_id)
+        .where(NoticeDelivery.send_id.in_(ids or [-1]), *_deliveries(area))
+        .group_by(NoticeDelivery.send_id))).all()}
+    return [SendFigures(n, s, *counts.get(s.id, (0, 0, 0))) for n, s in sends]

@@ -17,6 +17,7 @@ import mplfonts
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import MaxNLocator
 
 FONT_FILE = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 COLOURS = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#e53e3e")
@@ -31,6 +32,10 @@ def font() -> font_manager.FontProperties:
 @lru_cache(maxsize=1)
 def _face() -> FT2Font:
     return FT2Font(str(FONT_FILE))
+
+
+def _sized(size: float) -> font_manager.FontProperties:
+    return font_manager.FontProperties(fname=str(FONT_FILE), size=size)
 
 
 def missing_glyphs(text: str) -> set[str]:
@@ -61,6 +66,40 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]], *, 
     if len(series) > 1:
         ax.legend(prop=fp)
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def panels_chart(title: str, labels: list[str], panels: list[tuple[str, dict[str, list[float | None]], bool]]
+                 ) -> bytes:
+    """Small line charts side by side, one per panel (its title, its series by name, whether values are
+    shares 0–1 shown as percentages), over the same days. Returns a PNG."""
+    font()
+    n = max(1, len(panels))
+    cols = 2 if n > 1 else 1
+    rows = (n + cols - 1) // cols
+    fig = Figure(figsize=(6.0 * cols, 3.2 * rows + 0.6), dpi=100)
+    fig.suptitle(title, fontproperties=_sized(13))
+    xs = list(range(len(labels)))
+    for i, (name, series, percent) in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        for j, (label, values) in enumerate(series.items()):
+            ys = [float("nan") if v is None else (v * 100 if percent else v) for v in values]
+            ax.plot(xs, ys, marker="o", markersize=3, label=label, color=COLOURS[j % len(COLOURS)])
+        ax.set_title(name, fontproperties=_sized(11))
+        ax.set_xticks(xs[::2])
+        ax.set_xticklabels(labels[::2], fontproperties=_sized(8))
+        if percent:
+            ax.set_ylim(0, 105)
+            ax.yaxis.set_major_formatter("{x:.0f}%")
+        else:
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if len(series) > 1:
+            ax.legend(prop=_sized(8))
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")

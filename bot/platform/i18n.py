@@ -66,6 +66,11 @@ def _n(singular: str, plural: str, n: int) -> str:
     return _(singular, plural, n)
 
 
+def yes_no(value: bool) -> str:
+    """"Yes" or "No" in the current update's language (a column of a ledger)."""
+    return _("Yes") if value else _("No")
+
+
 def N_(msgid: str) -> str:
     """Mark a string for extraction without translating it now."""
     return msgid

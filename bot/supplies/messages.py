@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Area, Column, Glance, Line, Table
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import N_, translate
+from bot.platform.i18n import N_, duration, translate
+from bot.supplies import rules as supplies
 from models import Building, SupplyRequest, Task
 from models.delivery import HIGH
 
@@ -58,3 +60,41 @@ REFUSALS: dict[str, str] = {
     "stock_format": N_("Write it as: name quantity [low-stock threshold], for example: masks 500 50"),
     "stock_range": N_("Quantities go from 0 to {max}."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+STATUS = {"open": N_("waiting"), "claimed": N_("taken"), "picked_up": N_("picked up"), "delivered": N_("delivered"),
+          "confirmed": N_("received"), "cancelled": N_("cancelled")}
+
+
+def _items(req: SupplyRequest) -> str:
+    return ", ".join(f"{i['name']} × {i['qty']}" for i in req.items)
+
+
+async def _lists(session, area: Area, key: str, now, locale: str) -> list[Line] | None:
+    if key != "unclaimed":
+        return None
+    return [Line(f"{t.ref} · {b.label(locale)} {r.deliver_unit} · {translate(locale, CATEGORY[r.category])} · "
+                 f"{duration(locale, now - t.created_at)}" + (" · ❗" if t.urgency == "urgent" else ""),
+                 at=t.created_at, person_id=r.person_id)
+            for r, t, b in await supplies.unclaimed(session, area)]
+
+
+async def _requests(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[r.created_at, t.ref, b.label(locale), r.deliver_unit, translate(locale, CATEGORY[r.category]),
+             _items(r), translate(locale, URGENCY[t.urgency]), translate(locale, STATUS.get(t.status, t.status)),
+             v.full_name if v else "", t.delivered_at, r.note or ""]
+            for r, t, b, v in await supplies.ledger_rows(session, area, since, until)]
+
+
+GLANCE = Glance(
+    "supplies", N_("📦 Supplies"), order=40, figures=supplies.glance,
+    labels={"open": N_("waiting for a volunteer"), "claimed": N_("on their way"), "delivered": N_("delivered today"),
+            "oldest": N_("oldest waiting for")},
+    lists=_lists, list_titles={"unclaimed": N_("Requests waiting for a volunteer")}, summary_lists=("unclaimed",),
+    daily=supplies.daily, series={"requested": N_("Supply requests"), "delivered": N_("delivered")},
+    tables=(Table("supplies", N_("Supply requests"), (
+        Column(N_("Time"), 18), Column(N_("Ref"), 8), Column(N_("Building"), 16), Column(N_("Unit"), 10),
+        Column(N_("Category"), 14), Column(N_("Items"), 30), Column(N_("Urgency"), 12), Column(N_("Status"), 10),
+        Column(N_("Volunteer"), 14), Column(N_("Delivered"), 18), Column(N_("Note"), 30)), _requests),))

@@ -7,11 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.errors import DomainError
+from bot.kernel.glance import Area, Figure, per_day
 from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import NOTE_MAX_LEN, clean_line, clean_note
 from bot.registration.rules import normalize_unit
@@ -112,3 +113,56 @@ async def household_requests(session: AsyncSession, household_id: int, limit: in
     """A household's supply requests, newest first (for /requests)."""
     return list((await session.exec(select(Task).where(Task.household_id == household_id, Task.kind == "supply")
                                     .order_by(Task.id.desc()).limit(limit))).all())
+
+
+# ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
+
+def _in_area(area: Area) -> list:
+    return area.where(community=Task.community_id, grid=Task.grid_id, building=SupplyRequest.deliver_building_id)
+
+
+def _requests():
+    return select(SupplyRequest, Task).join(Task, Task.id == SupplyRequest.task_id)
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    """Open requests nobody has taken (and how long the oldest has waited), taken ones on their way, delivered
+    today: one query."""
+    waiting = Task.status == "open"
+    row = (await session.exec(select(
+        func.count().filter(waiting), func.count().filter(Task.status.in_(("claimed", "picked_up"))),
+        func.count().filter(Task.delivered_at >= area.day_start(now)), func.min(Task.created_at).filter(waiting))
+        .select_from(SupplyRequest).join(Task, Task.id == SupplyRequest.task_id).where(*_in_area(area)))).one()
+    waiting_n, on_way, delivered, oldest = row
+    return [Figure("open", waiting_n, opens="unclaimed"), Figure("claimed", on_way),
+            Figure("delivered", delivered),
+            Figure("oldest", now - oldest if oldest is not None else None)]
+
+
+async def unclaimed(session: AsyncSession, area: Area, limit: int = 200) -> list[tuple[SupplyRequest, Task, Building]]:
+    return list((await session.exec(
+        select(SupplyRequest, Task, Building).join(Task, Task.id == SupplyRequest.task_id)
+        .join(Building, Building.id == SupplyRequest.deliver_building_id)
+        .where(*_in_area(area), Task.status == "open").order_by(Task.priority, Task.created_at).limit(limit))).all())
+
+
+async def daily(session: AsyncSession, area: Area, days: list) -> dict[str, list[float]]:
+    start, end = days[0][1], days[-1][2]
+    row = (await session.exec(select(*per_day(SupplyRequest.created_at, days), *per_day(Task.delivered_at, days))
+                              .select_from(SupplyRequest).join(Task, Task.id == SupplyRequest.task_id)
+                              .where(*_in_area(area), ((SupplyRequest.created_at >= start)
+                                                       & (SupplyRequest.created_at < end))
+                                     | ((Task.delivered_at >= start) & (Task.delivered_at < end))))).one()
+    n = len(days)
+    return {"requested": list(row[:n]), "delivered": list(row[n:])}
+
+
+async def ledger_rows(session: AsyncSession, area: Area, since: datetime, until: datetime
+                      ) -> list[tuple[SupplyRequest, Task, Building, Person | None]]:
+    """The area's requests made in [since, until), with who took each."""
+    return list((await session.exec(
+        select(SupplyRequest, Task, Building, Person).join(Task, Task.id == SupplyRequest.task_id)
+        .join(Building, Building.id == SupplyRequest.deliver_building_id)
+        .outerjoin(Person, Person.id == Task.claimed_by_id)
+        .where(*_in_area(area), SupplyRequest.created_at >= since, SupplyRequest.created_at < until)
+        .order_by(SupplyRequest.created_at, SupplyRequest.id))).all())

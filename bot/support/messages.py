@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Glance
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, translate
 from bot.registration.rules import dialable
+from bot.support import rules as support
 from bot.support.callbacks import CallbackCB, SupportCB
 from bot.telegram.keyboards.builders import push_markup
 from models import Person
@@ -94,3 +96,8 @@ REFUSALS: dict[str, str] = {
     "support_taken": N_("Another counsellor has already taken this call."),
     "support_yours": N_("You have already taken this call: the number is on this message."),
 }
+
+
+GLANCE = Glance("support", N_("💬 Someone to talk to"), order=60, figures=support.glance,
+                labels={"waiting": N_("call-backs waiting"), "calling": N_("call-backs under way"),
+                        "today": N_("asked today")})

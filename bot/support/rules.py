@@ -11,13 +11,14 @@ from pathlib import Path
 
 import opencc
 import yaml
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.rules import people_with_telegram_ids, role_holders, working_community
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
@@ -423,3 +424,16 @@ async def wellbeing_counts(session: AsyncSession, community_ids: list[int] | Non
         c.high += highs >= 1
         c.repeated += highs >= 2
     return out
+
+
+# ---- the area at a glance: counts only (who asked is the counsellors' to know) ------------------------------
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    q = select(func.count().filter(SupportRequest.status == "open"),
+               func.count().filter(SupportRequest.status == "claimed"),
+               func.count().filter(SupportRequest.created_at >= area.day_start(now))
+               ).where(SupportRequest.community_id == area.community_id)
+    if area.narrowed:
+        q = q.where(SupportRequest.person_id.in_(area.people()))
+    waiting, calling, today = (await session.exec(q)).one()
+    return [Figure("waiting", waiting), Figure("calling", calling), Figure("today", today)]

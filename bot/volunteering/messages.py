@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Area, Column, Glance, Line, Table
 from bot.platform.delivery.outbox import Recipient, enqueue
-from bot.platform.i18n import N_, translate
+from bot.platform.i18n import N_, translate, yes_no
 from bot.registration.rules import dialable
 from bot.tasks.messages import skill_label
 from bot.telegram.keyboards.builders import push_markup
@@ -116,3 +117,26 @@ REFUSALS: dict[str, str] = {
     "already_volunteer": N_("You are already a volunteer: /duty shows your duty and skills."),
     "application_pending": N_("Your application is waiting for the community staff; you will hear from them here."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+async def _lists(session, area: Area, key: str, now, locale: str) -> list[Line] | None:
+    if key != "on_duty":
+        return None
+    return [Line(translate(locale, "{name} · {n} in hand", name=p.full_name or "—", n=n), person_id=p.id)
+            for p, n in await volunteering.on_duty(session, area)]
+
+
+async def _hours(session, area: Area, since, until, locale: str) -> list[list]:
+    return [[p.full_name or "", p.phone or "", yes_no(bool(prof and prof.on_duty)), s.taken, s.finished,
+             round(s.hours, 1)] for p, prof, s in await volunteering.hours_rows(session, area, since, until)]
+
+
+GLANCE = Glance(
+    "volunteers", N_("🙋 Volunteers"), order=80, figures=volunteering.glance,
+    labels={"on_duty": N_("on duty"), "in_hand": N_("tasks in hand")},
+    lists=_lists, list_titles={"on_duty": N_("Volunteers on duty")},
+    tables=(Table("volunteers", N_("Volunteers' hours"), (
+        Column(N_("Name"), 16), Column(N_("Phone"), 16), Column(N_("On duty"), 8), Column(N_("Tasks taken"), 10),
+        Column(N_("Tasks finished"), 10), Column(N_("Hours"), 8)), _hours),))

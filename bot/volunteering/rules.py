@@ -9,19 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access.rules import role_holders
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
 from bot.ledger.rules import IMPORT_ROLES, building_in_area
 from bot.registration.rules import validate_member_name
-from bot.tasks.rules import ACTIVE, SKILLS
+from bot.tasks.rules import ACTIVE, SKILLS, served
 from models import (
     Building,
     BuildingLeader,
@@ -404,3 +405,47 @@ async def add_record(session: AsyncSession, actor: Actor, grant_id: int, kind: s
     audit(session, actor_id=actor.person_id, action="volunteer_record_added", at=now, subject_id=grant.person_id,
           kind=kind)
     return record
+
+
+# ---- the area at a glance (/stats, /export) -----------------------------------------------------------------
+
+def _volunteers(area: Area):
+    """The people holding the volunteer role for the area (or for the whole community)."""
+    q = select(RoleGrant.person_id).where(RoleGrant.role == Role.VOLUNTEER.value, RoleGrant.revoked_at.is_(None),
+                                          RoleGrant.community_id == area.community_id)
+    if area.building_id is not None:
+        grids = select(Building.grid_id).where(Building.id == area.building_id)
+    elif area.grid_ids is not None:
+        grids = area.grid_ids
+    else:
+        return q
+    return q.where(RoleGrant.grid_id.is_(None) | RoleGrant.grid_id.in_(grids))
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    on_duty = (await session.exec(select(func.count()).select_from(VolunteerProfile).where(
+        VolunteerProfile.on_duty, VolunteerProfile.person_id.in_(_volunteers(area))))).one()
+    in_hand = (await session.exec(select(func.count()).select_from(Task).where(
+        Task.claimed_by_id.in_(_volunteers(area)), Task.status.in_(ACTIVE)))).one()
+    return [Figure("on_duty", on_duty, opens="on_duty"), Figure("in_hand", in_hand)]
+
+
+async def on_duty(session: AsyncSession, area: Area) -> list[tuple[Person, int]]:
+    """The area's volunteers on duty, with the tasks each has in hand (two queries)."""
+    people = (await session.exec(select(Person).join(VolunteerProfile, VolunteerProfile.person_id == Person.id).where(
+        VolunteerProfile.on_duty, Person.id.in_(_volunteers(area)), Person.deleted_at.is_(None))
+        .order_by(Person.id))).all()
+    held = dict((await session.exec(select(Task.claimed_by_id, func.count()).where(
+        Task.claimed_by_id.in_([p.id for p in people] or [-1]), Task.status.in_(ACTIVE))
+        .group_by(Task.claimed_by_id))).all())
+    return [(p, held.get(p.id, 0)) for p in people]
+
+
+async def hours_rows(session: AsyncSession, area: Area, since: datetime, until: datetime
+                     ) -> list[tuple[Person, VolunteerProfile | None, object]]:
+    """Each volunteer of the area with what they did in [since, until): tasks taken and finished, hours."""
+    people = (await session.exec(select(Person, VolunteerProfile)
+                                 .outerjoin(VolunteerProfile, VolunteerProfile.person_id == Person.id)
+                                 .where(Person.id.in_(_volunteers(area)), Person.deleted_at.is_(None))
+                                 .order_by(Person.id))).all()
+    return [(p, prof, await served(session, p.id, since, until)) for p, prof in people]

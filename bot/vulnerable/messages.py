@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.kernel.glance import Area, Glance, Line
 from bot.kernel.structure import place_of
 from bot.platform.delivery.outbox import Recipient, enqueue
 from bot.platform.i18n import N_, duration, translate
@@ -78,3 +79,19 @@ async def visit_outcome(session: AsyncSession, task: Task, by: Person, now: date
 REFUSALS: dict[str, str] = {
     "reasons_missing": N_("Please choose at least one reason."),
 }
+
+
+# ---- the area at a glance ------------------------------------------------------------------------------------
+
+async def _lists(session, area: Area, key: str, now, locale: str) -> list[Line] | None:
+    if key != "silent":
+        return None
+    _, rows = await vulnerable.silent_in(session, area, now)
+    return [Line(translate(locale, "{building} {unit} · not heard from for {time}", building=r.building.label(locale),
+                           unit=r.household.unit, time=duration(locale, now - (r.heard.at or r.entry.created_at))),
+                 at=r.heard.at or r.entry.created_at) for r in rows]
+
+
+GLANCE = Glance("vulnerable", N_("🧓 Care register"), order=30, figures=vulnerable.glance,
+                labels={"registered": N_("households on the register"), "silent": N_("not heard from in time")},
+                lists=_lists, list_titles={"silent": N_("Not heard from in time")}, summary_lists=("silent",))

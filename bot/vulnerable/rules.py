@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.kernel.audit import audit
 from bot.kernel.errors import DomainError, PermissionDenied
+from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.text import clean_note
@@ -269,3 +270,31 @@ async def households_of(session: AsyncSession, actor: Actor, building_id: int) -
 
 async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry | None:
     return (await session.exec(select(VulnerableEntry).where(VulnerableEntry.household_id == household_id))).first()
+
+
+# ---- the area at a glance (/stats, the evening summary) -----------------------------------------------------
+
+async def silent_in(session: AsyncSession, area: Area, now: datetime) -> tuple[int, list[Row]]:
+    """How many households of the area are on the register, and those not heard from for longer than the
+    community's limit, the longest first."""
+    rows = (await session.exec(select(VulnerableEntry, Household, Building)
+                               .join(Household, Household.id == VulnerableEntry.household_id)
+                               .join(Building, Building.id == Household.building_id)
+                               .where(Household.id.in_(area.households())))).all()
+    if not rows:
+        return 0, []
+    community = await session.get(Community, area.community_id)
+    limit = silence_limit(community, await red_alert(session, area.community_id, now))
+    out = []
+    for e, h, b in rows:
+        heard = await last_heard(session, h.id)
+        if now - (heard.at or e.created_at) >= limit:
+            out.append(Row(e, h, b, heard))
+    return len(rows), sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
+
+
+async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
+    registered, silent_rows = await silent_in(session, area, now)
+    if not registered:
+        return []
+    return [Figure("registered", registered), Figure("silent", len(silent_rows), opens="silent")]

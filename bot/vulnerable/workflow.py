@@ -4,10 +4,11 @@ responsible for it and to the grid's volunteers and workers, escalated to the co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.platform.scheduling.due import next_full_hour
 from bot.platform.scheduling.registry import recurring
 from bot.tasks import messages as tasks_messages
 from bot.tasks import rules as dispatch
@@ -18,11 +19,7 @@ from models import DueWork, Person
 ESCALATE_MINUTES = {"urgent": 30, "today": 120}
 
 
-def next_hour(now: datetime, _tz: tzinfo) -> datetime:
-    return (now.astimezone(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-
-
-@recurring("vulnerable_watch", next_hour)
+@recurring("vulnerable_watch", next_full_hour)
 async def vulnerable_watch(session: AsyncSession, work: DueWork, now: datetime) -> None:
     for due in await vulnerable.silent(session, now):
         task = vulnerable.visit_task(due, now)

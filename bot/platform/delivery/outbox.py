@@ -11,16 +11,26 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.platform import wake
-from models.delivery import ROUTINE, OutboxMessage
+from models.delivery import ROUTINE, OutboxFile, OutboxMessage
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+FILE_PREFIX = "file:"
 
 
 @dataclass(frozen=True)
 class Recipient:
     chat_id: int
     person_id: int | None = None
+
+
+async def attach(session: AsyncSession, name: str, data: bytes) -> str:
+    """Keep a file the bot made (a chart, an export) with the caller's transaction, for a photo or document
+    row: returns the row's `media`."""
+    f = OutboxFile(name=name, data=data)
+    session.add(f)
+    await session.flush()
+    return f"{FILE_PREFIX}{f.id}"
 
 
 def enqueue(session: AsyncSession, recipients: Iterable[Recipient], text: str, *, now: datetime,

@@ -36,7 +36,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from aiolimiter import AsyncLimiter
 from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -44,8 +44,9 @@ from sqlmodel import select
 
 from bot.platform.clock import Clock
 from bot.platform.delivery.budget import SendBudget, Slot, current_slot
+from bot.platform.delivery.outbox import FILE_PREFIX
 from models import Person
-from models.delivery import URGENT, OutboxMessage
+from models.delivery import URGENT, OutboxFile, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -210,15 +211,26 @@ class Sender:
         t = self.config.request_timeout
         if row.method == "edit":
             return await self._edit(row, markup, t)
+        media = await self._media(row.media) if row.method in ("photo", "document") else None
         if row.method == "photo":
-            msg = await self.bot.send_photo(row.chat_id, row.media, caption=row.text or None, reply_markup=markup,
+            msg = await self.bot.send_photo(row.chat_id, media, caption=row.text or None, reply_markup=markup,
                                             request_timeout=t)
         elif row.method == "document":
-            msg = await self.bot.send_document(row.chat_id, row.media, caption=row.text or None,
+            msg = await self.bot.send_document(row.chat_id, media, caption=row.text or None,
                                                reply_markup=markup, request_timeout=t)
         else:
             msg = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup, request_timeout=t)
         return msg.message_id
+
+    async def _media(self, media: str | None) -> str | BufferedInputFile | None:
+        """A Telegram file id or URL as it is; `file:<id>` is a file the bot made, uploaded from the database."""
+        if not media or not media.startswith(FILE_PREFIX):
+            return media
+        async with self.sessionmaker() as s:
+            f = await s.get(OutboxFile, int(media.removeprefix(FILE_PREFIX)))
+        if f is None:
+            raise LookupError(f"outbox file {media} is gone")
+        return BufferedInputFile(f.data, filename=f.name)
 
     async def _edit(self, row: OutboxMessage, markup: InlineKeyboardMarkup | None, timeout: float) -> int:
         async with self.sessionmaker() as s:

@@ -36,6 +36,11 @@ NextAt = Callable[[datetime, tzinfo], datetime]
 RECURRING_VALID = timedelta(days=2)  # an occurrence missed by a longer outage is skipped, not sent late
 
 
+def next_full_hour(now: datetime, _tz: tzinfo) -> datetime:
+    """A `NextAt` for work done every hour, on the hour."""
+    return (now.astimezone(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+
+
 def schedule(session: AsyncSession, kind: str, due_at: datetime, *, ref: str = "", key: str | None = None,
              valid_until: datetime | None = None, now: datetime) -> DueWork:
     """Add due work to the caller's transaction. With a `key`, scheduling the same work twice is a no-op

@@ -1,0 +1,1 @@
+"""Staff at a glance: /stats, the evening summary with its chart, and /export."""

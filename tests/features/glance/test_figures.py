@@ -1,0 +1,115 @@
+"""The figures of /stats and of the evening summary against a known data set: exact numbers for the whole
+community, each grid and one building; grid A's figures, lists and ledgers never hold grid B's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import bot.features  # noqa: F401 - installs every capability's share
+from bot.glance import rules as glance
+from bot.kernel.errors import DomainError
+from bot.kernel.glance import Area
+from bot.kernel.permissions import Actor, Grant, Role, Scope
+from bot.platform.i18n import get_i18n
+from models import AuditEntry
+from tests.features.glance.seed import seed
+
+NOW = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+
+
+def flat(sections) -> dict:
+    return {f"{s.glance.section}.{f.key}": f.value for s in sections for f in s.figures}
+
+
+async def figures(session, area: Area) -> dict:
+    return flat(await glance.sections(session, area, NOW))
+
+
+async def test_the_figures_of_the_community_its_grids_and_a_building(session, structure):
+    ids = await seed(session, NOW)
+    c, tz = ids["community"], "Asia/Shanghai"
+    whole = await figures(session, Area(c, tz, None, None, health=True))
+    assert whole == {
+        "people.residents": 5, "people.households": 5, "people.in_ledger": 4, "people.unreached": 2,
+        "people.care": 2,
+        "health.reported": 4, "health.abnormal": 3, "health.red": 1, "health.followups": 0,
+        "monitoring.watched": 0, "monitoring.missed": 0, "monitoring.calls": 0,
+        "supplies.open": 2, "supplies.claimed": 1, "supplies.delivered": 1, "supplies.oldest": timedelta(hours=5),
+        "hazards.open": 4, "hazards.open:passage": 2, "hazards.open:garbage": 1, "hazards.open:lift": 1,
+        "hazards.closure_rate": 0.75,
+        "support.waiting": 1, "support.calling": 1, "support.today": 1,
+        "notices.last_alert": 2 / 3,
+        "volunteers.on_duty": 1, "volunteers.in_hand": 1}
+    g1 = await figures(session, Area(c, tz, (ids["G1"],), None, health=True))
+    assert {k: v for k, v in g1.items() if not k.startswith("monitoring")} == {
+        "people.residents": 3, "people.households": 3, "people.in_ledger": 2, "people.unreached": 1,
+        "people.care": 1,
+        "health.reported": 3, "health.abnormal": 2, "health.red": 1, "health.followups": 0,
+        "supplies.open": 1, "supplies.claimed": 1, "supplies.delivered": 1, "supplies.oldest": timedelta(hours=5),
+        "hazards.open": 3, "hazards.open:passage": 2, "hazards.open:lift": 1, "hazards.closure_rate": 0.75,
+        "support.waiting": 1, "support.calling": 0, "support.today": 1,
+        "notices.last_alert": 0.5,
+        "volunteers.on_duty": 1, "volunteers.in_hand": 1}
+    g2 = await figures(session, Area(c, tz, (ids["G2"],), None, health=True))
+    assert {k: v for k, v in g2.items() if not k.startswith("monitoring")} == {
+        "people.residents": 2, "people.households": 2, "people.in_ledger": 2, "people.unreached": 1,
+        "people.care": 1,
+        "health.reported": 1, "health.abnormal": 1, "health.red": 0, "health.followups": 0,
+        "supplies.open": 1, "supplies.claimed": 0, "supplies.delivered": 0, "supplies.oldest": timedelta(hours=1),
+        "hazards.open": 1, "hazards.open:garbage": 1, "hazards.closure_rate": None,
+        "support.waiting": 0, "support.calling": 1, "support.today": 0,
+        "notices.last_alert": 1.0,
+        "volunteers.on_duty": 0, "volunteers.in_hand": 0}
+    one = await figures(session, Area(c, tz, (ids["G1"],), ids["YG-01"], health=True))
+    assert (one["people.households"], one["people.residents"], one["health.reported"], one["health.abnormal"],
+            one["supplies.open"], one["supplies.delivered"], one["hazards.open"], one["notices.last_alert"]) == \
+        (2, 1, 2, 1, 1, 1, 2, 1.0)
+    # Without the right to see health data, no health figures at all.
+    assert not any(k.startswith(("health", "monitoring")) for k in
+                   await figures(session, Area(c, tz, None, None, health=False)))
+
+
+async def test_the_fourteen_days_of_the_chart(session, structure):
+    ids = await seed(session, NOW)
+    area = Area(ids["community"], "Asia/Shanghai", (ids["G1"],), None, health=True)
+    days, series = await glance.daily_series(session, area, NOW)
+    assert len(days) == 14 and days[-1].isoformat() == "2026-03-01"
+    assert series["health"]["reports"][-2:] == [1, 3] and series["health"]["abnormal"][-2:] == [1, 2]
+    assert sum(series["health"]["reports"]) == 4
+    assert series["supplies"]["requested"][-1] == 3 and series["supplies"]["delivered"][-1] == 1
+    assert series["hazards"]["opened"][-1] == 6  # 3 open and 3 later closed, all reported today
+    assert series["notices"]["ack_rate"][-1] == 0.5 and series["notices"]["ack_rate"][0] is None
+
+
+async def test_a_grid_worker_sees_their_grid_only_and_lists_are_audited(session, structure):
+    ids = await seed(session, NOW)
+    lin = Actor(person_id=ids["ann"], grants=(Grant(Role.STAFF, Scope(ids["community"], ids["G1"])),))
+    area = await glance.area_for(session, lin)
+    assert area.grid_ids == (ids["G1"],) and area.health
+    with pytest.raises(DomainError):
+        await glance.area_for(session, lin, grid_id=ids["G2"])  # another grid: refused
+    with get_i18n().use_locale("en"):
+        _g, lines = await glance.open_list(session, lin, area, "health", "abnormal", NOW, "en")
+        assert [x.text.split(" · ")[0] for x in lines] == ["🚨 Ann", "Cai"]  # red flags first
+        _g, lines = await glance.open_list(session, lin, area, "people", "unreached", NOW, "en")
+        assert [x.text for x in lines] == ["Building 1 1-102 · 2 people"]
+        _g, lines = await glance.open_list(session, lin, area, "supplies", "unclaimed", NOW, "en")
+        assert len(lines) == 1 and "Building 1 1-101" in lines[0].text and "5 hours" in lines[0].text
+        _g, lines = await glance.open_list(session, lin, area, "hazards", "open", NOW, "en")
+        assert len(lines) == 3 and not any("Building 5" in x.text for x in lines)
+        with pytest.raises(DomainError):
+            await glance.open_list(session, lin, area, "health", "zap", NOW, "en")  # forged
+    await session.commit()
+    entries = (await session.exec(AuditEntry.__table__.select().where(
+        AuditEntry.action == "read_glance_list"))).all()
+    scoped = [e for e in entries if e.subject_person_id is None]
+    assert len(scoped) == 4 and all(e.detail["grids"] == str(ids["G1"]) for e in scoped)
+    assert {e.subject_person_id for e in entries} >= {ids["ann"], ids["cai"]}
+    # A counsellor sees counts, never lists.
+    helper = Actor(person_id=ids["dan"], grants=(Grant(Role.COUNSELLOR, Scope(ids["community"], None)),))
+    area = await glance.area_for(session, helper)
+    assert not area.health
+    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
+        await glance.open_list(session, helper, area, "people", "unreached", NOW, "en")
