@@ -95,8 +95,8 @@ async def on_stats(query: CallbackQuery, callback_data: StatsCB, session: AsyncS
 
 # ---- /export -------------------------------------------------------------------------------------------------
 
-def _x(text: str, action: str, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=ExportCB(action=action, value=value).pack())
+def _x(text: str, action: str, **data: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ExportCB(action=action, **data).pack())
 
 
 @router.message(Command("export"))
@@ -109,8 +109,8 @@ async def cmd_export(message: Message, session: AsyncSession, actor: Actor) -> N
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         return
-    rows = [[_x(_(t.title), "table", t.key)] for t in glance.tables_for(area)]
-    rows.append([_x(_("📚 All of them"), "table", "all")])
+    rows = [[_x(_(t.title), "table", table=t.key)] for t in glance.tables_for(area)]
+    rows.append([_x(_("📚 All of them"), "table", table="all")])
     await message.answer(_("📎 Which ledger? ({area})").format(
         area=await glance.area_name(session, area, get_i18n().current_locale)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -120,27 +120,26 @@ async def cmd_export(message: Message, session: AsyncSession, actor: Actor) -> N
 async def on_export(query: CallbackQuery, callback_data: ExportCB, session: AsyncSession, actor: Actor,
                     person: Person | None, clock: Clock) -> None:
     f = callback_data
-    parts = f.value.split(":")
     if f.action == "table":
-        rows = [[_x(_(w), "days", f"{f.value}:{d}") for d, w in DAY_WORDS.items()]]
+        rows = [[_x(_(w), "days", table=f.table, days=d) for d, w in DAY_WORDS.items()]]
         await query.answer()
         await edit_text(query.message, _("📎 Which period?"), InlineKeyboardMarkup(inline_keyboard=rows))
         return
-    if f.action == "days" and len(parts) == 2:
-        rows = [[_x("Excel (.xlsx)", "go", f"{f.value}:xlsx"), _x("CSV", "go", f"{f.value}:csv")]]
+    if f.action == "days":
+        rows = [[_x("Excel (.xlsx)", "go", table=f.table, days=f.days, fmt="xlsx"),
+                 _x("CSV", "go", table=f.table, days=f.days, fmt="csv")]]
         await query.answer()
         await edit_text(query.message, _("📎 Which format?"), InlineKeyboardMarkup(inline_keyboard=rows))
         return
-    if f.action != "go" or len(parts) != 3 or not parts[1].isdigit():
+    if f.action != "go":
         await query.answer(refusal("glance_area"), show_alert=True)
         return
     now = clock.now()
     try:
         area = await glance.area_for(session, actor, roles=glance.EXPORT_ROLES)
-        tables = [t.key for t in glance.tables_for(area)] if parts[0] == "all" else [parts[0]]
-        job = await glance.ask_export(session, actor, person, query.from_user.id, tables=tables,
-                                      days=int(parts[1]), fmt=parts[2], now=now,
-                                      locale=get_i18n().current_locale)
+        tables = [t.key for t in glance.tables_for(area)] if f.table == "all" else [f.table]
+        job = await glance.ask_export(session, actor, person, query.from_user.id, tables=tables, days=f.days,
+                                      fmt=f.fmt, now=now, locale=get_i18n().current_locale)
     except DomainError as e:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
         return

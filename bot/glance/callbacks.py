@@ -14,5 +14,7 @@ class StatsCB(CallbackData, prefix="st"):
 
 
 class ExportCB(CallbackData, prefix="ex"):
-    action: str  # table | days | fmt | go
-    value: str = ""
+    action: str  # table | days | go
+    table: str = ""  # a table's key, or "all"
+    days: int = 0
+    fmt: str = ""

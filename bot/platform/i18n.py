@@ -68,7 +68,7 @@ def _n(singular: str, plural: str, n: int) -> str:
 
 def yes_no(value: bool) -> str:
     """"Yes" or "No" in the current update's language (a column of a ledger)."""
-    return _("Yes") if value else _("No")
+    return _("yes") if value else _("no")
 
 
 def N_(msgid: str) -> str:
