@@ -205,15 +205,18 @@ async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figur
             Figure("followups", calls)]
 
 
+def _with_place():
+    """Reports with whom they are about and where they live."""
+    return (select(HealthReport, Person, Household, Building).join(Person, Person.id == HealthReport.person_id)
+            .outerjoin(Household, Household.id == HealthReport.household_id)
+            .outerjoin(Building, Building.id == Household.building_id))
+
+
 async def abnormal_today(session: AsyncSession, area: Area, now: datetime,
                          limit: int = 200) -> list[tuple[HealthReport, Person, Household | None, Building | None]]:
-    rows = (await session.exec(
-        select(HealthReport, Person, Household, Building).join(Person, Person.id == HealthReport.person_id)
-        .outerjoin(Household, Household.id == HealthReport.household_id)
-        .outerjoin(Building, Building.id == Household.building_id)
-        .where(*_in_area(area), HealthReport.created_at >= area.day_start(now), HealthReport.abnormal)
-        .order_by(HealthReport.red_flag.desc(), HealthReport.created_at).limit(limit))).all()
-    return list(rows)
+    return list((await session.exec(
+        _with_place().where(*_in_area(area), HealthReport.created_at >= area.day_start(now), HealthReport.abnormal)
+        .order_by(HealthReport.red_flag.desc(), HealthReport.created_at).limit(limit))).all())
 
 
 async def daily(session: AsyncSession, area: Area, days: list) -> dict[str, list[float]]:
@@ -233,8 +236,5 @@ async def ledger_rows(session: AsyncSession, area: Area, since: datetime, until:
     if not area.health:
         raise PermissionDenied()
     return list((await session.exec(
-        select(HealthReport, Person, Household, Building).join(Person, Person.id == HealthReport.person_id)
-        .outerjoin(Household, Household.id == HealthReport.household_id)
-        .outerjoin(Building, Building.id == Household.building_id)
-        .where(*_in_area(area), HealthReport.created_at >= since, HealthReport.created_at < until)
+        _with_place().where(*_in_area(area), HealthReport.created_at >= since, HealthReport.created_at < until)
         .order_by(HealthReport.created_at, HealthReport.id))).all())

@@ -38,7 +38,7 @@ async def seed(session, now: datetime) -> dict:
         return h
 
     h1, h2, h3 = hh("YG-01", "1-101", care=["elderly_alone"]), hh("YG-01", "1-102"), hh("YG-02", "1-201", ledger=False)
-    h4, h5 = hh("YG-05", "1-501", care=["disability"]), hh("YG-05", "1-502")
+    h4, _h5 = hh("YG-05", "1-501", care=["disability"]), hh("YG-05", "1-502")
     await session.flush()
 
     def person(name: str, h: Household, tg: int | None) -> Person:
@@ -46,7 +46,7 @@ async def seed(session, now: datetime) -> dict:
         session.add(p)
         return p
 
-    ann, bob, cai, dan = person("Ann", h1, 9001), person("Bob", h2, None), person("Cai", h3, 9002), \
+    ann, _bob, cai, dan = person("Ann", h1, 9001), person("Bob", h2, None), person("Cai", h3, 9002), \
         person("Dan", h4, 9003)
     vic, wen = person("Vic", h3, 9004), person("Wen", h4, 9005)
     await session.flush()

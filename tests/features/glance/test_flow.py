@@ -129,7 +129,7 @@ async def test_the_evening_summary_comes_once_at_18_local_across_a_restart(bot, 
     assert len(mine) == 1 and "Grid 1" in mine[0] and "• abnormal: 2" in mine[0]
     assert "Requests waiting for a volunteer:" in mine[0] and "Building 5" not in mine[0]
     assert len([t for t in texts_to(tg, boss) if "The day in" in t]) == 1
-    assert "• abnormal: 1" in [t for t in texts_to(tg, ming) if "The day in" in t][0]
+    assert "• abnormal: 1" in next(t for t in texts_to(tg, ming) if "The day in" in t)
     photos = [c for c in tg.calls if c.method.lower() == "sendphoto" and c.chat_id == lin.id]
     assert len(photos) == 1 and photos[0].params["caption"] == "📈 The last 14 days"
     assert any(n.endswith(".png") and tg.files[n].startswith(b"\x89PNG") for n in tg.files)
