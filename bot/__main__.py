@@ -222,14 +222,11 @@ async def households_import(settings: Settings, path: Path, data: bytes, communi
 async def export(settings: Settings, args: argparse.Namespace) -> int:
     """Ledgers from the command line, as the bot's administrator: the same tables as /export, audited."""
     from datetime import date, timedelta
-    from zoneinfo import ZoneInfo
 
     from bot.glance import rules as glance
     from bot.kernel.errors import DomainError
     from bot.platform.clock import Clock
     from bot.platform.db import make_engine, make_sessionmaker
-    from bot.platform.i18n import get_i18n, translate
-    from models import Community
 
     engine = make_engine(settings.database_url)
     now = Clock().now()
@@ -242,7 +239,7 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         async with make_sessionmaker(engine)() as session:
             try:
-                job = await glance.admin_job(session, community=args.community, grid=args.grid,
+                job = await glance.admin_job(session, settings.timezone, community=args.community, grid=args.grid,
                                              building=args.building, since=since, until=until, fmt=args.format,
                                              tables=[t for t in (args.tables or "").split(",") if t] or None,
                                              locale=args.locale, now=now)
@@ -252,17 +249,11 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
                 return 1
             session.add(job)
             await session.flush()
-            c = await session.get(Community, job.community_id)
-            tz = ZoneInfo(c.timezone or "Asia/Shanghai")
-            with get_i18n().use_locale(args.locale):
-                sheets = await glance.build_sheets(session, job, lambda m: translate(args.locale, m))
-                data, name = glance.package(job, sheets, tz, lambda m: translate(args.locale, m),
-                                            f"{c.code}-{since:%Y%m%d}-{until:%Y%m%d}")
-            glance.record_export(session, job, sheets, now)
+            built = await glance.build(session, job, f"{args.community}-{since:%Y%m%d}-{until:%Y%m%d}", now)
             await session.commit()
-        out = args.out or Path(name)
-        out.write_bytes(data)
-        print(f"{out}: " + ", ".join(f"{s.table.key} {len(s.rows)} rows" for s in sheets))
+        out = args.out or Path(built.name)
+        out.write_bytes(built.data)
+        print(f"{out}: " + ", ".join(f"{s.table.key} {len(s.rows)} rows" for s in built.sheets))
         return 0
     finally:
         await engine.dispose()

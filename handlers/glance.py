@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.glance import messages as words
 from bot.glance import rules as glance
 from bot.glance import workflow
@@ -36,10 +37,10 @@ def _b(text: str, **data: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=StatsCB(**data).pack())
 
 
-async def _stats(session: AsyncSession, actor: Actor, clock: Clock, grid: int = 0,
+async def _stats(session: AsyncSession, actor: Actor, clock: Clock, settings: Settings, grid: int = 0,
                  building: int = 0) -> tuple[str, InlineKeyboardMarkup]:
     now = clock.now()
-    area = await glance.area_for(session, actor, grid_id=grid, building_id=building)
+    area = await glance.area_for(session, actor, settings.timezone, grid_id=grid, building_id=building)
     locale = get_i18n().current_locale
     sections = await glance.sections(session, area, now)
     text = words.stats_text(await glance.area_name(session, area, locale), sections, now.astimezone(area.tz))
@@ -51,9 +52,9 @@ async def _stats(session: AsyncSession, actor: Actor, clock: Clock, grid: int = 
 
 
 @router.message(Command("stats"))
-async def cmd_stats(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+async def cmd_stats(message: Message, session: AsyncSession, actor: Actor, clock: Clock, settings: Settings) -> None:
     try:
-        text, markup = await _stats(session, actor, clock)
+        text, markup = await _stats(session, actor, clock, settings)
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         return
@@ -62,15 +63,15 @@ async def cmd_stats(message: Message, session: AsyncSession, actor: Actor, clock
 
 @router.callback_query(StatsCB.filter())
 async def on_stats(query: CallbackQuery, callback_data: StatsCB, session: AsyncSession, actor: Actor,
-                   clock: Clock, bot: Bot) -> None:
+                   clock: Clock, settings: Settings, bot: Bot) -> None:
     f = callback_data
     try:
         if f.action == "show":
-            text, markup = await _stats(session, actor, clock, f.grid, f.building)
+            text, markup = await _stats(session, actor, clock, settings, f.grid, f.building)
             await query.answer()
             await edit_text(query.message, text, markup)
         elif f.action == "areas":
-            area = await glance.area_for(session, actor, grid_id=f.grid, building_id=f.building)
+            area = await glance.area_for(session, actor, settings.timezone, grid_id=f.grid, building_id=f.building)
             grids, buildings = await glance.choices(session, actor, area)
             rows = [[_b(_("🏘 My whole area"), action="show")]]
             rows += [[_b(g.label(get_i18n().current_locale), action="show", grid=g.id)] for g in grids]
@@ -80,7 +81,7 @@ async def on_stats(query: CallbackQuery, callback_data: StatsCB, session: AsyncS
             await edit_markup(query.message, InlineKeyboardMarkup(inline_keyboard=rows[:60]))
         elif f.action == "list":
             now = clock.now()
-            area = await glance.area_for(session, actor, grid_id=f.grid, building_id=f.building)
+            area = await glance.area_for(session, actor, settings.timezone, grid_id=f.grid, building_id=f.building)
             locale = get_i18n().current_locale
             g, lines = await glance.open_list(session, actor, area, f.section, f.key, now, locale)
             await session.commit()
@@ -100,12 +101,12 @@ def _x(text: str, action: str, **data: object) -> InlineKeyboardButton:
 
 
 @router.message(Command("export"))
-async def cmd_export(message: Message, session: AsyncSession, actor: Actor) -> None:
+async def cmd_export(message: Message, session: AsyncSession, actor: Actor, settings: Settings) -> None:
     if not glance.may_export(actor):
         await message.answer(refusal("forbidden"))
         return
     try:
-        area = await glance.area_for(session, actor, roles=glance.EXPORT_ROLES)
+        area = await glance.area_for(session, actor, settings.timezone, roles=glance.EXPORT_ROLES)
     except DomainError as e:
         await message.answer(refusal(e.code, **e.params))
         return
@@ -118,7 +119,7 @@ async def cmd_export(message: Message, session: AsyncSession, actor: Actor) -> N
 
 @router.callback_query(ExportCB.filter())
 async def on_export(query: CallbackQuery, callback_data: ExportCB, session: AsyncSession, actor: Actor,
-                    person: Person | None, clock: Clock) -> None:
+                    person: Person | None, clock: Clock, settings: Settings) -> None:
     f = callback_data
     if f.action == "table":
         rows = [[_x(_(w), "days", table=f.table, days=d) for d, w in DAY_WORDS.items()]]
@@ -136,10 +137,9 @@ async def on_export(query: CallbackQuery, callback_data: ExportCB, session: Asyn
         return
     now = clock.now()
     try:
-        area = await glance.area_for(session, actor, roles=glance.EXPORT_ROLES)
-        tables = [t.key for t in glance.tables_for(area)] if f.table == "all" else [f.table]
-        job = await glance.ask_export(session, actor, person, query.from_user.id, tables=tables, days=f.days,
-                                      fmt=f.fmt, now=now, locale=get_i18n().current_locale)
+        job = await glance.ask_export(session, actor, person, query.from_user.id, settings.timezone,
+                                      tables=None if f.table == "all" else [f.table], days=f.days, fmt=f.fmt,
+                                      now=now, locale=get_i18n().current_locale)
     except DomainError as e:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
         return
@@ -152,5 +152,5 @@ async def on_export(query: CallbackQuery, callback_data: ExportCB, session: Asyn
     await session.commit()
     await query.answer()
     await edit_text(query.message, _("⏳ Preparing your export ({n} tables). I will send the file here when it is "
-                                     "ready; a large one takes a few minutes.").format(n=len(tables)), None)
+                                     "ready; a large one takes a few minutes.").format(n=len(job.tables)), None)
 

@@ -40,6 +40,10 @@ class Community(SQLModel, table=True):
     def label(self, locale: str) -> str:
         return localized(self.name, self.names, locale)
 
+    def zone(self, default: str) -> str:
+        """Its time zone's name; `default` (the deployment's) when the structure file gives none."""
+        return self.timezone or default
+
 
 class Grid(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("community_id", "code", name="uq_grid_community_code"),)

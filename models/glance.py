@@ -21,6 +21,7 @@ class ExportJob(SQLModel, table=True):
     grid_ids: list[int] | None = Field(default=None, sa_type=JSON)  # None: the whole community
     building_id: int | None = Field(default=None, foreign_key="building.id")
     health: bool = Field(default=False)  # whether health data may be in it (the asker's roles)
+    timezone: str = Field(max_length=64)  # the community's: the days of the range and the times in the file
     tables: list[str] = Field(default_factory=list, sa_type=JSON)
     since: datetime = Field(sa_type=UTCDateTime)  # the range [since, until)
     until: datetime = Field(sa_type=UTCDateTime)

@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('grid_ids', sa.JSON(), nullable=True),
     sa.Column('building_id', sa.Integer(), nullable=True),
     sa.Column('health', sa.Boolean(), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('tables', sa.JSON(), nullable=False),
     sa.Column('since', models.base.UTCDateTime(), nullable=False),
     sa.Column('until', models.base.UTCDateTime(), nullable=False),

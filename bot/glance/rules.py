@@ -21,6 +21,7 @@ from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.glance import Area, Figure, Glance, Line
 from bot.kernel.permissions import CASEWORK_ROLES, Actor, Role
+from bot.platform.i18n import _, get_i18n
 from models import Building, Community, Grid, Person
 from models.glance import ExportJob
 
@@ -47,14 +48,15 @@ def _sees_people(actor: Actor, community_id: int, grid_ids: tuple[int, ...] | No
     return all(actor.covering(CASEWORK_ROLES, community_id, g) for g in grid_ids)
 
 
-async def area_for(session: AsyncSession, actor: Actor, *, grid_id: int = 0, building_id: int = 0,
+async def area_for(session: AsyncSession, actor: Actor, default_tz: str, *, grid_id: int = 0, building_id: int = 0,
                    roles: tuple[Role, ...] = GLANCE_ROLES) -> Area:
-    """The staff member's area, or the grid or building of it they picked (refused outside it)."""
+    """The staff member's area, or the grid or building of it they picked (refused outside it); its days are
+    the community's (`default_tz`: the deployment's, for a community without a time zone of its own)."""
     community = await working_community(session, actor, roles)
     scopes = [s for s in actor.scopes_for(roles) if s.community_id == community.id]
     whole = actor.superadmin or any(s.grid_id is None for s in scopes)
     grids: tuple[int, ...] | None = None if whole else tuple(sorted({s.grid_id for s in scopes}))
-    tz = community.timezone or "Asia/Shanghai"
+    tz = community.zone(default_tz)
     if building_id:
         b = await session.get(Building, building_id)
         if b is None or b.community_id != community.id or not actor.covering(roles, community.id, b.grid_id):
@@ -93,6 +95,11 @@ async def choices(session: AsyncSession, actor: Actor, area: Area) -> tuple[list
     return grids, buildings
 
 
+def _shown(area: Area) -> list[Glance]:
+    """The installed capabilities' shares, less those that are health data for one who may not see it."""
+    return [g for g in hooks.installed() if area.health or not g.health]
+
+
 @dataclass
 class Section:
     glance: Glance
@@ -102,8 +109,8 @@ class Section:
 async def sections(session: AsyncSession, area: Area, now: datetime) -> list[Section]:
     """Every installed capability's figures for the area (health ones only for those who may see them)."""
     out = []
-    for g in hooks.installed():
-        if g.figures is None or (g.health and not area.health):
+    for g in _shown(area):
+        if g.figures is None:
             continue
         figures = await g.figures(session, area, now)
         if figures:
@@ -138,29 +145,23 @@ async def open_list(session: AsyncSession, actor: Actor, area: Area, section: st
 
 # ---- the evening summary -------------------------------------------------------------------------------------
 
-def summary_at(community: Community, day: date) -> datetime | None:
-    """When the community's summary of `day` is due (None: the community turned it off)."""
+def next_summary(community: Community, now: datetime, default_tz: str) -> datetime | None:
+    """The first summary due after `now` at the community's local `summary_time` (None: turned off)."""
     if not community.summary_time or community.summary_time == "off":
         return None
     h, m = map(int, community.summary_time.split(":"))
-    return datetime.combine(day, time(h, m), ZoneInfo(community.timezone or "Asia/Shanghai"))
-
-
-def next_summary(community: Community, now: datetime) -> datetime | None:
-    """The first summary due after `now`, in the community's own time zone."""
-    today = now.astimezone(ZoneInfo(community.timezone or "Asia/Shanghai")).date()
+    tz = ZoneInfo(community.zone(default_tz))
+    today = now.astimezone(tz).date()
     for day in (today, today + timedelta(days=1)):
-        at = summary_at(community, day)
-        if at is not None and at > now:
+        at = datetime.combine(day, time(h, m), tz)
+        if at > now:
             return at
     return None
 
 
-async def summary_recipients(session: AsyncSession, community_id: int) -> list[tuple[Area, list[Person]]]:
+async def summary_recipients(session: AsyncSession, community_id: int, tz: str) -> list[tuple[Area, list[Person]]]:
     """The community's workers and admins, grouped by the area each sees (a grid worker: their grid; an admin
-    or a community-wide worker: the community)."""
-    community = await session.get(Community, community_id)
-    tz = community.timezone or "Asia/Shanghai"
+    or a community-wide worker: the community); `tz`: the community's time zone."""
     grants: dict[int, tuple[Person, set[int | None]]] = {}
     for grant, person in await role_holders(session, community_id, SUMMARY_ROLES):
         grants.setdefault(person.id, (person, set()))[1].add(grant.grid_id)
@@ -176,8 +177,8 @@ async def daily_series(session: AsyncSession, area: Area, now: datetime) -> tupl
     """The last 14 days, each capability's series (section -> series key -> values)."""
     days = area.days(now, CHART_DAYS)
     out = {}
-    for g in hooks.installed():
-        if g.daily is None or (g.health and not area.health):
+    for g in _shown(area):
+        if g.daily is None:
             continue
         out[g.section] = await g.daily(session, area, days)
     return [d for d, _, _ in days], out
@@ -188,8 +189,8 @@ async def summary_lines(session: AsyncSession, area: Area, now: datetime, locale
     """What is still open, oldest first, and who has not been heard from: the first rows of each capability's
     summary lists."""
     out = []
-    for g in hooks.installed():
-        if g.lists is None or (g.health and not area.health):
+    for g in _shown(area):
+        if g.lists is None:
             continue
         for key in g.summary_lists:
             lines = await g.lists(session, area, key, now, locale) or []
@@ -204,28 +205,37 @@ async def summary_lines(session: AsyncSession, area: Area, now: datetime, locale
 # ---- ledgers (/export and `python -m bot export`) ------------------------------------------------------------
 
 def tables_for(area: Area) -> list[hooks.Table]:
-    return [t for g in hooks.installed() for t in g.tables if area.health or not t.health]
+    return [t for g in _shown(area) for t in g.tables if area.health or not t.health]
 
 
-async def ask_export(session: AsyncSession, actor: Actor, person: Person | None, chat_id: int | None, *,
-                     tables: list[str], days: int, fmt: str, now: datetime, locale: str, grid_id: int = 0,
-                     building_id: int = 0) -> ExportJob:
-    """An export asked for in the chat: checked now, built by the due-work runner."""
+def _job(area: Area, tables: list[str] | None, since: datetime, until: datetime, fmt: str, locale: str,
+         now: datetime, person_id: int | None = None, chat_id: int | None = None) -> ExportJob:
+    """An export of these tables of the area (None: every one it may hold), checked."""
+    known = [t.key for t in tables_for(area)]
+    if fmt not in FORMATS or until <= since or (tables is not None and (not tables or not set(tables) <= set(known))):
+        raise DomainError("glance_area")
+    return ExportJob(person_id=person_id, chat_id=chat_id, locale=locale, community_id=area.community_id,
+                     grid_ids=list(area.grid_ids) if area.grid_ids is not None else None,
+                     building_id=area.building_id, health=area.health, timezone=area.timezone,
+                     tables=known if tables is None else tables, since=since, until=until, fmt=fmt, created_at=now)
+
+
+async def ask_export(session: AsyncSession, actor: Actor, person: Person | None, chat_id: int | None,
+                     default_tz: str, *, tables: list[str] | None, days: int, fmt: str, now: datetime,
+                     locale: str) -> ExportJob:
+    """An export of the staff member's area asked for in the chat (`tables` None: all of them): checked now,
+    built by the due-work runner."""
     if not may_export(actor):
         raise PermissionDenied()
-    area = await area_for(session, actor, grid_id=grid_id, building_id=building_id, roles=EXPORT_ROLES)
-    known = {t.key for t in tables_for(area)}
-    if days not in EXPORT_DAYS or fmt not in FORMATS or not tables or not set(tables) <= known:
+    area = await area_for(session, actor, default_tz, roles=EXPORT_ROLES)
+    if days not in EXPORT_DAYS:
         raise DomainError("glance_area")
-    start = area.day_start(now, days - 1)
-    return ExportJob(person_id=person.id if person else None, chat_id=chat_id, locale=locale,
-                     community_id=area.community_id, grid_ids=list(area.grid_ids) if area.grid_ids else None,
-                     building_id=area.building_id, health=area.health, tables=tables, since=start,
-                     until=now, fmt=fmt, created_at=now)
+    return _job(area, tables, area.day_start(now, days - 1), now, fmt, locale, now,
+                person_id=person.id if person else None, chat_id=chat_id)
 
 
-def job_area(job: ExportJob, timezone: str) -> Area:
-    return Area(job.community_id, timezone, tuple(job.grid_ids) if job.grid_ids is not None else None,
+def job_area(job: ExportJob) -> Area:
+    return Area(job.community_id, job.timezone, tuple(job.grid_ids) if job.grid_ids is not None else None,
                 job.building_id, health=job.health)
 
 
@@ -236,19 +246,30 @@ class Sheet:
     rows: list[list]
 
 
-async def build_sheets(session: AsyncSession, job: ExportJob, headers) -> list[Sheet]:
-    """The rows of each table asked for (health tables only when the asker may see them)."""
-    community = await session.get(Community, job.community_id)
-    area = job_area(job, community.timezone or "Asia/Shanghai")
-    out = []
-    for t in tables_for(area):
-        if t.key in job.tables:
-            rows = await t.rows(session, area, job.since, job.until, job.locale)
-            out.append(Sheet(t, [headers(c.header) for c in t.columns], rows))
-    return out
+@dataclass
+class Built:
+    data: bytes
+    name: str
+    sheets: list[Sheet]
 
 
-def record_export(session: AsyncSession, job: ExportJob, sheets: list[Sheet], now: datetime) -> None:
+async def build(session: AsyncSession, job: ExportJob, stem: str, now: datetime) -> Built:
+    """The file of an export — the rows of each table asked for (health tables only when the asker may see
+    them), in the asker's language and the community's time zone — recorded and audited with the caller's
+    transaction."""
+    area = job_area(job)
+    sheets = []
+    with get_i18n().use_locale(job.locale):
+        for t in tables_for(area):
+            if t.key in job.tables:
+                rows = await t.rows(session, area, job.since, job.until, job.locale)
+                sheets.append(Sheet(t, [_(c.header) for c in t.columns], rows))
+        data, name = _package(job, sheets, area.tz, stem)
+    _record(session, job, sheets, now)
+    return Built(data, name, sheets)
+
+
+def _record(session: AsyncSession, job: ExportJob, sheets: list[Sheet], now: datetime) -> None:
     job.row_counts = {s.table.key: len(s.rows) for s in sheets}
     job.status, job.done_at = "done", now
     session.add(job)
@@ -264,7 +285,7 @@ def _cell(value: object, tz: tzinfo) -> object:
     return value
 
 
-def to_xlsx(sheets: list[Sheet], tz: tzinfo, sheet_title) -> bytes:
+def to_xlsx(sheets: list[Sheet], tz: tzinfo) -> bytes:
     """One sheet per table: headers in the asker's language, frozen; times in the community's time zone."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -273,7 +294,7 @@ def to_xlsx(sheets: list[Sheet], tz: tzinfo, sheet_title) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for s in sheets:
-        ws = wb.create_sheet(sheet_title(s.table.title)[:31])
+        ws = wb.create_sheet(_(s.table.title)[:31])
         ws.append(s.headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
@@ -301,10 +322,10 @@ def to_csv(sheet: Sheet, tz: tzinfo) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def package(job: ExportJob, sheets: list[Sheet], tz: tzinfo, sheet_title, stem: str) -> tuple[bytes, str]:
+def _package(job: ExportJob, sheets: list[Sheet], tz: tzinfo, stem: str) -> tuple[bytes, str]:
     """The file to send: an .xlsx workbook; one .csv, or a .zip of one .csv per table."""
     if job.fmt == "xlsx":
-        return to_xlsx(sheets, tz, sheet_title), f"{stem}.xlsx"
+        return to_xlsx(sheets, tz), f"{stem}.xlsx"
     if len(sheets) == 1:
         return to_csv(sheets[0], tz), f"{stem}-{sheets[0].table.key}.csv"
     out = io.BytesIO()
@@ -314,9 +335,9 @@ def package(job: ExportJob, sheets: list[Sheet], tz: tzinfo, sheet_title, stem: 
     return out.getvalue(), f"{stem}.zip"
 
 
-async def admin_job(session: AsyncSession, *, community: str, grid: str | None, building: str | None,
-                    since: date, until: date, fmt: str, tables: list[str] | None, locale: str,
-                    now: datetime) -> ExportJob:
+async def admin_job(session: AsyncSession, default_tz: str, *, community: str, grid: str | None,
+                    building: str | None, since: date, until: date, fmt: str, tables: list[str] | None,
+                    locale: str, now: datetime) -> ExportJob:
     """An export for the bot's administrator at the command line: any community, grid or building, by code;
     the days [since, until] in the community's time zone; every table unless some are named."""
     c = (await session.exec(select(Community).where(Community.code == community))).first()
@@ -334,12 +355,6 @@ async def admin_job(session: AsyncSession, *, community: str, grid: str | None, 
         if b is None or b.community_id != c.id or (grids and b.grid_id not in grids):
             raise DomainError("glance_area")
         grids, b_id = (b.grid_id,), b.id
-    tz = ZoneInfo(c.timezone or "Asia/Shanghai")
-    area = Area(c.id, str(tz), grids, b_id, health=True)
-    known = [t.key for t in tables_for(area)]
-    if fmt not in FORMATS or until < since or (tables and not set(tables) <= set(known)):
-        raise DomainError("glance_area")
-    return ExportJob(community_id=c.id, grid_ids=list(grids) if grids else None, building_id=b_id, health=True,
-                     tables=tables or known, locale=locale, fmt=fmt, created_at=now,
-                     since=datetime.combine(since, time(0), tz),
-                     until=datetime.combine(until + timedelta(days=1), time(0), tz))
+    area = Area(c.id, c.zone(default_tz), grids, b_id, health=True)
+    return _job(area, tables, datetime.combine(since, time(0), area.tz),
+                datetime.combine(until + timedelta(days=1), time(0), area.tz), fmt, locale, now)

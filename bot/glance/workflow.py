@@ -32,22 +32,27 @@ SUMMARY_VALID = timedelta(hours=6)  # a summary that could not go out by then is
 
 @recurring("summary_book", next_full_hour)
 async def summary_book(session: AsyncSession, work: DueWork, now: datetime) -> None:
+    """Book each community's next summary at its local time (`work.ref`: the deployment's time zone, for a
+    community without its own); the summary's row carries the zone it was placed in."""
     for c in (await session.exec(select(Community).order_by(Community.id))).all():
-        at = glance.next_summary(c, now)
+        tz = c.zone(work.ref or "UTC")
+        at = glance.next_summary(c, now, tz)
         if at is None:
             continue
         key = f"summary:{c.id}:{at.date().isoformat()}"
         if (await session.exec(select(DueWork.id).where(DueWork.key == key))).first() is None:
-            schedule(session, "daily_summary", at, ref=str(c.id), key=key, valid_until=at + SUMMARY_VALID, now=now)
+            schedule(session, "daily_summary", at, ref=f"{c.id}|{tz}", key=key, valid_until=at + SUMMARY_VALID,
+                     now=now)
 
 
 @due_handler("daily_summary")
 async def daily_summary(session: AsyncSession, work: DueWork, now: datetime) -> None:
-    community = await session.get(Community, int(work.ref))
+    community_id, tz = work.ref.split("|", 1)
+    community = await session.get(Community, int(community_id))
     if community is None:
         return
-    day = now.astimezone(ZoneInfo(community.timezone or "Asia/Shanghai")).date()
-    for area, people in await glance.summary_recipients(session, community.id):
+    day = now.astimezone(ZoneInfo(tz)).date()
+    for area, people in await glance.summary_recipients(session, community.id, tz):
         sections = await glance.sections(session, area, now)
         days, series = await glance.daily_series(session, area, now)
         by_locale: dict[str, list] = {}
@@ -77,16 +82,15 @@ async def build_export(session: AsyncSession, work: DueWork, now: datetime) -> N
     if job is None or job.status != "queued":
         return
     community = await session.get(Community, job.community_id)
-    tz = ZoneInfo(community.timezone or "Asia/Shanghai")
-    with get_i18n().use_locale(job.locale):
-        sheets = await glance.build_sheets(session, job, _)
-        data, name = glance.package(job, sheets, tz, _, f"{community.code}-{now.astimezone(tz):%Y%m%d-%H%M}")
-        caption = "\n".join([_("📎 Your export is ready: {from_} – {to}.").format(
-            from_=job.since.astimezone(tz).strftime("%Y-%m-%d"), to=job.until.astimezone(tz).strftime("%Y-%m-%d"))]
-            + [f"• {_(s.table.title)}: {len(s.rows)}" for s in sheets])
-    glance.record_export(session, job, sheets, now)
+    tz = ZoneInfo(job.timezone)
+    built = await glance.build(session, job, f"{community.code}-{now.astimezone(tz):%Y%m%d-%H%M}", now)
     if job.chat_id is not None:
-        media = await attach(session, name, data)
+        with get_i18n().use_locale(job.locale):
+            caption = "\n".join([_("📎 Your export is ready: {from_} – {to}.").format(
+                from_=job.since.astimezone(tz).strftime("%Y-%m-%d"),
+                to=job.until.astimezone(tz).strftime("%Y-%m-%d"))]
+                + [f"• {_(s.table.title)}: {len(s.rows)}" for s in built.sheets])
+        media = await attach(session, built.name, built.data)
         enqueue(session, [Recipient(job.chat_id, job.person_id)], caption[:1000], now=now, method="document",
                 media=media, cause=f"export:{job.id}", priority=ROUTINE)
 

@@ -113,11 +113,12 @@ class DueWorkRunner:
         return rows, expired
 
     async def book_recurring(self, now: datetime) -> None:
-        """Keep the next occurrence of each recurring kind booked (one row per occurrence, by its key)."""
+        """Keep the next occurrence of each recurring kind booked (one row per occurrence, by its key; its `ref`
+        names the deployment's time zone, for work that must place a community's local times)."""
         for kind, next_at in self.recurring.items():
             at = next_at(now, self.tz)
             async with self.sessionmaker() as s:
-                await schedule_once(s, kind, at, key=f"every:{kind}:{at:%Y%m%dT%H%M}",
+                await schedule_once(s, kind, at, key=f"every:{kind}:{at:%Y%m%dT%H%M}", ref=str(self.tz),
                                     valid_until=at + RECURRING_VALID, now=now)
 
     async def sweep(self) -> SweepReport:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 import bot.features  # noqa: F401 - installs every capability's share
 from bot.glance import rules as glance
@@ -86,10 +87,10 @@ async def test_the_fourteen_days_of_the_chart(session, structure):
 async def test_a_grid_worker_sees_their_grid_only_and_lists_are_audited(session, structure):
     ids = await seed(session, NOW)
     lin = Actor(person_id=ids["ann"], grants=(Grant(Role.STAFF, Scope(ids["community"], ids["G1"])),))
-    area = await glance.area_for(session, lin)
+    area = await glance.area_for(session, lin, "Asia/Shanghai")
     assert area.grid_ids == (ids["G1"],) and area.health
     with pytest.raises(DomainError):
-        await glance.area_for(session, lin, grid_id=ids["G2"])  # another grid: refused
+        await glance.area_for(session, lin, "Asia/Shanghai", grid_id=ids["G2"])  # another grid: refused
     with get_i18n().use_locale("en"):
         _g, lines = await glance.open_list(session, lin, area, "health", "abnormal", NOW, "en")
         assert [x.text.split(" · ")[0] for x in lines] == ["🚨 Ann", "Cai"]  # red flags first
@@ -109,7 +110,45 @@ async def test_a_grid_worker_sees_their_grid_only_and_lists_are_audited(session,
     assert {e.subject_person_id for e in entries} >= {ids["ann"], ids["cai"]}
     # A counsellor sees counts, never lists.
     helper = Actor(person_id=ids["dan"], grants=(Grant(Role.COUNSELLOR, Scope(ids["community"], None)),))
-    area = await glance.area_for(session, helper)
+    area = await glance.area_for(session, helper, "Asia/Shanghai")
     assert not area.health
     with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
         await glance.open_list(session, helper, area, "people", "unreached", NOW, "en")
+
+
+async def test_the_command_line_export_for_the_administrator(session, structure, engine, tmp_path):
+    import argparse
+
+    import openpyxl
+
+    from bot.__main__ import export
+    from bot.config import Settings
+
+    await seed(session, NOW)
+    out = tmp_path / "g1.xlsx"
+    args = argparse.Namespace(community="yangguang", grid="G1", building=None, days=7, since=None, to="2026-03-01",
+                              format="xlsx", tables="health,supplies", locale="zh_Hans", out=out)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    assert await export(settings, args) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["健康报告", "物资需求"]
+    assert wb["健康报告"]["A1"].value == "时间" and wb["健康报告"].max_row == 5  # 4 reports of Grid 1
+    assert wb["物资需求"].max_row == 4
+    args.grid, args.tables = "G9", None
+    assert await export(settings, args) == 1  # no such grid
+    session.expire_all()
+    entry = (await session.exec(select(AuditEntry).where(AuditEntry.action == "glance_export"))).one()
+    assert (entry.actor_person_id, entry.detail["rows_health"], entry.detail["rows_supplies"]) == (None, 4, 3)
+
+
+def test_the_summary_is_at_the_community_s_local_time_or_the_deployment_s():
+    from models import Community
+
+    c = Community(code="x", name="x", timezone=None, summary_time="18:00")
+    assert glance.next_summary(c, NOW, "Europe/Berlin") == datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+    c.timezone = "Asia/Shanghai"
+    assert glance.next_summary(c, NOW, "Europe/Berlin") == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert glance.next_summary(c, datetime(2026, 3, 1, 10, 0, tzinfo=UTC), "UTC") == datetime(2026, 3, 2, 10, 0,
+                                                                                               tzinfo=UTC)
+    c.summary_time = "off"
+    assert glance.next_summary(c, NOW, "UTC") is None
