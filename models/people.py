@@ -48,3 +48,13 @@ class Person(SQLModel, table=True):
     @property
     def has_telegram(self) -> bool:
         return self.tg_user_id is not None
+
+    @property
+    def reachable(self) -> bool:
+        """The bot can write to them: on Telegram, not erased, and they have not blocked it."""
+        return self.tg_user_id is not None and self.deleted_at is None and self.unreachable_since is None
+
+
+def reachable() -> sa.ColumnElement[bool]:
+    """`Person.reachable`, as an SQL condition."""
+    return sa.and_(Person.tg_user_id.is_not(None), Person.deleted_at.is_(None), Person.unreachable_since.is_(None))

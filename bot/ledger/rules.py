@@ -31,6 +31,7 @@ from bot.kernel.permissions import Actor, Role
 from bot.kernel.text import matching_key
 from bot.registration.rules import CARE_NEEDS, NAME_MAX_LEN, normalize_unit
 from models import Building, Community, Household, Person
+from models.people import reachable
 
 IMPORT_ROLES = (Role.STAFF, Role.ADMIN)
 MAX_ROWS = 20_000
@@ -394,10 +395,6 @@ class ReachRow:
         return self.households - self.reachable
 
 
-def _reachable(p: Person) -> bool:
-    return p.tg_user_id is not None and p.deleted_at is None and p.unreachable_since is None
-
-
 async def reach(session: AsyncSession, actor: Actor, community_id: int) -> list[ReachRow]:
     """Per building of the actor's area: households, those in the ledger, those with someone reachable on
     Telegram, and those with nobody (counts only)."""
@@ -407,8 +404,7 @@ async def reach(session: AsyncSession, actor: Actor, community_id: int) -> list[
         return []
     households = (await session.exec(select(Household).where(Household.building_id.in_(list(rows))))).all()
     reached = set((await session.exec(select(Person.household_id).where(
-        Person.household_id.in_([h.id for h in households] or [-1]), Person.tg_user_id.is_not(None),
-        Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all())
+        Person.household_id.in_([h.id for h in households] or [-1]), reachable()))).all())
     for h in households:
         row = rows[h.building_id]
         row.households += 1
@@ -438,7 +434,7 @@ async def unreached(session: AsyncSession, actor: Actor, building_id: int, now: 
         members = list((await session.exec(select(Person).where(Person.household_id == h.id,
                                                                 Person.deleted_at.is_(None))
                                            .order_by(Person.id))).all())
-        if not any(_reachable(m) for m in members):
+        if not any(m.reachable for m in members):
             out.append(Unreached(h, members))
     audit(session, actor_id=actor.person_id, action="read_unreached", at=now, building=building.id,
           households=len(out))
@@ -593,9 +589,7 @@ async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int,
 # ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
 
 def _reachable_households(area: Area):
-    return select(Person.household_id).where(Person.household_id.in_(area.households()),
-                                             Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
-                                             Person.unreachable_since.is_(None))
+    return select(Person.household_id).where(Person.household_id.in_(area.households()), reachable())
 
 
 def _with_care():

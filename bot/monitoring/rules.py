@@ -26,6 +26,7 @@ from bot.kernel.text import clean_line
 from bot.platform.scheduling.due import schedule
 from bot.registration import rules as registration
 from models import Building, Community, DueWork, HealthReport, Household, Monitoring, Person, Task, TaskOffer
+from models.people import reachable
 
 MONITOR_ROLES = (Role.DOCTOR, Role.STAFF, Role.ADMIN)
 MAX_DAYS = 60
@@ -298,8 +299,7 @@ async def checkin_recipients(session: AsyncSession, community_id: int, since: da
     reported = select(HealthReport.person_id).where(HealthReport.created_at >= since)
     rows = (await session.exec(select(Person).join(Household, Household.id == Person.household_id)
                                .join(Building, Building.id == Household.building_id)
-                               .where(Building.community_id == community_id, Person.tg_user_id.is_not(None),
-                                      Person.deleted_at.is_(None), Person.unreachable_since.is_(None),
+                               .where(Building.community_id == community_id, reachable(),
                                       Person.id.not_in(monitored), Person.id.not_in(reported))
                                .order_by(Person.id))).all()
     return list(rows)

@@ -17,6 +17,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.text import clean_line, matching_key
 from models import Building, Household, Person
+from models.people import reachable
 
 CARE_NEEDS: tuple[str, ...] = ("elderly_alone", "disability", "pregnancy", "infant", "chronic")
 MAX_HOUSEHOLD_SIZE = 20
@@ -162,8 +163,7 @@ async def reachable_members(session: AsyncSession, household_id: int, exclude_id
     """The household's members on Telegram who can be reached (not blocked, not erased): who confirms a
     newcomer, and who is told about a member without Telegram."""
     rows = (await session.exec(select(Person).where(
-        Person.household_id == household_id, Person.tg_user_id.is_not(None), Person.deleted_at.is_(None),
-        Person.unreachable_since.is_(None)))).all()
+        Person.household_id == household_id, reachable()))).all()
     return [p for p in rows if p.id != exclude_id]
 
 

@@ -25,6 +25,7 @@ from bot.kernel.text import clean_line
 from bot.notices import rules as notices
 from bot.platform.i18n import N_
 from models import Building, Community, Household, Person, Task
+from models.people import reachable as reachable_now
 from models.surveys import QUESTION_KINDS, Survey, SurveyFollowup, SurveyQuestion, SurveyResponse
 
 MAX_QUESTIONS = 10
@@ -144,8 +145,7 @@ async def reachable(session: AsyncSession, households: list[Household]) -> list[
     if not households:
         return []
     return list((await session.exec(select(Person).where(
-        Person.household_id.in_([h.id for h in households]), Person.tg_user_id.is_not(None),
-        Person.deleted_at.is_(None), Person.unreachable_since.is_(None)).order_by(Person.id))).all())
+        Person.household_id.in_([h.id for h in households]), reachable_now()).order_by(Person.id))).all())
 
 
 @dataclass

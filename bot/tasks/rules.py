@@ -19,6 +19,7 @@ from bot.kernel.personal_data import PersonalData
 from bot.kernel.text import clean_line
 from bot.registration.rules import dialable
 from models import Building, BuildingLeader, Grid, Household, Person, RoleGrant, Task, TaskOffer, VolunteerProfile
+from models.people import reachable
 from models.tasks import task_kind
 
 SKILLS: tuple[str, ...] = ("delivery", "medicine", "elderly_care", "phone", "patrol")
@@ -151,8 +152,7 @@ async def eligible_volunteers(session: AsyncSession, task: Task, *, exclude: set
     room for another task and within their rest limits, fewest active tasks first: work spreads out instead of
     piling up."""
     rows = (await session.exec(select(VolunteerProfile, Person).join(Person, Person.id == VolunteerProfile.person_id)
-                               .where(VolunteerProfile.on_duty.is_(True), Person.tg_user_id.is_not(None),
-                                      Person.deleted_at.is_(None), Person.unreachable_since.is_(None)))).all()
+                               .where(VolunteerProfile.on_duty.is_(True), reachable()))).all()
     out: list[tuple[int, int, Person]] = []
     for profile, person in rows:
         if exclude and person.id in exclude:
