@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.rules import Figures
 from bot.kernel.errors import DomainError
 from bot.kernel.glance import Area, Figure, per_day
 from models import Building, Person
@@ -42,18 +43,19 @@ def _hazards(area: Area) -> list:
 
 
 async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
-    """Open hazard cases by category, most first, and the closure rate over 7 days (closed as fixed, of those
-    closed, reopened as not fixed, or rejected in that time)."""
+    """Open hazard cases by category, most first, and the closure rate over 7 days (the case engine's, counted
+    here in SQL)."""
     by_cat = (await session.exec(select(Case.category, func.count()).where(
         *_hazards(area), Case.status.in_(OPEN_STATUSES)).group_by(Case.category))).all()
     events = dict((await session.exec(select(CaseEvent.action, func.count()).join(Case, Case.id == CaseEvent.case_id)
                                       .where(*_hazards(area), CaseEvent.at >= now - timedelta(days=7),
                                              CaseEvent.action.in_(("closed", "not_fixed", "rejected")))
                                       .group_by(CaseEvent.action))).all())
-    ends = sum(events.values())
+    closures = Figures(fixed=events.get("closed", 0), reopened=events.get("not_fixed", 0),
+                       rejected=events.get("rejected", 0))
     out = [Figure("open", sum(n for _, n in by_cat), opens="open")]
     out += [Figure(f"open:{c}", n) for c, n in sorted(by_cat, key=lambda x: (-x[1], x[0]))]
-    out.append(Figure("closure_rate", events.get("closed", 0) / ends if ends else None))
+    out.append(Figure("closure_rate", closures.closure_rate))
     return out
 
 
