@@ -33,7 +33,7 @@ from bot.registration.rules import dialable
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import ButtonText, NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import act_on_press, edit_markup, finish_typed_step, refusal
+from bot.telegram.ui import act_on_press, edit_markup, finish_pressed_step, finish_typed_step, refusal
 from models import Person
 
 router = RouterTemplate("contacts")
@@ -162,16 +162,10 @@ async def on_note(message: Message, state: FSMContext, session: AsyncSession, ac
 @router.callback_query(ContactCB.filter(F.action == "skip"), StateFilter(Ct.note))
 async def on_skip_note(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
                        settings: Settings, clock: Clock) -> None:
-    try:
-        done = await _save(state, session, actor, None, settings, clock)
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
-        return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
-    await query.bot.send_message(query.from_user.id, done)
+    done = await finish_pressed_step(query, state, session, lambda: _save(state, session, actor, None, settings,
+                                                                          clock))
+    if done:
+        await query.bot.send_message(query.from_user.id, done)
 
 
 @router.callback_query(ContactCB.filter(F.action == "cancel"), StateFilter(Ct))

@@ -38,7 +38,7 @@ from bot.platform.i18n import N_, _, get_i18n
 from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate
-from bot.telegram.ui import collect_photo, collect_words, edit_markup, refusal, show_menu
+from bot.telegram.ui import collect_photo, collect_words, edit_markup, finish_pressed_step, refusal, show_menu
 from handlers.menu import menu_for
 from models import Person
 
@@ -175,7 +175,8 @@ async def on_done(query: CallbackQuery, state: FSMContext) -> None:
 async def on_anonymous(query: CallbackQuery, callback_data: FeedbackCB, state: FSMContext, session: AsyncSession,
                        person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> cases.Reported:
         if person is None or callback_data.value not in ("yes", "no"):
             raise DomainError("bad_step")
         category = feedback.category(data.get("category", ""))
@@ -186,15 +187,12 @@ async def on_anonymous(query: CallbackQuery, callback_data: FeedbackCB, state: F
         report = cases.Report(kind=feedback.KIND, category=category, place=None, note=note,
                               photos=tuple(data.get("photos", [])), anonymous=callback_data.value == "yes",
                               hidden_from=tuple(h for h in hidden if h != person.id))
-        r = await case_workflow.reported(session, person, report, settings, clock.now())
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return await case_workflow.reported(session, person, report, settings, clock.now())
+
+    r = await finish_pressed_step(query, state, session, act)
+    if r is None:
         return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
-    who = (_("the community's admins") if feedback.about_a_person(category)
+    who = (_("the community's admins") if feedback.about_a_person(r.case.category)
            else _("the community workers of your grid"))
     text = _("✅ Sent as {ref} to {who}. You will read their answer here.").format(ref=r.case.ref, who=who)
     if callback_data.value == "yes":

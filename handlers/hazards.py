@@ -61,6 +61,7 @@ from bot.telegram.ui import (
     collect_words,
     edit_markup,
     emergency_number,
+    finish_pressed_step,
     finish_typed_step,
     refusal,
     show_menu,
@@ -283,7 +284,8 @@ async def on_done(query: CallbackQuery, state: FSMContext) -> None:
 async def on_anonymous(query: CallbackQuery, callback_data: HazardCB, state: FSMContext, session: AsyncSession,
                        person: Person | None, actor: Actor, clock: Clock, settings: Settings) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> cases.Reported:
         if person is None or callback_data.value not in ("yes", "no"):
             raise DomainError("bad_step")
         category = hazards.category(data.get("category", ""))
@@ -292,14 +294,11 @@ async def on_anonymous(query: CallbackQuery, callback_data: HazardCB, state: FSM
         report = cases.Report(kind=hazards.KIND, category=category, place=place, note=data.get("note"),
                               photos=tuple(data.get("photos", [])), anonymous=callback_data.value == "yes",
                               urgent=hazards.is_urgent(category))
-        r = await case_workflow.reported(session, person, report, settings, clock.now())
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return await case_workflow.reported(session, person, report, settings, clock.now())
+
+    r = await finish_pressed_step(query, state, session, act)
+    if r is None:
         return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
     loc = get_i18n().current_locale
     if r.joined:
         text = _("{n} neighbours have reported this: {ref} (status: {status}). You follow it now, and your words "

@@ -34,7 +34,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand
 from bot.telegram.routing import gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import act_on_press, edit_markup, refusal, send_long
+from bot.telegram.ui import act_on_press, edit_markup, finish_pressed_step, refusal, send_long
 
 router = gated("ledger", ledger.may_import)
 refusals = refusals_router("ledger-others", commands=("ledger", "reach", "households"), buttons=(LedgerCB,))
@@ -115,18 +115,16 @@ async def on_import(query: CallbackQuery, state: FSMContext, session: AsyncSessi
                     settings: Settings) -> None:
     """Planned again from the rows (the database may have changed since the preview), then applied."""
     data = await state.get_data()
-    try:
+
+    async def act() -> ledger.Applied:
         community = await ledger.importer_community(session, actor)
         plan = await ledger.plan(session, actor, community, data.get("rows", []), region=settings.phone_region,
                                  now=clock.now())
-        done = await ledger.apply(session, actor, plan, clock.now(), file_name=data.get("file", ""))
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return await ledger.apply(session, actor, plan, clock.now(), file_name=data.get("file", ""))
+
+    done = await finish_pressed_step(query, state, session, act)
+    if done is None:
         return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
     await query.bot.send_message(query.from_user.id, _(
         "✅ Imported: {created} new households, {changed} completed or changed, {members} new members; {refused} "
         "rows refused. /reach shows who can be reached on Telegram.").format(

@@ -51,7 +51,7 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import edit_markup, refusal, send_long
+from bot.telegram.ui import edit_markup, finish_pressed_step, refusal, send_long
 from models import Building, Community, Household, Person
 from models.surveys import Survey, SurveyQuestion
 
@@ -372,17 +372,15 @@ async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession
                   settings: Settings) -> None:
     data = await state.get_data()
     draft = surveys.Draft.from_json(data["draft"])
-    try:
+
+    async def act():
         community = await surveys.sender_community(session, actor)
         tz = await _timezone(session, community.id, settings)
-        s = await workflow.sent(session, actor, draft, datetime.fromisoformat(data["deadline"]), tz, clock.now())
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        return await workflow.sent(session, actor, draft, datetime.fromisoformat(data["deadline"]), tz, clock.now())
+
+    s = await finish_pressed_step(query, state, session, act)
+    if s is None:
         return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
     await query.bot.send_message(query.from_user.id, _(
         "📤 {ref} sent to {people} people in {households} households. /surveys shows the answers as they come "
         "in.").format(ref=s.survey.ref, people=len(s.people), households=s.households))

@@ -35,7 +35,15 @@ from bot.telegram.commands import CommandEntry
 from bot.telegram.filters import NotCommand, Private
 from bot.telegram.routing import RouterTemplate, gated
 from bot.telegram.routing import refusals as refusals_router
-from bot.telegram.ui import act_on_press, edit_markup, edit_text, finish_typed_step, refusal, send_long
+from bot.telegram.ui import (
+    act_on_press,
+    edit_markup,
+    edit_text,
+    finish_pressed_step,
+    finish_typed_step,
+    refusal,
+    send_long,
+)
 from bot.volunteering import messages as vol_messages
 from bot.volunteering import rules as volunteering
 from bot.volunteering.callbacks import ApplyCB, LeadCB, VolCB
@@ -201,21 +209,17 @@ async def on_next(query: CallbackQuery, state: FSMContext) -> None:
 async def on_send(query: CallbackQuery, state: FSMContext, session: AsyncSession, person: Person | None,
                   clock: Clock) -> None:
     data = await state.get_data()
-    try:
+
+    async def act() -> None:
         application = await volunteering.apply(session, person, volunteering.Draft(
             name=data.get("name", ""), phone=data.get("phone"), skills=data.get("skills"),
             languages=data.get("languages"), availability=data.get("availability")), clock.now())
         await vol_messages.ask_approvers(session, application, await volunteering.approvers(session, application),
                                          clock.now())
-    except DomainError as e:
-        await query.answer(refusal(e.code, **e.params), show_alert=True)
-        if e.code in ("already_volunteer", "application_pending", "not_registered"):
-            await state.clear()
+
+    if not await finish_pressed_step(query, state, session, act,
+                                     ends_on=("already_volunteer", "application_pending", "not_registered")):
         return
-    await session.commit()
-    await state.clear()
-    await query.answer()
-    await edit_markup(query.message, None)
     await query.bot.send_message(query.from_user.id, _(
         "📤 Sent. The community staff will look at your application and you will hear from them here. Until then "
         "you are not offered any tasks."))

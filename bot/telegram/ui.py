@@ -173,6 +173,28 @@ async def finish_typed_step(message: Message, state: FSMContext, session: AsyncS
     return True
 
 
+async def finish_pressed_step(query: CallbackQuery, state: FSMContext, session: AsyncSession,
+                              act: Callable[[], Awaitable[Any]], ends_on: tuple[str, ...] = ()) -> Any:
+    """The button that ends a conversation (✅ Import, 📤 Send): run its event. A refusal is the press's one
+    answer, and the conversation stays where it was, its buttons too, so nothing entered is lost — unless the
+    refusal is one of `ends_on` (nothing to try again). Done: committed, the conversation ends, the buttons go;
+    returns what `act` returned (None after a refusal)."""
+    from bot.kernel.errors import DomainError
+
+    try:
+        done = await act()
+    except DomainError as e:
+        await query.answer(refusal(e.code, **e.params), show_alert=True)
+        if e.code in ends_on:
+            await state.clear()
+        return None
+    await session.commit()
+    await state.clear()
+    await query.answer()
+    await edit_markup(query.message, None)
+    return done if done is not None else True
+
+
 async def act_on_press(query: CallbackQuery, session: AsyncSession, act: Callable[[], Awaitable[Any]]) -> Any:
     """A button that does one thing: do it and commit, returning what `act` returned; a rule's refusal takes the
     message's buttons away and is the press's one answer (None is returned: the caller answers only on success)."""
