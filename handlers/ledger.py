@@ -249,7 +249,7 @@ async def _show_card(bot, chat_id: int, session: AsyncSession, actor: Actor, hou
 async def on_household(query: CallbackQuery, callback_data: LedgerCB, session: AsyncSession, actor: Actor,
                        clock: Clock) -> None:
     try:
-        await ledger.household_card(session, actor, callback_data.id, clock.now())
+        await ledger.household_in_area(session, actor, callback_data.id)
     except DomainError as e:
         await query.answer(refusal(e.code, **e.params), show_alert=True)
         return
@@ -288,7 +288,7 @@ async def on_unit(message: Message, state: FSMContext, session: AsyncSession, ac
 async def on_add_member(query: CallbackQuery, callback_data: LedgerCB, state: FSMContext, session: AsyncSession,
                         actor: Actor, clock: Clock) -> None:
     try:
-        await ledger.household_card(session, actor, callback_data.id, clock.now())
+        await ledger.household_in_area(session, actor, callback_data.id)
     except DomainError as e:
         await query.answer(refusal(e.code), show_alert=True)
         return

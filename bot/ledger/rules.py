@@ -456,17 +456,25 @@ async def households_of(session: AsyncSession, actor: Actor, building_id: int) -
                                               .order_by(Household.unit))).all())
 
 
-async def household_card(session: AsyncSession, actor: Actor, household_id: int,
-                         now: datetime) -> tuple[Household, Building, list[Person]]:
-    """A household of the actor's area with its members (personal data: the read is audited)."""
+async def household_in_area(session: AsyncSession, actor: Actor, household_id: int) -> tuple[Household, Building]:
+    """A household of the actor's area (refused outside it): the check before a change, with nothing read."""
     household = await session.get(Household, household_id)
     if household is None:
         raise DomainError("not_found")
-    building = await building_in_area(session, actor, household.building_id)
-    members = list((await session.exec(select(Person).where(Person.household_id == household.id,
-                                                            Person.deleted_at.is_(None)).order_by(Person.id))).all())
+    return household, await building_in_area(session, actor, household.building_id)
+
+
+async def _members(session: AsyncSession, household: Household) -> list[Person]:
+    return list((await session.exec(select(Person).where(Person.household_id == household.id,
+                                                         Person.deleted_at.is_(None)).order_by(Person.id))).all())
+
+
+async def household_card(session: AsyncSession, actor: Actor, household_id: int,
+                         now: datetime) -> tuple[Household, Building, list[Person]]:
+    """A household of the actor's area with its members (personal data: the read is audited)."""
+    household, building = await household_in_area(session, actor, household_id)
     audit(session, actor_id=actor.person_id, action="read_household", at=now, household=household.id)
-    return household, building, members
+    return household, building, await _members(session, household)
 
 
 async def add_household(session: AsyncSession, actor: Actor, building_id: int, unit_text: str | None,
@@ -487,7 +495,8 @@ async def add_household(session: AsyncSession, actor: Actor, building_id: int, u
 async def add_member(session: AsyncSession, actor: Actor, household_id: int, name: str | None, phone: str | None,
                      region: str, now: datetime) -> Person:
     """A member without Telegram, added by staff (the ledger's way): name as typed, phone checked."""
-    household, _b, members = await household_card(session, actor, household_id, now)
+    household, _b = await household_in_area(session, actor, household_id)
+    members = await _members(session, household)
     name = (name or "").strip()
     if not name:
         raise DomainError("name_empty")
@@ -516,7 +525,7 @@ async def set_member_phone(session: AsyncSession, actor: Actor, person_id: int, 
     person = await session.get(Person, person_id)
     if person is None or person.household_id is None or person.deleted_at is not None:
         raise DomainError("not_found")
-    await household_card(session, actor, person.household_id, now)
+    await household_in_area(session, actor, person.household_id)
     if person.tg_user_id is not None:
         raise DomainError("member_on_telegram")
     try:
@@ -536,7 +545,7 @@ async def remove_member(session: AsyncSession, actor: Actor, person_id: int, now
     person = await session.get(Person, person_id)
     if person is None or person.household_id is None or person.deleted_at is not None:
         raise DomainError("already_done")
-    household, _b, _m = await household_card(session, actor, person.household_id, now)
+    household, _b = await household_in_area(session, actor, person.household_id)
     if person.tg_user_id is not None:
         raise DomainError("member_on_telegram")
     person.full_name, person.phone, person.birth_year, person.relation = None, None, None, None
@@ -548,7 +557,7 @@ async def remove_member(session: AsyncSession, actor: Actor, person_id: int, now
 
 
 async def toggle_care(session: AsyncSession, actor: Actor, household_id: int, code: str, now: datetime) -> Household:
-    household, _b, _m = await household_card(session, actor, household_id, now)
+    household, _b = await household_in_area(session, actor, household_id)
     if code not in CARE_NEEDS:
         raise DomainError("bad_step")
     current = set(household.care_needs) ^ {code}
@@ -564,8 +573,9 @@ async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int,
     through their `move_household` hooks — and the first is deleted. Both must be in the actor's area."""
     if from_id == into_id:
         raise DomainError("bad_step")
-    source, _b1, members = await household_card(session, actor, from_id, now)
-    target, _b2, _m = await household_card(session, actor, into_id, now)
+    source, _b1 = await household_in_area(session, actor, from_id)
+    target, _b2 = await household_in_area(session, actor, into_id)
+    members, _m = await _members(session, source), await _members(session, target)
     for m in members:
         m.household_id = target.id
     await session.exec(update(Person).where(Person.pending_household_id == source.id)

@@ -66,14 +66,7 @@ def toggle_reason(current: list[str], code: str) -> list[str]:
     return [r for r in REASONS if (r in current) != (r == code)]
 
 
-async def household_in_area(session: AsyncSession, actor: Actor, household_id: int) -> tuple[Household, Building]:
-    household = await session.get(Household, household_id)
-    building = await session.get(Building, household.building_id) if household else None
-    if household is None or building is None:
-        raise DomainError("not_found")
-    if not actor.covering(KEEPER_ROLES, building.community_id, building.grid_id):
-        raise PermissionDenied()
-    return household, building
+household_in_area = ledger.household_in_area  # a household of the keeper's area: the ledger's check
 
 
 async def responsible_candidates(session: AsyncSession, building: Building) -> list[Person]:

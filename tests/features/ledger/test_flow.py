@@ -252,8 +252,12 @@ async def test_staff_add_and_correct_a_household_and_its_members_in_their_area(b
     session.expire_all()
     gone = await session.get(Person, member_id)
     assert gone.household_id is None and gone.full_name is None and gone.deleted_at is not None
-    actions = {e.action for e in (await session.exec(select(AuditEntry))).all()}
+    entries = (await session.exec(select(AuditEntry))).all()
+    actions = {e.action for e in entries}
     assert {"household_added", "member_added", "member_phone_changed", "member_removed", "read_household"} <= actions
+    # One read per card shown (after adding the household, the member, the care need, the phone, and opened
+    # from the list): checking the area before a change reads nothing.
+    assert sum(e.action == "read_household" for e in entries) == 5
 
 
 async def test_staff_merge_a_household_recorded_twice_and_everything_follows(bot, user_factory, tg, session):
