@@ -33,6 +33,7 @@ from models import (
     VolunteerApplication,
     VolunteerProfile,
     VolunteerRecord,
+    VulnerableEntry,
 )
 
 APPROVER_ROLES = IMPORT_ROLES  # community workers and admins
@@ -293,21 +294,25 @@ async def building_view(session: AsyncSession, person: Person, building_id: int,
         Building, list[HouseholdView]]:
     """The leader's own building: each household's unit and names, whether someone there is on Telegram, and for
     the vulnerable ones their grade and when anyone last heard from them (audited)."""
-    from bot.vulnerable.rules import entry_for, last_heard
+    from bot.vulnerable.rules import heard_from
 
     building = next((b for b in await led_buildings(session, person) if b.id == building_id), None)
     if building is None:
         raise PermissionDenied()
-    out = []
-    for h in (await session.exec(select(Household).where(Household.building_id == building.id)
-                                 .order_by(Household.unit))).all():
-        members = (await session.exec(select(Person).where(Person.household_id == h.id,
-                                                           Person.deleted_at.is_(None)))).all()
-        entry = await entry_for(session, h.id)
-        out.append(HouseholdView(
-            unit=h.unit, names=[m.full_name for m in members if m.full_name],
-            reachable=any(m.tg_user_id is not None and m.unreachable_since is None for m in members),
-            grade=entry.grade if entry else None, heard_at=(await last_heard(session, h.id)).at if entry else None))
+    households = (await session.exec(select(Household).where(Household.building_id == building.id)
+                                     .order_by(Household.unit))).all()
+    ids = [h.id for h in households]
+    members: dict[int, list[Person]] = {}
+    for m in (await session.exec(select(Person).where(Person.household_id.in_(ids), Person.deleted_at.is_(None))
+                                 .order_by(Person.id))).all():
+        members.setdefault(m.household_id, []).append(m)
+    entries = {e.household_id: e for e in (await session.exec(select(VulnerableEntry).where(
+        VulnerableEntry.household_id.in_(ids)))).all()}
+    heard = await heard_from(session, list(entries))
+    out = [HouseholdView(unit=h.unit, names=[m.full_name for m in members.get(h.id, []) if m.full_name],
+                         reachable=any(m.reachable for m in members.get(h.id, [])),
+                         grade=entries[h.id].grade if h.id in entries else None,
+                         heard_at=heard[h.id].at if h.id in entries else None) for h in households]
     audit(session, actor_id=person.id, action="read_building_as_leader", at=now, building=building.id)
     return building, out
 

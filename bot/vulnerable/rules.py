@@ -123,24 +123,37 @@ class Heard:
     how: str | None  # report | request | ack | reached
 
 
+async def heard_from(session: AsyncSession, household_ids: list[int]) -> dict[int, Heard]:
+    """The latest sign of life from each of these households, from what the bot already records: a report
+    about the household or one of its members, a request, a notice acknowledged by the household or a member,
+    a visit or call that reached them. Six grouped queries, however many households."""
+    ids = list(household_ids)
+    latest: dict[int, tuple[datetime, str]] = {}
+
+    async def take(how: str, q) -> None:
+        for household_id, at in (await session.exec(q)).all():
+            if household_id is not None and at is not None and (household_id not in latest
+                                                                 or at > latest[household_id][0]):
+                latest[household_id] = (at, how)
+
+    if ids:
+        for column, at, how in ((HealthReport.household_id, HealthReport.created_at, "report"),
+                                (NoticeDelivery.household_id, NoticeDelivery.acked_at, "ack")):
+            person = HealthReport.person_id if how == "report" else NoticeDelivery.person_id
+            await take(how, select(column, func.max(at)).where(column.in_(ids)).group_by(column))
+            await take(how, select(Person.household_id, func.max(at)).join(Person, Person.id == person)
+                       .where(Person.household_id.in_(ids)).group_by(Person.household_id))
+        await take("request", select(SupplyRequest.household_id, func.max(SupplyRequest.created_at))
+                   .where(SupplyRequest.household_id.in_(ids)).group_by(SupplyRequest.household_id))
+        await take("reached", select(Task.household_id, func.max(Task.confirmed_at))
+                   .where(Task.household_id.in_(ids), Task.kind.in_(REACHED_KINDS), Task.outcome == "reached")
+                   .group_by(Task.household_id))
+    return {h: Heard(*latest[h]) if h in latest else Heard(None, None) for h in ids}
+
+
 async def last_heard(session: AsyncSession, household_id: int) -> Heard:
-    """The latest sign of life from a household, from what the bot already records."""
-    members = select(Person.id).where(Person.household_id == household_id)
-    candidates = [
-        ("report", (await session.exec(select(func.max(HealthReport.created_at)).where(
-            (HealthReport.household_id == household_id) | HealthReport.person_id.in_(members)))).one()),
-        ("request", (await session.exec(select(func.max(SupplyRequest.created_at)).where(
-            SupplyRequest.household_id == household_id))).one()),
-        ("ack", (await session.exec(select(func.max(NoticeDelivery.acked_at)).where(
-            (NoticeDelivery.household_id == household_id) | NoticeDelivery.person_id.in_(members)))).one()),
-        ("reached", (await session.exec(select(func.max(Task.confirmed_at)).where(
-            Task.household_id == household_id, Task.kind.in_(REACHED_KINDS), Task.outcome == "reached"))).one()),
-    ]
-    seen = [(at, how) for how, at in candidates if at is not None]
-    if not seen:
-        return Heard(None, None)
-    at, how = max(seen, key=lambda x: x[0])
-    return Heard(at, how)
+    """The latest sign of life from one household."""
+    return (await heard_from(session, [household_id]))[household_id]
 
 
 async def red_alert(session: AsyncSession, community_id: int, now: datetime) -> bool:
@@ -170,43 +183,43 @@ async def register(session: AsyncSession, actor: Actor, now: datetime) -> list[R
         .join(Building, Building.id == Household.building_id)
     if not actor.superadmin:
         q = q.where(VulnerableEntry.community_id.in_({s.community_id for s in scopes} or {-1}))
-    rows = [Row(e, h, b, await last_heard(session, h.id)) for e, h, b in (await session.exec(q)).all()
+    mine = [(e, h, b) for e, h, b in (await session.exec(q)).all()
             if actor.covering(KEEPER_ROLES, b.community_id, b.grid_id)]
+    heard = await heard_from(session, [h.id for _e, h, _b in mine])
+    rows = [Row(e, h, b, heard[h.id]) for e, h, b in mine]
     far_past = datetime.min.replace(tzinfo=now.tzinfo)
     return sorted(rows, key=lambda r: (r.heard.at or far_past, r.entry.grade))
 
 
-@dataclass
-class Due:
-    entry: VulnerableEntry
-    household: Household
-    building: Building
-    heard: Heard
-
-
-async def silent(session: AsyncSession, now: datetime) -> list[Due]:
-    """Register entries nobody has heard from for too long, with no visit already open for them."""
-    out = []
+async def _unheard(session: AsyncSession, rows: list, now: datetime) -> list[Row]:
+    """Of these (entry, household, building, community) rows, those nobody has heard from for longer than
+    their community's limit (shorter while it has a red alert out), the longest first."""
     red: dict[int, bool] = {}
-    rows = (await session.exec(select(VulnerableEntry, Household, Building, Community)
-                               .join(Household, Household.id == VulnerableEntry.household_id)
-                               .join(Building, Building.id == Household.building_id)
-                               .join(Community, Community.id == Building.community_id))).all()
+    heard = await heard_from(session, [h.id for _e, h, _b, _c in rows])
+    out = []
     for entry, household, building, community in rows:
-        if entry.task_id is not None:
-            task = await session.get(Task, entry.task_id)
-            if task is not None and task.status in ("open", "claimed", "picked_up"):
-                continue
-        if entry.community_id not in red:
-            red[entry.community_id] = await red_alert(session, entry.community_id, now)
-        heard = await last_heard(session, household.id)
-        since = heard.at or entry.created_at
-        if now - since >= silence_limit(community, red[entry.community_id]):
-            out.append(Due(entry, household, building, heard))
-    return out
+        if community.id not in red:
+            red[community.id] = await red_alert(session, community.id, now)
+        if now - (heard[household.id].at or entry.created_at) >= silence_limit(community, red[community.id]):
+            out.append(Row(entry, household, building, heard[household.id]))
+    return sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
 
 
-def visit_task(due: Due, now: datetime) -> Task:
+def _entries():
+    return (select(VulnerableEntry, Household, Building, Community)
+            .join(Household, Household.id == VulnerableEntry.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .join(Community, Community.id == Building.community_id))
+
+
+async def silent(session: AsyncSession, now: datetime) -> list[Row]:
+    """Register entries nobody has heard from for too long, with no visit already open for them."""
+    open_visit = select(Task.id).where(Task.id == VulnerableEntry.task_id,
+                                       Task.status.in_(("open", "claimed", "picked_up"))).exists()
+    return await _unheard(session, list((await session.exec(_entries().where(~open_visit))).all()), now)
+
+
+def visit_task(due: Row, now: datetime) -> Task:
     urgency = "urgent" if due.entry.grade == 1 else "today"
     return Task(kind="visit", community_id=due.building.community_id, grid_id=due.building.grid_id,
                 household_id=due.household.id, skill="", urgency=urgency, priority=1 if urgency == "urgent" else 2,
@@ -270,20 +283,8 @@ async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry
 async def silent_in(session: AsyncSession, area: Area, now: datetime) -> tuple[int, list[Row]]:
     """How many households of the area are on the register, and those not heard from for longer than the
     community's limit, the longest first."""
-    rows = (await session.exec(select(VulnerableEntry, Household, Building)
-                               .join(Household, Household.id == VulnerableEntry.household_id)
-                               .join(Building, Building.id == Household.building_id)
-                               .where(Household.id.in_(area.households())))).all()
-    if not rows:
-        return 0, []
-    community = await session.get(Community, area.community_id)
-    limit = silence_limit(community, await red_alert(session, area.community_id, now))
-    out = []
-    for e, h, b in rows:
-        heard = await last_heard(session, h.id)
-        if now - (heard.at or e.created_at) >= limit:
-            out.append(Row(e, h, b, heard))
-    return len(rows), sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
+    rows = list((await session.exec(_entries().where(Household.id.in_(area.households())))).all())
+    return len(rows), await _unheard(session, rows, now)
 
 
 async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:

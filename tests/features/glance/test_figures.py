@@ -14,7 +14,7 @@ from bot.kernel.errors import DomainError
 from bot.kernel.glance import Area
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.platform.i18n import get_i18n
-from models import AuditEntry
+from models import AuditEntry, HealthReport
 from tests.features.glance.seed import seed
 
 NOW = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -152,3 +152,21 @@ def test_the_summary_is_at_the_community_s_local_time_or_the_deployment_s():
                                                                                                tzinfo=UTC)
     c.summary_time = "off"
     assert glance.next_summary(c, NOW, "UTC") is None
+
+
+async def test_when_each_household_was_last_heard_from_in_one_go(session, structure):
+    from bot.vulnerable.rules import heard_from
+    from models import Household, Person
+
+    ids = await seed(session, NOW)
+    units = {h.unit: h.id for h in (await session.exec(select(Household))).all()}
+    # A report about Cai filed under no household still counts for his.
+    cai = await session.get(Person, ids["cai"])
+    session.add(HealthReport(person_id=cai.id, household_id=None, community_id=ids["community"],
+                             created_at=NOW - timedelta(minutes=10)))
+    await session.commit()
+    heard = await heard_from(session, list(units.values()))
+    assert heard[units["1-101"]].at == NOW - timedelta(hours=1)  # Ann's reports and acknowledgement
+    assert (heard[units["1-201"]].at, heard[units["1-201"]].how) == (NOW - timedelta(minutes=10), "report")
+    assert (heard[units["1-102"]].at, heard[units["1-502"]].how) == (None, None)
+    assert heard[units["1-501"]].at == NOW - timedelta(hours=1)
