@@ -29,7 +29,7 @@ from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.text import matching_key
-from bot.registration.rules import CARE_NEEDS, NAME_MAX_LEN, normalize_unit
+from bot.registration.rules import CARE_NEEDS, NAME_MAX_LEN, household_members, normalize_unit
 from models import Building, Community, Household, Person
 from models.people import reachable
 
@@ -318,8 +318,7 @@ async def _compare(session: AsyncSession, p: Planned) -> None:
     if p.household is None:
         p.new_members = list(p.members)
         return
-    known = {matching_key(m.full_name): m for m in (await session.exec(select(Person).where(
-        Person.household_id == p.household.id, Person.deleted_at.is_(None)))).all() if m.full_name}
+    known = {matching_key(m.full_name): m for m in await household_members(session, p.household.id) if m.full_name}
     for m in p.members:
         person = known.get(matching_key(m.name))
         if person is None:
@@ -363,8 +362,8 @@ async def apply(session: AsyncSession, actor: Actor, p: Plan, now: datetime, *, 
             household.size = max(household.size, len(item.members))
             household.updated_at = now
             out.changed += 1
-        known = {matching_key(m.full_name): m for m in (await session.exec(select(Person).where(
-            Person.household_id == household.id, Person.deleted_at.is_(None)))).all() if m.full_name}
+        known = {matching_key(m.full_name): m for m in await household_members(session, household.id)
+                 if m.full_name}
         for m in item.members:
             person = known.get(matching_key(m.name))
             if person is None:
@@ -428,14 +427,11 @@ async def unreached(session: AsyncSession, actor: Actor, building_id: int, now: 
         raise DomainError("not_found")
     if not actor.covering(IMPORT_ROLES, building.community_id, building.grid_id):
         raise PermissionDenied()
-    out = []
-    for h in (await session.exec(select(Household).where(Household.building_id == building.id)
-                                 .order_by(Household.unit))).all():
-        members = list((await session.exec(select(Person).where(Person.household_id == h.id,
-                                                                Person.deleted_at.is_(None))
-                                           .order_by(Person.id))).all())
-        if not any(m.reachable for m in members):
-            out.append(Unreached(h, members))
+    households = (await session.exec(select(Household).where(Household.building_id == building.id)
+                                     .order_by(Household.unit))).all()
+    members = await members_of(session, [h.id for h in households])
+    out = [Unreached(h, members.get(h.id, [])) for h in households
+           if not any(m.reachable for m in members.get(h.id, []))]
     audit(session, actor_id=actor.person_id, action="read_unreached", at=now, building=building.id,
           households=len(out))
     return building, out
@@ -464,9 +460,14 @@ async def household_in_area(session: AsyncSession, actor: Actor, household_id: i
     return household, await building_in_area(session, actor, household.building_id)
 
 
-async def _members(session: AsyncSession, household: Household) -> list[Person]:
-    return list((await session.exec(select(Person).where(Person.household_id == household.id,
-                                                         Person.deleted_at.is_(None)).order_by(Person.id))).all())
+async def members_of(session: AsyncSession, household_ids) -> dict[int, list[Person]]:
+    """The members of these households (a list of ids, or a subquery of them), in one query."""
+    out: dict[int, list[Person]] = {}
+    for p in (await session.exec(select(Person).where(Person.household_id.in_(household_ids),
+                                                      Person.deleted_at.is_(None)).order_by(Person.id))).all():
+        out.setdefault(p.household_id, []).append(p)
+    return out
+
 
 
 async def household_card(session: AsyncSession, actor: Actor, household_id: int,
@@ -474,7 +475,7 @@ async def household_card(session: AsyncSession, actor: Actor, household_id: int,
     """A household of the actor's area with its members (personal data: the read is audited)."""
     household, building = await household_in_area(session, actor, household_id)
     audit(session, actor_id=actor.person_id, action="read_household", at=now, household=household.id)
-    return household, building, await _members(session, household)
+    return household, building, await household_members(session, household.id)
 
 
 async def add_household(session: AsyncSession, actor: Actor, building_id: int, unit_text: str | None,
@@ -496,7 +497,7 @@ async def add_member(session: AsyncSession, actor: Actor, household_id: int, nam
                      region: str, now: datetime) -> Person:
     """A member without Telegram, added by staff (the ledger's way): name as typed, phone checked."""
     household, _b = await household_in_area(session, actor, household_id)
-    members = await _members(session, household)
+    members = await household_members(session, household.id)
     name = (name or "").strip()
     if not name:
         raise DomainError("name_empty")
@@ -575,7 +576,7 @@ async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int,
         raise DomainError("bad_step")
     source, _b1 = await household_in_area(session, actor, from_id)
     target, _b2 = await household_in_area(session, actor, into_id)
-    members, _m = await _members(session, source), await _members(session, target)
+    members, _m = await household_members(session, source.id), await household_members(session, target.id)
     for m in members:
         m.household_id = target.id
     await session.exec(update(Person).where(Person.pending_household_id == source.id)
@@ -636,8 +637,5 @@ async def ledger_rows(session: AsyncSession, area: Area) -> list[tuple[Household
     rows = (await session.exec(select(Household, Building).join(Building, Building.id == Household.building_id)
                                .where(Household.id.in_(area.households()))
                                .order_by(Building.grid_id, Building.code, Household.unit))).all()
-    members: dict[int, list[Person]] = {}
-    for p in (await session.exec(select(Person).where(Person.household_id.in_(area.households()),
-                                                      Person.deleted_at.is_(None)).order_by(Person.id))).all():
-        members.setdefault(p.household_id, []).append(p)
+    members = await members_of(session, area.households())
     return [(h, b, members.get(h.id, [])) for h, b in rows]

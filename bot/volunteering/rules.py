@@ -20,7 +20,7 @@ from bot.kernel.glance import Area, Figure
 from bot.kernel.permissions import Actor, Role
 from bot.kernel.personal_data import PersonalData, iso
 from bot.kernel.structure import home_of
-from bot.ledger.rules import IMPORT_ROLES, building_in_area
+from bot.ledger.rules import IMPORT_ROLES, building_in_area, members_of
 from bot.registration.rules import validate_member_name
 from bot.tasks.rules import ACTIVE, SKILLS, served
 from models import (
@@ -302,10 +302,7 @@ async def building_view(session: AsyncSession, person: Person, building_id: int,
     households = (await session.exec(select(Household).where(Household.building_id == building.id)
                                      .order_by(Household.unit))).all()
     ids = [h.id for h in households]
-    members: dict[int, list[Person]] = {}
-    for m in (await session.exec(select(Person).where(Person.household_id.in_(ids), Person.deleted_at.is_(None))
-                                 .order_by(Person.id))).all():
-        members.setdefault(m.household_id, []).append(m)
+    members = await members_of(session, ids)
     entries = {e.household_id: e for e in (await session.exec(select(VulnerableEntry).where(
         VulnerableEntry.household_id.in_(ids)))).all()}
     heard = await heard_from(session, list(entries))
