@@ -263,12 +263,19 @@ async def in_scope(session: AsyncSession, actor: Actor) -> list[Monitoring]:
 
 async def missed_slots(session: AsyncSession, monitorings: list[Monitoring], since: datetime,
                        now: datetime) -> list[tuple[Monitoring, datetime]]:
-    """Slots since `since` whose second reminder has come due without a report."""
+    """Slots since `since` whose second reminder has come due without a report (as `reported_for_slot` counts
+    them: one from `early_minutes` before the slot on), with one query for all: each person's latest report."""
+    if not monitorings:
+        return []
+    latest = dict((await session.exec(select(HealthReport.person_id, func.max(HealthReport.created_at)).where(
+        HealthReport.person_id.in_({m.person_id for m in monitorings}), HealthReport.created_at <= now)
+        .group_by(HealthReport.person_id))).all())
     out = []
     for m in monitorings:
+        last = latest.get(m.person_id)
         for slot_at in slots_between(max(since, m.starts_at), min(now, m.ends_at), m.slot_times, m.timezone):
             if slot_at + timedelta(minutes=m.remind_again_minutes) <= now and \
-                    not await reported_for_slot(session, m, slot_at, now):
+                    (last is None or last < slot_at - timedelta(minutes=m.early_minutes)):
                 out.append((m, slot_at))
     return out
 
@@ -396,13 +403,18 @@ async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figur
             Figure("calls", calls, opens="calls")]
 
 
+async def _people(session: AsyncSession, ids: set[int | None]) -> dict[int, Person]:
+    ids.discard(None)
+    return {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(ids)))).all()} if ids else {}
+
+
 async def missed_today(session: AsyncSession, area: Area, now: datetime) -> list[tuple[Monitoring, Person, datetime]]:
-    watched = await watched_in(session, area)
-    return [(m, await session.get(Person, m.person_id), at)
-            for m, at in await missed_slots(session, watched, area.day_start(now), now)]
+    missed = await missed_slots(session, await watched_in(session, area), area.day_start(now), now)
+    people = await _people(session, {m.person_id for m, _at in missed})
+    return [(m, people.get(m.person_id), at) for m, at in missed]
 
 
 async def open_calls(session: AsyncSession, area: Area) -> list[tuple[Task, Person | None]]:
-    q = _open_checkins(area).order_by(Task.created_at)
-    return [(t, await session.get(Person, t.subject_person_id) if t.subject_person_id else None)
-            for t in (await session.exec(q)).all()]
+    calls = (await session.exec(_open_checkins(area).order_by(Task.created_at))).all()
+    people = await _people(session, {t.subject_person_id for t in calls})
+    return [(t, people.get(t.subject_person_id)) for t in calls]
