@@ -6,7 +6,7 @@ from models.cases import Case, CaseAlert, CaseEvent, CaseFollower
 from models.community import Building, Community, Grid
 from models.contacts import Contact
 from models.delivery import DueWork, OutboxFile, OutboxMessage, RunnerLease
-from models.glance import ExportJob
+from models.glance import ExportJob, GlanceDay
 from models.health import HealthReport, Monitoring
 from models.notices import GroupChat, Notice, NoticeDelivery, NoticeSend
 from models.people import Household, Person
@@ -34,6 +34,7 @@ __all__ = [
     "DueWork",
     "ExportJob",
     "FsmRecord",
+    "GlanceDay",
     "Grid",
     "GroupChat",
     "HealthReport",

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
+
+
+class GlanceDay(SQLModel, table=True):
+    """One capability's figures of one past day for one area of the evening chart, kept once the day is over
+    and its figures no longer change, so each evening counts only the last days instead of 14 days of rows."""
+    __tablename__ = "glance_day"
+    __table_args__ = (sa.UniqueConstraint("area_key", "section", "day", name="uq_glance_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    area_key: str = Field(max_length=200)  # `Area.key`
+    section: str = Field(max_length=20)
+    day: date
+    values: dict[str, float | None] = Field(default_factory=dict, sa_type=JSON)  # series key -> the day's value
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ExportJob(SQLModel, table=True):

@@ -11,7 +11,10 @@ from models.base import UTCDateTime, utcnow
 
 
 class HealthReport(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_health_scope_time", "community_id", "grid_id", "created_at"),)
+    # By area and time (/stats, the chart); by household and by person: when they were last heard from.
+    __table_args__ = (sa.Index("ix_health_scope_time", "community_id", "grid_id", "created_at"),
+                      sa.Index("ix_health_household_time", "household_id", "created_at"),
+                      sa.Index("ix_health_person_time", "person_id", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)  # whom the report is about
     reported_by_id: int | None = Field(default=None, foreign_key="person.id")  # who sent it (a relative, say)

@@ -60,7 +60,10 @@ class NoticeDelivery(SQLModel, table=True):
     """Who a send went to (a person or a group chat) and whether they acknowledged it."""
 
     __table_args__ = (sa.UniqueConstraint("send_id", "person_id", name="uq_notice_delivery_person"),
-                      sa.Index("ix_notice_delivery_ack", "send_id", "acked_at"))
+                      sa.Index("ix_notice_delivery_ack", "send_id", "acked_at"),
+                      # when a household, or a member of it, last acknowledged something
+                      sa.Index("ix_notice_delivery_household", "household_id", "acked_at"),
+                      sa.Index("ix_notice_delivery_person", "person_id", "acked_at"))
     id: int | None = Field(default=None, primary_key=True)
     send_id: int = Field(foreign_key="noticesend.id")
     person_id: int | None = Field(default=None, foreign_key="person.id")

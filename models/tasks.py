@@ -41,7 +41,8 @@ def task_kind(code: str) -> TaskKind:
 
 
 class Task(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_task_open", "community_id", "status", "priority"),)
+    __table_args__ = (sa.Index("ix_task_open", "community_id", "status", "priority"),
+                      sa.Index("ix_task_household", "household_id"))
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=20)  # supply | followup | checkin | doorknock | visit
     community_id: int = Field(foreign_key="community.id", index=True)
@@ -74,6 +75,7 @@ class Task(SQLModel, table=True):
 
 
 class SupplyRequest(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_supply_household_time", "household_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", unique=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)  # who asked

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +25,7 @@ from bot.kernel.glance import Area, Figure, Glance, Line
 from bot.kernel.permissions import CASEWORK_ROLES, Actor, Role
 from bot.platform.i18n import _, get_i18n
 from models import Building, Community, Grid, Person
-from models.glance import ExportJob
+from models.glance import ExportJob, GlanceDay
 
 GLANCE_ROLES = (Role.STAFF, Role.ADMIN, Role.DOCTOR, Role.COUNSELLOR)
 EXPORT_ROLES = tuple(CASEWORK_ROLES)  # they see residents' data in their area
@@ -173,15 +175,43 @@ async def summary_recipients(session: AsyncSession, community_id: int, tz: str) 
     return list(by_area.values())
 
 
+FINAL_AFTER_DAYS = 3  # a day's figures still change for a while (alerts acknowledged late): kept after 3 days
+
+
 async def daily_series(session: AsyncSession, area: Area, now: datetime) -> tuple[list[date], dict[str, dict]]:
-    """The last 14 days, each capability's series (section -> series key -> values)."""
+    """The last 14 days, each capability's series (section -> series key -> one value per day). Days over for
+    `FINAL_AFTER_DAYS` are read from `glance_day` once counted; the others are counted now (and kept once
+    final), so an evening counts the last few days' rows, not 14 days of them."""
     days = area.days(now, CHART_DAYS)
+    final_before = days[-FINAL_AFTER_DAYS][0]
+    by_day: dict[str, dict[date, dict]] = {}
+    for r in (await session.exec(select(GlanceDay).where(GlanceDay.area_key == area.key,
+                                                         GlanceDay.day >= days[0][0]))).all():
+        by_day.setdefault(r.section, {})[r.day] = r.values
     out = {}
     for g in _shown(area):
         if g.daily is None:
             continue
-        out[g.section] = await g.daily(session, area, days)
+        known = by_day.setdefault(g.section, {})
+        missing = [d for d in days if d[0] not in known]
+        counted = await g.daily(session, area, missing) if missing else {}
+        for i, (day, _start, _end) in enumerate(missing):
+            known[day] = {k: v[i] for k, v in counted.items()}
+            if day < final_before:
+                await _keep(session, area.key, g.section, day, known[day], now)
+        keys = {k for values in known.values() for k in values}
+        out[g.section] = {k: [known[d].get(k) for d, _s, _e in days] for k in sorted(keys)}
     return [d for d, _, _ in days], out
+
+
+_KEEP = {name: insert(GlanceDay.__table__).on_conflict_do_nothing()
+         for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+async def _keep(session: AsyncSession, area_key: str, section: str, day: date, values: dict, now: datetime) -> None:
+    """Keep a final day's figures (another process that kept them first wins: the same figures)."""
+    await session.exec(_KEEP[session.get_bind().dialect.name].values(
+        area_key=area_key, section=section, day=day, values=values, created_at=now))
 
 
 async def summary_lines(session: AsyncSession, area: Area, now: datetime, locale: str,

@@ -609,17 +609,20 @@ def _with_care():
 
 async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
     """Residents registered on Telegram, households (in the ledger; with nobody the bot can reach), households
-    with care needs: one query."""
-    mine = Household.id.in_(area.households())
-    unreached = Household.id.not_in(_reachable_households(area))
-    residents = select(func.count()).select_from(Person).where(
-        Person.household_id.in_(area.households()), Person.tg_user_id.is_not(None), Person.deleted_at.is_(None)
-    ).scalar_subquery()
-    row = (await session.exec(select(
-        func.count(), func.count().filter(Household.in_ledger), func.count().filter(unreached),
-        func.count().filter(_with_care()), residents).select_from(Household).where(mine))).one()
-    households, in_ledger, nobody, care, people = row
-    return [Figure("residents", people), Figure("households", households), Figure("in_ledger", in_ledger),
+    with care needs: one pass over the area's households, each with its members counted."""
+    people = select(Person.household_id.label("household_id"),
+                    func.count().filter(Person.tg_user_id.is_not(None), Person.deleted_at.is_(None))
+                    .label("residents"),
+                    func.max(sa.case((reachable(), 1), else_=0)).label("reached")) \
+        .group_by(Person.household_id).subquery()
+    unreached = func.coalesce(people.c.reached, 0) == 0
+    households, in_ledger, nobody, care, residents = (await session.exec(
+        select(func.count(), func.count().filter(Household.in_ledger), func.count().filter(unreached),
+               func.count().filter(_with_care()), func.coalesce(func.sum(people.c.residents), 0))
+        .select_from(Household).join(Building, Building.id == Household.building_id)
+        .outerjoin(people, people.c.household_id == Household.id)
+        .where(*area.where(community=Building.community_id, grid=Building.grid_id, building=Building.id)))).one()
+    return [Figure("residents", int(residents)), Figure("households", households), Figure("in_ledger", in_ledger),
             Figure("unreached", nobody, opens="unreached"), Figure("care", care, opens="care")]
 
 

@@ -126,28 +126,34 @@ class Heard:
 async def heard_from(session: AsyncSession, household_ids: list[int]) -> dict[int, Heard]:
     """The latest sign of life from each of these households, from what the bot already records: a report
     about the household or one of its members, a request, a notice acknowledged by the household or a member,
-    a visit or call that reached them. Six grouped queries, however many households."""
+    a visit or call that reached them. Seven grouped queries, however many households."""
     ids = list(household_ids)
     latest: dict[int, tuple[datetime, str]] = {}
 
-    async def take(how: str, q) -> None:
-        for household_id, at in (await session.exec(q)).all():
+    def take(how: str, rows) -> None:
+        for household_id, at in rows:
             if household_id is not None and at is not None and (household_id not in latest
                                                                  or at > latest[household_id][0]):
                 latest[household_id] = (at, how)
 
+    async def rows(q) -> list:
+        return list((await session.exec(q)).all())
+
     if ids:
-        for column, at, how in ((HealthReport.household_id, HealthReport.created_at, "report"),
-                                (NoticeDelivery.household_id, NoticeDelivery.acked_at, "ack")):
-            person = HealthReport.person_id if how == "report" else NoticeDelivery.person_id
-            await take(how, select(column, func.max(at)).where(column.in_(ids)).group_by(column))
-            await take(how, select(Person.household_id, func.max(at)).join(Person, Person.id == person)
-                       .where(Person.household_id.in_(ids)).group_by(Person.household_id))
-        await take("request", select(SupplyRequest.household_id, func.max(SupplyRequest.created_at))
-                   .where(SupplyRequest.household_id.in_(ids)).group_by(SupplyRequest.household_id))
-        await take("reached", select(Task.household_id, func.max(Task.confirmed_at))
-                   .where(Task.household_id.in_(ids), Task.kind.in_(REACHED_KINDS), Task.outcome == "reached")
-                   .group_by(Task.household_id))
+        members = dict((await session.exec(select(Person.id, Person.household_id)
+                                           .where(Person.household_id.in_(ids)))).all())
+        for household, person, at, how in (
+                (HealthReport.household_id, HealthReport.person_id, HealthReport.created_at, "report"),
+                (NoticeDelivery.household_id, NoticeDelivery.person_id, NoticeDelivery.acked_at, "ack")):
+            take(how, await rows(select(household, func.max(at)).where(household.in_(ids)).group_by(household)))
+            if members:  # by a member, whatever household the row itself names
+                take(how, [(members[p], last) for p, last in await rows(
+                    select(person, func.max(at)).where(person.in_(list(members))).group_by(person))])
+        take("request", await rows(select(SupplyRequest.household_id, func.max(SupplyRequest.created_at))
+                                   .where(SupplyRequest.household_id.in_(ids)).group_by(SupplyRequest.household_id)))
+        take("reached", await rows(select(Task.household_id, func.max(Task.confirmed_at))
+                                   .where(Task.household_id.in_(ids), Task.kind.in_(REACHED_KINDS),
+                                          Task.outcome == "reached").group_by(Task.household_id)))
     return {h: Heard(*latest[h]) if h in latest else Heard(None, None) for h in ids}
 
 

@@ -170,3 +170,24 @@ async def test_when_each_household_was_last_heard_from_in_one_go(session, struct
     assert (heard[units["1-201"]].at, heard[units["1-201"]].how) == (NOW - timedelta(minutes=10), "report")
     assert (heard[units["1-102"]].at, heard[units["1-502"]].how) == (None, None)
     assert heard[units["1-501"]].at == NOW - timedelta(hours=1)
+
+
+async def test_the_chart_counts_a_final_day_once_and_the_last_days_every_time(session, structure):
+    from models import GlanceDay
+
+    ids = await seed(session, NOW)
+    area = Area(ids["community"], "Asia/Shanghai", None, None, health=True)
+    _days, first = await glance.daily_series(session, area, NOW)
+    await session.commit()
+    kept = (await session.exec(select(GlanceDay).where(GlanceDay.area_key == area.key))).all()
+    assert {r.day.isoformat() for r in kept} == {f"2026-02-{d:02d}" for d in range(16, 27)}  # all but the last 3
+    assert {r.section for r in kept} == {"health", "supplies", "hazards", "notices"}
+    # A report about a kept day (it was counted then) and one about yesterday (still counted afresh).
+    for days_back in (5, 1):
+        session.add(HealthReport(person_id=ids["ann"], community_id=ids["community"],
+                                 created_at=NOW - timedelta(days=days_back)))
+    await session.commit()
+    _days, again = await glance.daily_series(session, area, NOW)
+    assert again["health"]["reports"][-6] == first["health"]["reports"][-6]
+    assert again["health"]["reports"][-2] == first["health"]["reports"][-2] + 1
+    assert again["notices"]["ack_rate"] == first["notices"]["ack_rate"]
