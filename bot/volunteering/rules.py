@@ -309,7 +309,7 @@ async def building_view(session: AsyncSession, person: Person, building_id: int,
     out = [HouseholdView(unit=h.unit, names=[m.full_name for m in members.get(h.id, []) if m.full_name],
                          reachable=any(m.reachable for m in members.get(h.id, [])),
                          grade=entries[h.id].grade if h.id in entries else None,
-                         heard_at=heard[h.id].at if h.id in entries else None) for h in households]
+                         heard_at=heard[h.id].at if h.id in heard else None) for h in households]
     audit(session, actor_id=person.id, action="read_building_as_leader", at=now, building=building.id)
     return building, out
 

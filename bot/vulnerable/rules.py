@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,43 +123,40 @@ class Heard:
     how: str | None  # report | request | ack | reached
 
 
-async def heard_from(session: AsyncSession, household_ids: list[int]) -> dict[int, Heard]:
-    """The latest sign of life from each of these households, from what the bot already records: a report
-    about the household or one of its members, a request, a notice acknowledged by the household or a member,
-    a visit or call that reached them. Seven grouped queries, however many households."""
-    ids = list(household_ids)
-    latest: dict[int, tuple[datetime, str]] = {}
+async def heard_from(session: AsyncSession, households) -> dict[int, Heard]:
+    """The latest sign of life from each of these households (a list of ids, or a subquery of them: no long
+    lists sent), from what the bot already records: a report about the household or one of its members, a
+    request, a notice acknowledged by the household or a member, a visit or call that reached them. Six
+    grouped queries, however many households; a household never heard from is not in the answer."""
+    latest: dict[int, Heard] = {}
 
-    def take(how: str, rows) -> None:
-        for household_id, at in rows:
+    async def take(how: str, q) -> None:
+        for household_id, at in (await session.exec(q)).all():
             if household_id is not None and at is not None and (household_id not in latest
-                                                                 or at > latest[household_id][0]):
-                latest[household_id] = (at, how)
+                                                                 or at > latest[household_id].at):
+                latest[household_id] = Heard(at, how)
 
-    async def rows(q) -> list:
-        return list((await session.exec(q)).all())
+    for household, person, at, how in (
+            (HealthReport.household_id, HealthReport.person_id, HealthReport.created_at, "report"),
+            (NoticeDelivery.household_id, NoticeDelivery.person_id, NoticeDelivery.acked_at, "ack")):
+        await take(how, select(household, func.max(at)).where(household.in_(households)).group_by(household))
+        # by a member, whatever household the row itself names
+        await take(how, select(Person.household_id, func.max(at)).join(Person, Person.id == person)
+                   .where(Person.household_id.in_(households)).group_by(Person.household_id))
+    await take("request", select(SupplyRequest.household_id, func.max(SupplyRequest.created_at))
+               .where(SupplyRequest.household_id.in_(households)).group_by(SupplyRequest.household_id))
+    await take("reached", select(Task.household_id, func.max(Task.confirmed_at))
+               .where(Task.household_id.in_(households), Task.kind.in_(REACHED_KINDS), Task.outcome == "reached")
+               .group_by(Task.household_id))
+    return latest
 
-    if ids:
-        members = dict((await session.exec(select(Person.id, Person.household_id)
-                                           .where(Person.household_id.in_(ids)))).all())
-        for household, person, at, how in (
-                (HealthReport.household_id, HealthReport.person_id, HealthReport.created_at, "report"),
-                (NoticeDelivery.household_id, NoticeDelivery.person_id, NoticeDelivery.acked_at, "ack")):
-            take(how, await rows(select(household, func.max(at)).where(household.in_(ids)).group_by(household)))
-            if members:  # by a member, whatever household the row itself names
-                take(how, [(members[p], last) for p, last in await rows(
-                    select(person, func.max(at)).where(person.in_(list(members))).group_by(person))])
-        take("request", await rows(select(SupplyRequest.household_id, func.max(SupplyRequest.created_at))
-                                   .where(SupplyRequest.household_id.in_(ids)).group_by(SupplyRequest.household_id)))
-        take("reached", await rows(select(Task.household_id, func.max(Task.confirmed_at))
-                                   .where(Task.household_id.in_(ids), Task.kind.in_(REACHED_KINDS),
-                                          Task.outcome == "reached").group_by(Task.household_id)))
-    return {h: Heard(*latest[h]) if h in latest else Heard(None, None) for h in ids}
+
+NEVER = Heard(None, None)
 
 
 async def last_heard(session: AsyncSession, household_id: int) -> Heard:
     """The latest sign of life from one household."""
-    return (await heard_from(session, [household_id]))[household_id]
+    return (await heard_from(session, [household_id])).get(household_id, NEVER)
 
 
 async def red_alert(session: AsyncSession, community_id: int, now: datetime) -> bool:
@@ -192,23 +189,53 @@ async def register(session: AsyncSession, actor: Actor, now: datetime) -> list[R
     mine = [(e, h, b) for e, h, b in (await session.exec(q)).all()
             if actor.covering(KEEPER_ROLES, b.community_id, b.grid_id)]
     heard = await heard_from(session, [h.id for _e, h, _b in mine])
-    rows = [Row(e, h, b, heard[h.id]) for e, h, b in mine]
+    rows = [Row(e, h, b, heard.get(h.id, NEVER)) for e, h, b in mine]
     far_past = datetime.min.replace(tzinfo=now.tzinfo)
     return sorted(rows, key=lambda r: (r.heard.at or far_past, r.entry.grade))
 
 
-async def _unheard(session: AsyncSession, rows: list, now: datetime) -> list[Row]:
-    """Of these (entry, household, building, community) rows, those nobody has heard from for longer than
-    their community's limit (shorter while it has a red alert out), the longest first."""
-    red: dict[int, bool] = {}
-    heard = await heard_from(session, [h.id for _e, h, _b, _c in rows])
-    out = []
-    for entry, household, building, community in rows:
-        if community.id not in red:
-            red[community.id] = await red_alert(session, community.id, now)
-        if now - (heard[household.id].at or entry.created_at) >= silence_limit(community, red[community.id]):
-            out.append(Row(entry, household, building, heard[household.id]))
-    return sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
+def _heard_since(at: datetime | None):
+    """A sign of life (as `heard_from` reads them) from the household of the row in hand, at or after `at`
+    (None: ever), as an SQL condition: the time bound lets each test stop at the first row found by index."""
+    def since(column) -> list:
+        return [column.is_not(None)] + ([column >= at] if at is not None else [])
+
+    member = Person.household_id == Household.id
+    return or_(
+        select(HealthReport.id).where(HealthReport.household_id == Household.id,
+                                      *since(HealthReport.created_at)).exists(),
+        select(HealthReport.id).join(Person, Person.id == HealthReport.person_id)
+        .where(member, *since(HealthReport.created_at)).exists(),
+        select(NoticeDelivery.id).where(NoticeDelivery.household_id == Household.id,
+                                        *since(NoticeDelivery.acked_at)).exists(),
+        select(NoticeDelivery.id).join(Person, Person.id == NoticeDelivery.person_id)
+        .where(member, *since(NoticeDelivery.acked_at)).exists(),
+        select(SupplyRequest.id).where(SupplyRequest.household_id == Household.id,
+                                       *since(SupplyRequest.created_at)).exists(),
+        select(Task.id).where(Task.household_id == Household.id, Task.kind.in_(REACHED_KINDS),
+                              Task.outcome == "reached", *since(Task.confirmed_at)).exists())
+
+
+async def _unheard(session: AsyncSession, entries, now: datetime) -> tuple[int, list[Row]]:
+    """Of the register entries of this query (entry, household, building, community), how many there are and
+    those nobody has heard from for longer than their community's limit (shorter while it has a red alert
+    out; silence counts from the last sign of life, or from the entry for a household never heard from), the
+    longest first. The silent ones are found in the database; only they are read."""
+    communities = list((await session.exec(select(Community).where(
+        Community.id.in_(entries.with_only_columns(Community.id))))).all())
+    registered = (await session.exec(select(func.count()).select_from(
+        entries.with_only_columns(VulnerableEntry.id).subquery()))).one()
+    if not registered:
+        return 0, []
+    silent_in_community = []
+    for c in communities:
+        quiet_since = now - silence_limit(c, await red_alert(session, c.id, now))
+        silent_in_community.append(and_(Community.id == c.id, ~_heard_since(quiet_since),
+                                         or_(VulnerableEntry.created_at < quiet_since, _heard_since(None))))
+    rows = list((await session.exec(entries.where(or_(*silent_in_community)))).all())
+    heard = await heard_from(session, [h.id for _e, h, _b, _c in rows]) if rows else {}
+    out = [Row(e, h, b, heard.get(h.id, NEVER)) for e, h, b, _c in rows]
+    return registered, sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
 
 
 def _entries():
@@ -222,7 +249,7 @@ async def silent(session: AsyncSession, now: datetime) -> list[Row]:
     """Register entries nobody has heard from for too long, with no visit already open for them."""
     open_visit = select(Task.id).where(Task.id == VulnerableEntry.task_id,
                                        Task.status.in_(("open", "claimed", "picked_up"))).exists()
-    return await _unheard(session, list((await session.exec(_entries().where(~open_visit))).all()), now)
+    return (await _unheard(session, _entries().where(~open_visit), now))[1]
 
 
 def visit_task(due: Row, now: datetime) -> Task:
@@ -289,8 +316,8 @@ async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry
 async def silent_in(session: AsyncSession, area: Area, now: datetime) -> tuple[int, list[Row]]:
     """How many households of the area are on the register, and those not heard from for longer than the
     community's limit, the longest first."""
-    rows = list((await session.exec(_entries().where(Household.id.in_(area.households())))).all())
-    return len(rows), await _unheard(session, rows, now)
+    return await _unheard(session, _entries().where(
+        *area.where(community=Building.community_id, grid=Building.grid_id, building=Building.id)), now)
 
 
 async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:

@@ -14,7 +14,7 @@ from bot.kernel.errors import DomainError
 from bot.kernel.glance import Area
 from bot.kernel.permissions import Actor, Grant, Role, Scope
 from bot.platform.i18n import get_i18n
-from models import AuditEntry, HealthReport
+from models import AuditEntry, HealthReport, SupplyRequest
 from tests.features.glance.seed import seed
 
 NOW = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -168,7 +168,7 @@ async def test_when_each_household_was_last_heard_from_in_one_go(session, struct
     heard = await heard_from(session, list(units.values()))
     assert heard[units["1-101"]].at == NOW - timedelta(hours=1)  # Ann's reports and acknowledgement
     assert (heard[units["1-201"]].at, heard[units["1-201"]].how) == (NOW - timedelta(minutes=10), "report")
-    assert (heard[units["1-102"]].at, heard[units["1-502"]].how) == (None, None)
+    assert units["1-102"] not in heard and units["1-502"] not in heard  # never heard from
     assert heard[units["1-501"]].at == NOW - timedelta(hours=1)
 
 
@@ -191,3 +191,31 @@ async def test_the_chart_counts_a_final_day_once_and_the_last_days_every_time(se
     assert again["health"]["reports"][-6] == first["health"]["reports"][-6]
     assert again["health"]["reports"][-2] == first["health"]["reports"][-2] + 1
     assert again["notices"]["ack_rate"] == first["notices"]["ack_rate"]
+
+
+async def test_the_care_register_s_silent_households_are_found_in_the_database(session, structure):
+    from bot.vulnerable.rules import silent_in
+    from models import Household, VulnerableEntry
+
+    ids = await seed(session, NOW)
+    units = {h.unit: h for h in (await session.exec(select(Household))).all()}
+    for unit, hours_ago in (("1-102", 50), ("1-502", 10), ("1-101", 100)):
+        h = units[unit]
+        session.add(VulnerableEntry(household_id=h.id, community_id=ids["community"],
+                                    created_at=NOW - timedelta(hours=hours_ago)))
+    # 1-201 was heard from 60 hours ago only, though it came on the register 10 hours ago.
+    session.add(VulnerableEntry(household_id=units["1-201"].id, community_id=ids["community"],
+                                created_at=NOW - timedelta(hours=10)))
+    await session.exec(HealthReport.__table__.delete().where(HealthReport.household_id == units["1-201"].id))
+    session.add(HealthReport(person_id=ids["cai"], household_id=units["1-201"].id, community_id=ids["community"],
+                             created_at=NOW - timedelta(hours=60)))
+    await session.exec(SupplyRequest.__table__.delete().where(SupplyRequest.household_id == units["1-201"].id))
+    await session.commit()
+    registered, silent = await silent_in(session, Area(ids["community"], "Asia/Shanghai", None, None), NOW)
+    assert registered == 4
+    # Never heard from and on the register for 50 hours; heard from 60 hours ago. Not: Ann (reported an hour
+    # ago), 1-502 (never heard from, but on the register for 10 hours only).
+    assert [r.household.unit for r in silent] == ["1-201", "1-102"]
+    assert silent[0].heard.at == NOW - timedelta(hours=60) and silent[1].heard.at is None
+    g2 = Area(ids["community"], "Asia/Shanghai", (ids["G2"],), None)
+    assert await silent_in(session, g2, NOW) == (1, [])
