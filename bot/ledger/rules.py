@@ -599,8 +599,9 @@ async def merge(session: AsyncSession, actor: Actor, from_id: int, into_id: int,
 
 # ---- the area at a glance (/stats, the evening summary, /export) --------------------------------------------
 
-def _reachable_households(area: Area):
-    return select(Person.household_id).where(Person.household_id.in_(area.households()), reachable())
+def _nobody_reachable():
+    """Nobody in the household of the row in hand can be told on Telegram."""
+    return ~select(Person.id).where(Person.household_id == Household.id, reachable()).exists()
 
 
 def _with_care():
@@ -630,8 +631,8 @@ async def glance_households(session: AsyncSession, area: Area, which: str,
                             limit: int = 200) -> list[tuple[Household, Building]]:
     """The area's households with nobody the bot can reach ("unreached") or with care needs ("care")."""
     q = select(Household, Building).join(Building, Building.id == Household.building_id).where(
-        Household.id.in_(area.households()))
-    q = q.where(Household.id.not_in(_reachable_households(area)) if which == "unreached" else _with_care())
+        *area.where(community=Building.community_id, grid=Building.grid_id, building=Building.id))
+    q = q.where(_nobody_reachable() if which == "unreached" else _with_care())
     return list((await session.exec(q.order_by(Building.grid_id, Building.code, Household.unit).limit(limit))).all())
 
 

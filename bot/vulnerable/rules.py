@@ -216,23 +216,31 @@ def _heard_since(at: datetime | None):
                               Task.outcome == "reached", *since(Task.confirmed_at)).exists())
 
 
-async def _unheard(session: AsyncSession, entries, now: datetime) -> tuple[int, list[Row]]:
-    """Of the register entries of this query (entry, household, building, community), how many there are and
-    those nobody has heard from for longer than their community's limit (shorter while it has a red alert
-    out; silence counts from the last sign of life, or from the entry for a household never heard from), the
-    longest first. The silent ones are found in the database; only they are read."""
-    communities = list((await session.exec(select(Community).where(
-        Community.id.in_(entries.with_only_columns(Community.id))))).all())
+async def _silence(session: AsyncSession, entries, now: datetime):
+    """How many register entries this query (entry, household, building, community) holds, and the SQL
+    condition that keeps those nobody has heard from for longer than their community's limit (shorter while it
+    has a red alert out; silence counts from the last sign of life, or from the entry for a household never
+    heard from). None: nothing on the register here."""
     registered = (await session.exec(select(func.count()).select_from(
         entries.with_only_columns(VulnerableEntry.id).subquery()))).one()
     if not registered:
-        return 0, []
-    silent_in_community = []
-    for c in communities:
+        return 0, None
+    silent = []
+    for c in (await session.exec(select(Community).where(
+            Community.id.in_(entries.with_only_columns(Community.id))))).all():
         quiet_since = now - silence_limit(c, await red_alert(session, c.id, now))
-        silent_in_community.append(and_(Community.id == c.id, ~_heard_since(quiet_since),
-                                         or_(VulnerableEntry.created_at < quiet_since, _heard_since(None))))
-    rows = list((await session.exec(entries.where(or_(*silent_in_community)))).all())
+        silent.append(and_(Community.id == c.id, ~_heard_since(quiet_since),
+                           or_(VulnerableEntry.created_at < quiet_since, _heard_since(None))))
+    return registered, or_(*silent)
+
+
+async def _unheard(session: AsyncSession, entries, now: datetime) -> tuple[int, list[Row]]:
+    """How many entries the query holds, and the silent ones (found in the database; only they are read),
+    the longest first."""
+    registered, silent = await _silence(session, entries, now)
+    if silent is None:
+        return 0, []
+    rows = list((await session.exec(entries.where(silent))).all())
     heard = await heard_from(session, [h.id for _e, h, _b, _c in rows]) if rows else {}
     out = [Row(e, h, b, heard.get(h.id, NEVER)) for e, h, b, _c in rows]
     return registered, sorted(out, key=lambda r: r.heard.at or r.entry.created_at)
@@ -313,15 +321,23 @@ async def entry_for(session: AsyncSession, household_id: int) -> VulnerableEntry
 
 # ---- the area at a glance (/stats, the evening summary) -----------------------------------------------------
 
+def _in_area(area: Area):
+    return _entries().where(*area.where(community=Building.community_id, grid=Building.grid_id,
+                                        building=Building.id))
+
+
 async def silent_in(session: AsyncSession, area: Area, now: datetime) -> tuple[int, list[Row]]:
     """How many households of the area are on the register, and those not heard from for longer than the
     community's limit, the longest first."""
-    return await _unheard(session, _entries().where(
-        *area.where(community=Building.community_id, grid=Building.grid_id, building=Building.id)), now)
+    return await _unheard(session, _in_area(area), now)
 
 
 async def glance(session: AsyncSession, area: Area, now: datetime) -> list[Figure]:
-    registered, silent_rows = await silent_in(session, area, now)
-    if not registered:
+    """How many households of the area are on the register, and how many of them are silent (counted, not
+    read)."""
+    registered, silent = await _silence(session, _in_area(area), now)
+    if silent is None:
         return []
-    return [Figure("registered", registered), Figure("silent", len(silent_rows), opens="silent")]
+    quiet = (await session.exec(select(func.count()).select_from(
+        _in_area(area).where(silent).with_only_columns(VulnerableEntry.id).subquery()))).one()
+    return [Figure("registered", registered), Figure("silent", quiet, opens="silent")]
