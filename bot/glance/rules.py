@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +21,7 @@ from bot.kernel.audit import audit, audit_reads
 from bot.kernel.errors import DomainError, PermissionDenied
 from bot.kernel.glance import Area, Figure, Glance, Line
 from bot.kernel.permissions import CASEWORK_ROLES, Actor, Role
+from bot.platform.db import insert_once
 from bot.platform.i18n import _, get_i18n
 from models import Building, Community, Grid, Person
 from models.glance import ExportJob, GlanceDay
@@ -204,14 +203,9 @@ async def daily_series(session: AsyncSession, area: Area, now: datetime) -> tupl
     return [d for d, _, _ in days], out
 
 
-_KEEP = {name: insert(GlanceDay.__table__).on_conflict_do_nothing()
-         for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
-
-
 async def _keep(session: AsyncSession, area_key: str, section: str, day: date, values: dict, now: datetime) -> None:
     """Keep a final day's figures (another process that kept them first wins: the same figures)."""
-    await session.exec(_KEEP[session.get_bind().dialect.name].values(
-        area_key=area_key, section=section, day=day, values=values, created_at=now))
+    await insert_once(session, GlanceDay, area_key=area_key, section=section, day=day, values=values, created_at=now)
 
 
 async def summary_lines(session: AsyncSession, area: Area, now: datetime, locale: str,
